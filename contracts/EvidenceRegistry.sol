@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IEvidenceRegistry} from "./IEvidenceRegistry.sol";
+
+/**
+ * @title EvidenceRegistry
+ * @notice See {IEvidenceRegistry}. Roots are write-once: nobody, not even the admin, can change or
+ * remove an anchor, which is what makes its time trustworthy to a third party.
+ */
+contract EvidenceRegistry is IEvidenceRegistry, AccessControl {
+    /// @inheritdoc IEvidenceRegistry
+    bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
+
+    // 48 + 48 + 160 bits: one storage slot per anchor keeps a batch's cost near 50k gas.
+    // uint48 holds timestamps and block numbers for millions of years (as OpenZeppelin's Time does).
+    struct Anchor {
+        uint48 timestamp;
+        uint48 blockNumber;
+        address submitter;
+    }
+
+    mapping(bytes32 root => Anchor) private _anchors;
+
+    /**
+     * @param admin Receives the admin role: grants and revokes {ANCHORER_ROLE}.
+     * @param anchorer Receives {ANCHORER_ROLE}; the zero address grants it to nobody.
+     */
+    constructor(address admin, address anchorer) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        if (anchorer != address(0)) {
+            _grantRole(ANCHORER_ROLE, anchorer);
+        }
+    }
+
+    /// @inheritdoc IEvidenceRegistry
+    function anchor(bytes32 root) external onlyRole(ANCHORER_ROLE) returns (uint64 timestamp) {
+        if (root == bytes32(0)) {
+            revert EvidenceRegistryZeroRoot();
+        }
+        Anchor memory existing = _anchors[root];
+        if (existing.timestamp != 0) {
+            revert EvidenceRegistryAlreadyAnchored(root, existing.timestamp, existing.blockNumber);
+        }
+        _anchors[root] = Anchor(uint48(block.timestamp), uint48(block.number), msg.sender);
+        emit RootAnchored(root, msg.sender, uint64(block.timestamp), uint64(block.number));
+        return uint64(block.timestamp);
+    }
+
+    /// @inheritdoc IEvidenceRegistry
+    function anchorOf(bytes32 root) external view returns (uint64 timestamp, uint64 blockNumber, address submitter) {
+        Anchor memory a = _anchors[root];
+        return (a.timestamp, a.blockNumber, a.submitter);
+    }
+
+    /// @inheritdoc IEvidenceRegistry
+    function verify(bytes32 root, bytes32 leaf, bytes32[] calldata proof) external view returns (uint64 timestamp) {
+        timestamp = _anchors[root].timestamp;
+        if (timestamp == 0 || !MerkleProof.verifyCalldata(proof, root, leaf)) {
+            return 0;
+        }
+    }
+
+    /// @inheritdoc IEvidenceRegistry
+    function leafHash(bytes32 contentSha256, bytes32 metadataSha256) external pure returns (bytes32) {
+        // Double hashing, as StandardMerkleTree does, so a leaf can never pass for an inner node.
+        return keccak256(bytes.concat(keccak256(abi.encode(contentSha256, metadataSha256))));
+    }
+}

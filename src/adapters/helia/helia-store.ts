@@ -1,0 +1,117 @@
+/**
+ * The embedded IPFS store: `@helia/unixfs` over an on-disk `blockstore-fs`, with no network listener.
+ * Files are imported with Kubo's `ipfs add --cid-version=1` settings, so a CID made here is the CID any
+ * IPFS node gives the same bytes, and every block read back is checked against its CID.
+ */
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { join } from "node:path";
+import { unixfs, type UnixFS } from "@helia/unixfs";
+import { FsBlockstore } from "blockstore-fs";
+import { NextToLast } from "blockstore-fs/sharding";
+import { fixedSize } from "ipfs-unixfs-importer/chunker";
+import { balanced } from "ipfs-unixfs-importer/layout";
+import { CID } from "multiformats/cid";
+import { sha256 } from "multiformats/hashes/sha2";
+import { equals } from "multiformats/bytes";
+type AbortOptions = { signal?: AbortSignal };
+import { ContentIntegrityError, type ContentStore } from "../../ports/content-store.ts";
+
+/**
+ * Kubo's defaults for `ipfs add --cid-version=1`. Set explicitly: @helia/unixfs's own defaults
+ * (1 MiB chunks, 1024 links per node) give other CIDs for files over 256 KiB.
+ */
+export const KUBO_IMPORT_OPTIONS = {
+  cidVersion: 1,
+  rawLeaves: true,
+  chunker: fixedSize({ chunkSize: 262_144 }),
+  layout: balanced({ maxChildrenPerNode: 174 }),
+  reduceSingleLeafToSelf: true,
+} as const;
+
+/**
+ * blockstore-fs writes each block atomically (temp file + rename) but does not fsync it; an accepted
+ * upload must survive a power cut, so each new block is flushed to disk before the import resolves.
+ * Reads re-hash every block: blockstore-fs serves whatever bytes are on disk.
+ */
+class DurableVerifiedBlockstore {
+  readonly #inner: FsBlockstore;
+  readonly #sharding: NextToLast;
+
+  constructor(inner: FsBlockstore, sharding: NextToLast) {
+    this.#inner = inner;
+    this.#sharding = sharding;
+  }
+
+  async has(cid: CID, options?: AbortOptions): Promise<boolean> {
+    return this.#inner.has(cid, options);
+  }
+
+  async put(cid: CID, bytes: Uint8Array, options?: AbortOptions): Promise<CID> {
+    if (await this.#inner.has(cid, options)) return cid;
+    await this.#inner.put(cid, bytes, options);
+    const { dir, file } = this.#sharding.encode(cid);
+    const handle = await open(join(this.#inner.path, dir, file), "r");
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    return cid;
+  }
+
+  async *get(cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this.#inner.get(cid, options)) chunks.push(chunk);
+    const bytes = Buffer.concat(chunks);
+    if (cid.multihash.code !== sha256.code) {
+      throw new ContentIntegrityError(`block ${cid} uses a hash this store does not verify`);
+    }
+    const digest = await sha256.digest(bytes);
+    if (!equals(digest.digest, cid.multihash.digest)) {
+      throw new ContentIntegrityError(`block ${cid} does not match its CID`);
+    }
+    yield bytes;
+  }
+}
+
+export class HeliaContentStore implements ContentStore {
+  readonly #blockstore: FsBlockstore;
+  readonly #fs: UnixFS;
+
+  private constructor(blockstore: FsBlockstore, sharding: NextToLast) {
+    this.#blockstore = blockstore;
+    this.#fs = unixfs({ blockstore: new DurableVerifiedBlockstore(blockstore, sharding) as never });
+  }
+
+  static async open(directory: string): Promise<HeliaContentStore> {
+    const sharding = new NextToLast(); // blockstore-fs's default layout, named so we can find a block's file
+    const blockstore = new FsBlockstore(directory, { shardingStrategy: sharding });
+    await blockstore.open();
+    return new HeliaContentStore(blockstore, sharding);
+  }
+
+  async addFile(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const cid = await this.#fs.addByteStream(createReadStream(path, { highWaterMark: 262_144 }), {
+      ...KUBO_IMPORT_OPTIONS,
+      signal: options.signal,
+    });
+    return cid.toString();
+  }
+
+  async addBytes(bytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<string> {
+    return (await this.#fs.addBytes(bytes, { ...KUBO_IMPORT_OPTIONS, signal: options.signal })).toString();
+  }
+
+  async *cat(cid: string, options: { signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {
+    yield* this.#fs.cat(CID.parse(cid), { signal: options.signal, offline: true });
+  }
+
+  async check(): Promise<void> {
+    await this.#blockstore.open(); // checks that the folder exists and is writable
+  }
+
+  async close(): Promise<void> {
+    await this.#blockstore.close();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Schema migrations, applied in order inside one transaction each; `schema_migrations` records which
+ * ran. Never edit a released migration: add the next one.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: "accounts, evidence, anchoring queue",
+    sql: `
+      CREATE TABLE accounts (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+        created_at  TEXT NOT NULL
+      );
+      CREATE TABLE api_keys (
+        id          TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL REFERENCES accounts(id),
+        key_hash    TEXT NOT NULL UNIQUE,
+        prefix      TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        revoked_at  TEXT
+      );
+      CREATE INDEX api_keys_account ON api_keys(account_id);
+
+      CREATE TABLE batches (
+        id          TEXT PRIMARY KEY,
+        root        TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('prepared', 'sent', 'anchored', 'abandoned')),
+        created_at  TEXT NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        tx_hash     TEXT,
+        raw_tx      TEXT,
+        nonce       INTEGER,
+        from_block  INTEGER,
+        last_error  TEXT
+      );
+      CREATE INDEX batches_open ON batches(state) WHERE state IN ('prepared', 'sent');
+      -- At most one live batch per root: a root is anchored once.
+      CREATE UNIQUE INDEX batches_live_root ON batches(root) WHERE state <> 'abandoned';
+
+      CREATE TABLE anchors (
+        batch_id     TEXT PRIMARY KEY REFERENCES batches(id),
+        chain_id     INTEGER NOT NULL,
+        registry     TEXT NOT NULL,
+        tx_hash      TEXT NOT NULL,
+        block_number INTEGER NOT NULL,
+        block_hash   TEXT NOT NULL,
+        timestamp    INTEGER NOT NULL,
+        anchored_at  TEXT NOT NULL
+      );
+
+      CREATE TABLE evidence (
+        seq              INTEGER PRIMARY KEY AUTOINCREMENT, -- queue order and list cursor
+        id               TEXT NOT NULL UNIQUE,
+        account_id       TEXT NOT NULL REFERENCES accounts(id),
+        kind             TEXT NOT NULL,
+        sha256           TEXT NOT NULL,
+        size             INTEGER NOT NULL,
+        media_type       TEXT NOT NULL,
+        cid              TEXT NOT NULL,
+        metadata_json    TEXT NOT NULL,
+        metadata_sha256  TEXT NOT NULL,
+        received_at      TEXT NOT NULL,
+        status           TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'anchored', 'failed')),
+        batch_id         TEXT REFERENCES batches(id),
+        leaf_json        TEXT,
+        proof_json       TEXT,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        failure_reason   TEXT
+      );
+      CREATE INDEX evidence_account ON evidence(account_id, seq);
+      CREATE INDEX evidence_account_sha256 ON evidence(account_id, sha256);
+      CREATE INDEX evidence_batch ON evidence(batch_id);
+      CREATE INDEX evidence_queue ON evidence(seq) WHERE status = 'pending' AND batch_id IS NULL;
+    `,
+  },
+];

@@ -1,0 +1,95 @@
+/**
+ * Configuration: read from the environment once at start, validated, frozen. A bad value stops the
+ * start with a message naming the variable. docs/configuration.md lists every variable.
+ */
+import { resolve } from "node:path";
+import { z } from "zod";
+import { AppError, Errors } from "./errors.ts";
+
+const MiB = 1024 * 1024;
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:/.test(u), "must be an http(s) URL")
+  .optional();
+const privateKey = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const schema = z
+  .object({
+    PORT: port.default(8080),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    DATA_DIR: z.string().min(1).default("./data"),
+    CHAIN_RPC_URL: optionalUrl,
+    CHAIN_PORT: port.default(8545),
+    ANCHOR_PRIVATE_KEY: privateKey.optional(),
+    REGISTRY_ADDRESS: address.optional(),
+    CONFIRMATIONS: positiveInt.max(1000).default(1),
+    ANCHOR_INTERVAL_MS: positiveInt.min(50).default(2000),
+    ANCHOR_MAX_BATCH: positiveInt.max(100_000).default(1000),
+    IPFS_API_URL: optionalUrl,
+    MAX_UPLOAD_BYTES: positiveInt.default(50 * MiB),
+    BOOTSTRAP_API_KEY: z.string().min(24, "must be at least 24 characters").optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    TRUST_PROXY: bool.default(false),
+    SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.CHAIN_RPC_URL && !env.ANCHOR_PRIVATE_KEY) {
+      ctx.addIssue({ code: "custom", path: ["ANCHOR_PRIVATE_KEY"], message: "is required with CHAIN_RPC_URL" });
+    }
+  });
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** undefined: start the embedded chain (anvil) on `chainPort`. */
+  readonly chainRpcUrl: string | undefined;
+  readonly chainPort: number;
+  readonly anchorPrivateKey: string | undefined;
+  readonly registryAddress: string | undefined;
+  readonly confirmations: number;
+  readonly anchorIntervalMs: number;
+  readonly anchorMaxBatch: number;
+  /** undefined: the embedded IPFS block store under dataDir. */
+  readonly ipfsApiUrl: string | undefined;
+  readonly maxUploadBytes: number;
+  readonly bootstrapApiKey: string | undefined;
+  readonly logLevel: string;
+  readonly trustProxy: boolean;
+  readonly shutdownTimeoutMs: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty variables count as unset, as a shell user would expect from `FOO= npm start`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const reason = parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ");
+    throw new AppError(Errors.CONFIG_INVALID, { reason });
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.DATA_DIR),
+    chainRpcUrl: e.CHAIN_RPC_URL,
+    chainPort: e.CHAIN_PORT,
+    anchorPrivateKey: e.ANCHOR_PRIVATE_KEY,
+    registryAddress: e.REGISTRY_ADDRESS,
+    confirmations: e.CONFIRMATIONS,
+    anchorIntervalMs: e.ANCHOR_INTERVAL_MS,
+    anchorMaxBatch: e.ANCHOR_MAX_BATCH,
+    ipfsApiUrl: e.IPFS_API_URL,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    bootstrapApiKey: e.BOOTSTRAP_API_KEY,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}

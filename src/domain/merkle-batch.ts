@@ -1,0 +1,44 @@
+/**
+ * A batch of evidence items as one OpenZeppelin StandardMerkleTree. Each leaf is
+ * `[content sha256, metadata sha256]` encoded as `["bytes32","bytes32"]`; the tree double-hashes leaves
+ * and sorts pairs, exactly as the registry's `verify` and OpenZeppelin's `MerkleProof` expect.
+ */
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { toBytes32, type Sha256Hex } from "./hashing.ts";
+
+export const LEAF_ENCODING = ["bytes32", "bytes32"] as const;
+export const TREE_FORMAT = "openzeppelin-standard-v1";
+
+export interface BatchItem {
+  id: string;
+  sha256: Sha256Hex;
+  metadataSha256: Sha256Hex;
+}
+
+export interface MerkleBatch {
+  root: `0x${string}`;
+  /** Per item id: its leaf values and the sibling hashes from the leaf up to the root. */
+  proofs: Map<string, { leaf: [string, string]; leafHash: string; proof: string[] }>;
+}
+
+export function leafOf(item: Pick<BatchItem, "sha256" | "metadataSha256">): [string, string] {
+  return [toBytes32(item.sha256), toBytes32(item.metadataSha256)];
+}
+
+export function buildMerkleBatch(items: readonly BatchItem[]): MerkleBatch {
+  if (items.length === 0) throw new RangeError("a batch needs at least one item");
+  const tree = StandardMerkleTree.of(items.map(leafOf), [...LEAF_ENCODING]);
+  const proofs: MerkleBatch["proofs"] = new Map();
+  for (const [i, leaf] of tree.entries()) {
+    proofs.set(items[i]!.id, { leaf, leafHash: tree.leafHash(leaf), proof: tree.getProof(i) });
+  }
+  return { root: tree.root as `0x${string}`, proofs };
+}
+
+export function verifyMerkleProof(root: string, leaf: [string, string], proof: string[]): boolean {
+  try {
+    return StandardMerkleTree.verify(root, [...LEAF_ENCODING], leaf, proof);
+  } catch {
+    return false; // malformed hex in a receipt is a failed proof, not a crash
+  }
+}

@@ -1,0 +1,54 @@
+/** The Express app, built without listen() so tests can start it on port 0 in-process. */
+import express, { type Express, type RequestHandler } from "express";
+import type { Logger } from "pino";
+import type { ContentStore } from "../ports/content-store.ts";
+import type { AccountRepository, EvidenceRepository } from "../ports/repositories.ts";
+import { accountRoutes } from "./account-routes.ts";
+import { errorHandler, notFound } from "./errors.ts";
+import { evidenceRoutes } from "./evidence-routes.ts";
+import { healthRoutes, type ReadinessCheck } from "./health-routes.ts";
+
+export interface AppDeps {
+  store: ContentStore;
+  evidence: EvidenceRepository;
+  accounts: AccountRepository;
+  tmpDir: string;
+  maxUploadBytes: number;
+  log: Logger;
+  readiness: Record<string, ReadinessCheck>;
+  /** Extra facts for /readyz (queue depth, last anchoring error). */
+  status?: () => Record<string, unknown>;
+  trustProxy?: boolean;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", deps.trustProxy ?? false);
+  app.set("query parser", "simple"); // no nested objects from query strings
+  app.use(requestLog(deps.log));
+  app.use((_req, res, next) => {
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Referrer-Policy", "no-referrer");
+    next();
+  });
+
+  app.use(healthRoutes(deps.readiness, deps.status ?? (() => ({}))));
+  app.use("/v1/evidence", evidenceRoutes(deps));
+  app.use("/v1", accountRoutes(deps.accounts));
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}
+
+/** One line per request; never the Authorization header, never query strings (they may hold hashes of cases). */
+function requestLog(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
+    });
+    next();
+  };
+}

@@ -1,0 +1,39 @@
+/** /healthz: the process answers. /readyz: the chain, the content store and the index answer too. */
+import { Router, type Request, type Response } from "express";
+
+export type ReadinessCheck = () => Promise<void> | void;
+
+export function healthRoutes(checks: Record<string, ReadinessCheck>, details: () => Record<string, unknown>): Router {
+  const router = Router();
+  router.get("/healthz", (_req: Request, res: Response) => {
+    res.json({ status: "ok" });
+  });
+  router.get("/readyz", async (_req: Request, res: Response) => {
+    const results = await Promise.all(
+      Object.entries(checks).map(async ([name, check]) => {
+        try {
+          await withTimeout(Promise.resolve(check()), 3000);
+          return [name, { ok: true }] as const;
+        } catch (error) {
+          return [name, { ok: false, error: error instanceof Error ? error.message : String(error) }] as const;
+        }
+      }),
+    );
+    const failing = results.filter(([, r]) => !r.ok).map(([name]) => name);
+    res.status(failing.length ? 503 : 200).json({
+      status: failing.length ? "unavailable" : "ready",
+      ...(failing.length ? { unavailable: failing } : {}),
+      checks: Object.fromEntries(results),
+      ...details(),
+    });
+  });
+  return router;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,58 @@
+/**
+ * multer per route, always with limits, and its errors turned into ours: a client gets a 4xx with a
+ * stable code, and multer removes whatever part of the upload reached the disk.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import multer from "multer";
+import { AppError, Errors } from "../errors.ts";
+import { hashingDiskStorage, StorageWriteError } from "./upload-storage.ts";
+
+export interface MultipartOptions {
+  tmpDir: string;
+  maxFileBytes: number;
+  /** The file fields this route takes, one file each. */
+  fileFields: string[];
+  maxTextFields: number;
+}
+
+export function multipart(options: MultipartOptions): RequestHandler {
+  const upload = multer({
+    storage: hashingDiskStorage(options.tmpDir),
+    limits: {
+      fileSize: options.maxFileBytes,
+      files: options.fileFields.length,
+      fields: options.maxTextFields,
+      fieldSize: 64 * 1024,
+      fieldNameSize: 100,
+      parts: options.fileFields.length + options.maxTextFields,
+      headerPairs: 50,
+    },
+  }).fields(options.fileFields.map((name) => ({ name, maxCount: 1 })));
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is("multipart/form-data")) {
+      return next(new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "multipart/form-data" }));
+    }
+    upload(req, res, (error?: unknown) => next(error === undefined ? undefined : toAppError(error, options)));
+  };
+}
+
+function toAppError(error: unknown, options: MultipartOptions): unknown {
+  if (error instanceof StorageWriteError) return error; // our disk, not the client's fault: a 500
+  if (!(error instanceof multer.MulterError)) {
+    return new AppError(Errors.MALFORMED_MULTIPART, { reason: error instanceof Error ? error.message : String(error) }, error);
+  }
+  const field = error.field ?? "";
+  switch (error.code) {
+    case "LIMIT_FILE_SIZE":
+      return new AppError(Errors.FILE_TOO_LARGE, { limit: options.maxFileBytes }, error);
+    case "LIMIT_UNEXPECTED_FILE":
+      return options.fileFields.includes(field)
+        ? new AppError(Errors.TOO_MANY_FILES, { field }, error)
+        : new AppError(Errors.UNEXPECTED_FIELD, { field }, error);
+    case "LIMIT_FILE_COUNT":
+      return new AppError(Errors.TOO_MANY_FILES, { field: options.fileFields.join("', '") }, error);
+    default:
+      return new AppError(Errors.INVALID_REQUEST, { reason: `${error.message}${field ? ` (${field})` : ""}` }, error);
+  }
+}

@@ -1,0 +1,25 @@
+/** The JSON shapes of the API (docs/api.md). */
+import type { EvidenceRecord } from "../ports/repositories.ts";
+
+export function evidenceLinks(id: string) {
+  const self = `/v1/evidence/${encodeURIComponent(id)}`;
+  return { self, receipt: `${self}/receipt`, content: `${self}/content` };
+}
+
+export function evidenceView(record: EvidenceRecord) {
+  return {
+    id: record.id,
+    kind: record.kind,
+    status: record.status,
+    sha256: record.sha256,
+    size: record.size,
+    mediaType: record.mediaType,
+    cid: record.cid,
+    metadataSha256: record.metadataSha256,
+    receivedAt: record.receivedAt,
+    metadata: record.metadata,
+    ...(record.anchor ? { anchor: { ...record.anchor, root: record.merkle!.root } } : {}),
+    ...(record.failureReason ? { failureReason: record.failureReason } : {}),
+    links: evidenceLinks(record.id),
+  };
+}

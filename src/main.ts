@@ -1,0 +1,182 @@
+/**
+ * The composition root: configuration → adapters (chain, content store, index) → use-cases → HTTP app
+ * and anchoring worker. `npm start` runs this. SIGINT/SIGTERM shut down in order: stop accepting
+ * requests and let in-flight ones finish, stop the worker (a batch in flight stays recorded and is
+ * finished at the next start), close the store and the index, and stop the embedded chain, which
+ * saves its state.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
+import { join } from "node:path";
+import { pino, type Logger } from "pino";
+import { connectChain, type ConnectedChain } from "./adapters/chain/connect.ts";
+import { HeliaContentStore } from "./adapters/helia/helia-store.ts";
+import { KuboContentStore } from "./adapters/kubo/kubo-store.ts";
+import { SqliteIndex } from "./adapters/sqlite/sqlite-index.ts";
+import { loadConfig, type Config } from "./config.ts";
+import { isAppError } from "./errors.ts";
+import { createApp } from "./http/create-app.ts";
+import type { ContentStore } from "./ports/content-store.ts";
+import { bootstrapAdmin } from "./use-cases/accounts.ts";
+import { startAnchorWorker } from "./workers/anchor-worker.ts";
+
+export interface RunningService {
+  url: string;
+  config: Config;
+  chain: ConnectedChain;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, log: Logger): Promise<RunningService> {
+  const tmpDir = join(config.dataDir, "tmp");
+  rmSync(tmpDir, { recursive: true, force: true }); // uploads cut short by a crash: never accepted
+  mkdirSync(tmpDir, { recursive: true });
+
+  const chain = await connectChain(config, log);
+  let store: ContentStore | undefined;
+  let index: SqliteIndex | undefined;
+  try {
+    store = config.ipfsApiUrl
+      ? await KuboContentStore.connect(config.ipfsApiUrl)
+      : await HeliaContentStore.open(join(config.dataDir, "ipfs"));
+    index = new SqliteIndex(join(config.dataDir, "index.sqlite"));
+  } catch (error) {
+    await chain.embedded?.stop();
+    throw error;
+  }
+  const [contentStore, sqlite] = [store, index];
+
+  const keyFile = join(config.dataDir, "bootstrap-api-key");
+  const bootstrap = bootstrapAdmin(sqlite, { bootstrapKey: config.bootstrapApiKey, keyFile });
+
+  const workerAbort = new AbortController();
+  const worker = startAnchorWorker(
+    {
+      queue: sqlite,
+      chain: chain.client,
+      confirmations: config.confirmations,
+      maxBatch: config.anchorMaxBatch,
+      log: log.child({ component: "anchor" }),
+    },
+    { intervalMs: config.anchorIntervalMs, signal: workerAbort.signal, log: log.child({ component: "anchor" }) },
+  );
+
+  const app = createApp({
+    store: contentStore,
+    evidence: sqlite,
+    accounts: sqlite,
+    tmpDir,
+    maxUploadBytes: config.maxUploadBytes,
+    log,
+    trustProxy: config.trustProxy,
+    readiness: {
+      chain: async () => {
+        await chain.client.blockNumber();
+      },
+      ipfs: () => contentStore.check(),
+      index: () => sqlite.check(),
+      anchoring: () => {
+        if (worker.status.lastError) throw new Error(worker.status.lastError);
+      },
+    },
+    status: () => ({
+      chain: { chainId: chain.deployment.chainId, registry: chain.deployment.address },
+      queue: sqlite.countByStatus(),
+      anchoring: worker.status,
+    }),
+  });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once("error", reject);
+  });
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    // Node's parser rejects bad requests (oversized headers, say) before Express sees them.
+    if (!socket.writable) return socket.destroy();
+    const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    const body = JSON.stringify({
+      error: { code: status === 431 ? "HEADERS_TOO_LARGE" : "BAD_REQUEST", message: status === 431 ? "Request headers too large" : "Malformed HTTP request" },
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+
+  log.info(
+    {
+      url,
+      chain: { rpcUrl: chain.rpcUrl, chainId: chain.deployment.chainId, registry: chain.deployment.address, embedded: !!chain.embedded },
+      dataDir: config.dataDir,
+    },
+    "evidence service listening",
+  );
+  if (bootstrap.created && bootstrap.generatedKey) {
+    // Printed once, on stderr, not through the logger: secrets never go to logs.
+    process.stderr.write(
+      `\nAdmin API key (shown once; also saved to ${keyFile}, mode 0600):\n  ${bootstrap.generatedKey}\n` +
+        `Use it as:  curl -H "Authorization: Bearer $(cat ${keyFile})" ${url}/v1/account\n\n`,
+    );
+  } else {
+    log.info({ keyFile: config.bootstrapApiKey ? "(BOOTSTRAP_API_KEY)" : keyFile }, "authenticate with 'Authorization: Bearer <API key>'");
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info("shutting down");
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      workerAbort.abort();
+      await Promise.all([closed, worker.done]);
+      sqlite.close();
+      await contentStore.close();
+      await chain.client.close();
+      await chain.embedded?.stop();
+      log.info("stopped");
+    })();
+    return stopping;
+  };
+  return { url, config, chain, stop };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+  const log = pino({ level: config.logLevel, redact: ["req.headers.authorization", "*.apiKey", "*.privateKey"] });
+  let service: RunningService;
+  try {
+    service = await startService(config, log);
+  } catch (error) {
+    log.fatal({ err: isAppError(error) ? undefined : error }, error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    log.info({ signal }, "signal received");
+    setTimeout(() => {
+      log.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    service.stop().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+if (import.meta.main ?? process.argv[1] === new URL(import.meta.url).pathname) {
+  await main();
+}

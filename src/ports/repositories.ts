@@ -1,0 +1,102 @@
+/**
+ * The index: evidence records, the anchoring queue, batches, accounts and API keys. One store
+ * implements all of it (SQLite by default) so that a record and its place in the queue are written in
+ * one transaction.
+ */
+import type { EvidenceKind, EvidenceMetadata, EvidenceStatus } from "../domain/evidence.ts";
+import type { AnchorFacts } from "../domain/receipt.ts";
+
+export interface EvidenceRecord {
+  id: string;
+  accountId: string;
+  kind: EvidenceKind;
+  sha256: string;
+  size: number;
+  mediaType: string;
+  cid: string;
+  metadata: EvidenceMetadata;
+  metadataSha256: string;
+  status: EvidenceStatus;
+  receivedAt: string;
+  failureReason?: string;
+  batchId?: string;
+  /** Set once anchored. */
+  merkle?: { leaf: [string, string]; proof: string[]; root: string };
+  anchor?: AnchorFacts;
+}
+
+export interface EvidencePage {
+  items: EvidenceRecord[];
+  nextCursor: string | null;
+}
+
+export interface EvidenceRepository {
+  /** Adds pending records, queued for anchoring: all of them or none, in one transaction. */
+  insert(...records: Omit<EvidenceRecord, "status">[]): void;
+  /** The record if it belongs to `accountId` (anything else reads as not found). */
+  get(accountId: string, id: string): EvidenceRecord | null;
+  list(accountId: string, query: { sha256?: string; limit: number; cursor?: string }): EvidencePage;
+  countByStatus(): Record<EvidenceStatus, number>;
+}
+
+export type BatchState = "prepared" | "sent" | "anchored";
+
+export interface Batch {
+  id: string;
+  root: string;
+  state: BatchState;
+  itemIds: string[];
+  createdAt: string;
+  /** Set from the moment the signed transaction is made durable, before it is broadcast. */
+  tx?: { txHash: string; rawTx: string; nonce: number; fromBlock: number };
+  attempts: number;
+}
+
+export interface BatchProofs {
+  /** Per item id, its leaf and proof, stored when the batch is formed. */
+  [itemId: string]: { leaf: [string, string]; proof: string[] };
+}
+
+export interface AnchorQueue {
+  /** Batches that are formed but not anchored, oldest first: the worker finishes these first. */
+  openBatches(): Batch[];
+  /** The oldest pending items not yet in a batch. */
+  nextPending(max: number): { id: string; sha256: string; metadataSha256: string }[];
+  /** Assigns the items to a new batch with its root and proofs, in one transaction. */
+  createBatch(batch: { id: string; root: string; itemIds: string[]; proofs: BatchProofs }): Batch;
+  /** Records the signed transaction before it is broadcast. */
+  recordSigned(batchId: string, tx: NonNullable<Batch["tx"]>): void;
+  /** Forgets a signed transaction that can never be mined (its nonce was used by another). */
+  clearSigned(batchId: string, reason: string): void;
+  /** Marks the batch and all its items anchored, in one transaction. */
+  completeBatch(batchId: string, anchor: AnchorFacts): void;
+  /** Gives up on a batch: its items go back to the queue, or fail after too many attempts. */
+  abandonBatch(batchId: string, reason: string, maxAttempts: number): void;
+}
+
+export interface Account {
+  id: string;
+  name: string;
+  role: "admin" | "member";
+  createdAt: string;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  accountId: string;
+  /** The first characters of the key, to tell keys apart in lists; never enough to use it. */
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface AccountRepository {
+  countAccounts(): number;
+  createAccount(account: Account): void;
+  getAccount(id: string): Account | null;
+  addApiKey(key: ApiKeyRecord & { keyHash: string }): void;
+  /** The account of a live (not revoked) key, by the key's hash. */
+  accountByKeyHash(keyHash: string): Account | null;
+  listApiKeys(accountId: string): ApiKeyRecord[];
+  revokeApiKey(accountId: string, keyId: string, at: string): boolean;
+}

@@ -1,0 +1,152 @@
+/**
+ * queue → Merkle batch → anchor tx → confirmations. One batch is in flight at a time, and every step
+ * is recorded before the next is taken, so that a crash at any point is resumed, never repeated:
+ *
+ *   prepared  items assigned, root and proofs stored
+ *   sent      the signed transaction stored (then broadcast; rebroadcasting it is harmless)
+ *   anchored  mined, confirmed, and the anchor stored with every item
+ *
+ * Before anything is (re)sent, the registry is asked whether the root is already anchored
+ * (`anchorOf`): the registry refuses a second anchor of a root, and we never try one.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { buildMerkleBatch } from "../domain/merkle-batch.ts";
+import { newId } from "../ids.ts";
+import type { ChainAnchor, MinedTx, OnChainAnchor } from "../ports/chain-anchor.ts";
+import type { AnchorQueue, Batch } from "../ports/repositories.ts";
+
+export interface AnchorDeps {
+  queue: AnchorQueue;
+  chain: ChainAnchor;
+  /** Blocks on top of and including the anchoring block before an anchor is final (viem's default: 1). */
+  confirmations: number;
+  maxBatch: number;
+  /** How often a sent batch is checked while it waits for confirmations. */
+  pollMs?: number;
+  /** How long one run waits for a sent batch before leaving it to the next run. */
+  waitMs?: number;
+  /** Attempts (reverted transactions) before an item is marked failed. */
+  maxAttempts?: number;
+  log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+export type BatchProgress = "anchored" | "waiting" | "abandoned";
+
+export interface AnchorRunResult {
+  anchoredBatches: number;
+  anchoredItems: number;
+  /** True when a batch is still waiting (for mining or confirmations). */
+  waiting: boolean;
+}
+
+/** Finishes the open batch, if any, then anchors new batches while full ones keep coming. */
+export async function anchorPending(deps: AnchorDeps, options: { signal?: AbortSignal } = {}): Promise<AnchorRunResult> {
+  const result: AnchorRunResult = { anchoredBatches: 0, anchoredItems: 0, waiting: false };
+  for (const batch of deps.queue.openBatches()) {
+    const progress = await driveBatch(deps, batch, options.signal);
+    if (progress === "waiting") return { ...result, waiting: true };
+    if (progress === "anchored") count(result, batch);
+  }
+  while (!options.signal?.aborted) {
+    const items = deps.queue.nextPending(deps.maxBatch);
+    if (items.length === 0) break;
+    const merkle = buildMerkleBatch(items);
+    const proofs = Object.fromEntries([...merkle.proofs].map(([id, p]) => [id, { leaf: p.leaf, proof: p.proof }]));
+    const batch = deps.queue.createBatch({ id: newId.batch(), root: merkle.root, itemIds: items.map((i) => i.id), proofs });
+    deps.log?.info({ batch: batch.id, root: batch.root, items: items.length }, "batch formed");
+    const progress = await driveBatch(deps, batch, options.signal);
+    if (progress === "waiting") return { ...result, waiting: true };
+    if (progress === "anchored") count(result, batch);
+    if (items.length < deps.maxBatch) break; // the queue is drained; the next run takes what comes
+  }
+  return result;
+}
+
+function count(result: AnchorRunResult, batch: Batch) {
+  result.anchoredBatches += 1;
+  result.anchoredItems += batch.itemIds.length;
+}
+
+/** Advances a batch until it is anchored, abandoned, or the wait runs out. */
+async function driveBatch(deps: AnchorDeps, batch: Batch, signal?: AbortSignal): Promise<BatchProgress> {
+  const deadline = Date.now() + (deps.waitMs ?? 120_000);
+  let current = batch;
+  for (;;) {
+    const { progress, batch: next } = await advanceBatch(deps, current);
+    current = next;
+    if (progress !== "waiting" || signal?.aborted || Date.now() >= deadline) return progress;
+    await sleep(deps.pollMs ?? 200, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+/** One step of a batch's life. Safe to repeat at any moment, including after a crash. */
+export async function advanceBatch(deps: AnchorDeps, batch: Batch): Promise<{ progress: BatchProgress; batch: Batch }> {
+  const { chain, queue } = deps;
+  const onChain = await chain.anchorOf(batch.root);
+  if (onChain) {
+    const mined = await anchoringTx(chain, batch, onChain);
+    if (!(await isFinal(deps, mined))) return { progress: "waiting", batch };
+    await complete(deps, batch, mined, onChain);
+    return { progress: "anchored", batch };
+  }
+
+  if (batch.tx) {
+    const mined = await chain.minedTx(batch.tx.txHash);
+    if (mined && !mined.success) {
+      const reason = `anchor transaction ${mined.txHash} reverted`;
+      deps.log?.warn({ batch: batch.id, txHash: mined.txHash }, reason);
+      queue.abandonBatch(batch.id, reason, deps.maxAttempts ?? 5);
+      return { progress: "abandoned", batch };
+    }
+    if (mined) return { progress: "waiting", batch }; // mined, but the registry's state is not visible yet
+    if (!(await chain.nonceUsed(batch.tx.nonce))) {
+      await chain.broadcast(batch.tx.rawTx); // after a restart the node may have lost it; same hash
+      return { progress: "waiting", batch };
+    }
+    // Our nonce went to another transaction. Look once more (ours may have been mined meanwhile).
+    if (await chain.minedTx(batch.tx.txHash)) return { progress: "waiting", batch };
+    deps.log?.warn({ batch: batch.id, txHash: batch.tx.txHash }, "anchor transaction replaced; signing again");
+    queue.clearSigned(batch.id, `transaction ${batch.tx.txHash} replaced (nonce ${batch.tx.nonce} used)`);
+  }
+
+  const fromBlock = await chain.blockNumber();
+  const signed = await chain.signAnchor(batch.root);
+  const tx = { ...signed, fromBlock };
+  queue.recordSigned(batch.id, tx);
+  await chain.broadcast(signed.rawTx);
+  deps.log?.info({ batch: batch.id, txHash: signed.txHash, nonce: signed.nonce }, "anchor transaction sent");
+  return { progress: "waiting", batch: { ...batch, state: "sent", tx } };
+}
+
+async function anchoringTx(chain: ChainAnchor, batch: Batch, onChain: OnChainAnchor): Promise<MinedTx> {
+  const ours = batch.tx ? await chain.minedTx(batch.tx.txHash) : null;
+  if (ours?.success && ours.blockNumber === onChain.blockNumber) return ours;
+  // Anchored by a transaction we did not record (sent before a crash, or by another anchorer).
+  const found = await chain.findAnchorTx(batch.root, onChain.blockNumber);
+  if (!found) throw new Error(`root ${batch.root} is anchored but its RootAnchored event was not found`);
+  return found;
+}
+
+/** Mined at least `confirmations` blocks deep, and its block is still the canonical one. */
+async function isFinal(deps: AnchorDeps, mined: MinedTx): Promise<boolean> {
+  const head = await deps.chain.blockNumber();
+  if (head - mined.blockNumber + 1 < deps.confirmations) return false;
+  const block = await deps.chain.block(mined.blockNumber);
+  return block?.hash === mined.blockHash;
+}
+
+async function complete(deps: AnchorDeps, batch: Batch, mined: MinedTx, onChain: OnChainAnchor): Promise<void> {
+  const block = await deps.chain.block(mined.blockNumber);
+  if (!block || block.timestamp !== onChain.timestamp) {
+    throw new Error(`block ${mined.blockNumber} does not carry the anchor time the registry recorded`);
+  }
+  deps.queue.completeBatch(batch.id, {
+    chainId: await deps.chain.chainId(),
+    registry: deps.chain.registryAddress,
+    txHash: mined.txHash,
+    blockNumber: mined.blockNumber,
+    blockHash: mined.blockHash,
+    timestamp: onChain.timestamp,
+  });
+  deps.log?.info({ batch: batch.id, txHash: mined.txHash, block: mined.blockNumber, items: batch.itemIds.length }, "batch anchored");
+}

@@ -1,0 +1,57 @@
+/**
+ * A listing snapshot is stored as its RFC 8785 canonical JSON, so the same snapshot always hashes the
+ * same; a screenshot sent with it becomes a second item that names the snapshot it belongs to. Both
+ * are indexed in one transaction: either both are accepted or neither is.
+ */
+import { canonicalJson } from "../domain/canonical-json.ts";
+import { sha256Hex } from "../domain/hashing.ts";
+import type { ListingSnapshot } from "../domain/listing-snapshot.ts";
+import { SNIFF_BYTES } from "../domain/media-type.ts";
+import type { EvidenceClaims } from "../domain/evidence.ts";
+import type { EvidenceRecord } from "../ports/repositories.ts";
+import { prepareEvidence, type ReceivedFile, type SubmitEvidenceDeps } from "./submit-evidence.ts";
+
+export interface ListingSnapshotSubmission {
+  accountId: string;
+  snapshot: ListingSnapshot;
+  claims: Pick<EvidenceClaims, "caseRef" | "description">;
+  screenshot?: { file: ReceivedFile; fileName?: string; claimedMediaType?: string };
+}
+
+export async function submitListingSnapshot(
+  deps: SubmitEvidenceDeps,
+  submission: ListingSnapshotSubmission,
+): Promise<{ snapshot: EvidenceRecord; screenshot?: EvidenceRecord }> {
+  const bytes = new TextEncoder().encode(canonicalJson(submission.snapshot));
+  const file: ReceivedFile = {
+    content: { bytes },
+    sha256: sha256Hex(bytes),
+    size: bytes.length,
+    head: bytes.subarray(0, SNIFF_BYTES),
+  };
+  const { snapshot: s } = submission;
+  const snapshot = await prepareEvidence(deps, {
+    accountId: submission.accountId,
+    kind: "listing-snapshot",
+    file,
+    claims: { ...submission.claims, sourceUrl: s.url, capturedAt: s.capturedAt },
+  });
+  let screenshot: EvidenceRecord | undefined;
+  if (submission.screenshot) {
+    screenshot = await prepareEvidence(deps, {
+      accountId: submission.accountId,
+      kind: "screenshot",
+      file: submission.screenshot.file,
+      claims: {
+        ...submission.claims,
+        sourceUrl: s.url,
+        capturedAt: s.capturedAt,
+        fileName: submission.screenshot.fileName,
+        claimedMediaType: submission.screenshot.claimedMediaType,
+        relatedTo: snapshot.id,
+      },
+    });
+  }
+  deps.evidence.insert(snapshot, ...(screenshot ? [screenshot] : []));
+  return { snapshot, screenshot };
+}

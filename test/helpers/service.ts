@@ -1,0 +1,57 @@
+/**
+ * The whole service, in-process, on its embedded defaults (real anvil, real Helia block store, real
+ * SQLite file) under a temp DATA_DIR, on free ports.
+ */
+import { pino } from "pino";
+import { loadConfig } from "../../src/config.ts";
+import { startService, type RunningService } from "../../src/main.ts";
+
+export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
+
+export async function startTestService(dataDir: string, env: Record<string, string> = {}): Promise<RunningService> {
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    PORT: "0",
+    CHAIN_PORT: "0",
+    ANCHOR_INTERVAL_MS: "100",
+    BOOTSTRAP_API_KEY: ADMIN_KEY,
+    ...env,
+  });
+  return startService(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+}
+
+/** A small client for the API, as a user's script would be. */
+/** `apiKey` null: send no Authorization header. */
+export function client(baseUrl: string, apiKey: string | null = ADMIN_KEY) {
+  const headers = (extra: Record<string, string> = {}) => ({
+    ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+    ...extra,
+  });
+  return {
+    get: (path: string, extra?: Record<string, string>) => fetch(baseUrl + path, { headers: headers(extra) }),
+    postJson: (path: string, body: unknown) =>
+      fetch(baseUrl + path, { method: "POST", headers: headers({ "content-type": "application/json" }), body: JSON.stringify(body) }),
+    postRaw: (path: string, body: string | Uint8Array, contentType: string) =>
+      fetch(baseUrl + path, { method: "POST", headers: headers({ "content-type": contentType }), body }),
+    postForm: (path: string, form: FormData) => fetch(baseUrl + path, { method: "POST", headers: headers(), body: form }),
+    delete: (path: string) => fetch(baseUrl + path, { method: "DELETE", headers: headers() }),
+  };
+}
+
+export function fileForm(fields: Record<string, string>, files: Record<string, { bytes: Uint8Array; name: string; type?: string }>) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  for (const [k, f] of Object.entries(files)) form.append(k, new Blob([f.bytes], { type: f.type ?? "application/octet-stream" }), f.name);
+  return form;
+}
+
+/** Polls until the evidence is anchored (or failed), as a client would. */
+export async function waitForAnchored(api: ReturnType<typeof client>, id: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await (await api.get(`/v1/evidence/${id}`)).json()) as { status: string; [k: string]: any };
+    if (body.status !== "pending") return body;
+    if (Date.now() > deadline) throw new Error(`evidence ${id} still pending after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

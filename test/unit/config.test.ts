@@ -1,0 +1,54 @@
+import { expect } from "chai";
+import { resolve } from "node:path";
+import { loadConfig } from "../../src/config.ts";
+import { isAppError, Errors } from "../../src/errors.ts";
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(isAppError(error, Errors.CONFIG_INVALID)).to.equal(true);
+    return (error as Error).message;
+  }
+  throw new Error("expected the configuration to be refused");
+}
+
+describe("loadConfig", () => {
+  it("has the documented defaults: loopback only, embedded chain and IPFS", () => {
+    const config = loadConfig({});
+    expect(config).to.deep.include({
+      port: 8080,
+      host: "127.0.0.1",
+      dataDir: resolve("./data"),
+      chainRpcUrl: undefined,
+      chainPort: 8545,
+      confirmations: 1,
+      anchorIntervalMs: 2000,
+      anchorMaxBatch: 1000,
+      ipfsApiUrl: undefined,
+      maxUploadBytes: 50 * 1024 * 1024,
+    });
+    expect(Object.isFrozen(config)).to.equal(true);
+  });
+
+  it("reads and converts the variables it is given; empty ones count as unset", () => {
+    const config = loadConfig({ PORT: "9000", HOST: "0.0.0.0", CONFIRMATIONS: "3", MAX_UPLOAD_BYTES: "1024", IPFS_API_URL: "" });
+    expect(config).to.deep.include({ port: 9000, host: "0.0.0.0", confirmations: 3, maxUploadBytes: 1024, ipfsApiUrl: undefined });
+  });
+
+  it("names the variable that is wrong", () => {
+    expect(configError({ PORT: "eighty" })).to.match(/PORT/);
+    expect(configError({ CONFIRMATIONS: "0" })).to.match(/CONFIRMATIONS/);
+    expect(configError({ CHAIN_RPC_URL: "not a url" })).to.match(/CHAIN_RPC_URL/);
+    expect(configError({ REGISTRY_ADDRESS: "0x1234" })).to.match(/REGISTRY_ADDRESS/);
+    expect(configError({ BOOTSTRAP_API_KEY: "short" })).to.match(/BOOTSTRAP_API_KEY/);
+  });
+
+  it("requires ANCHOR_PRIVATE_KEY with CHAIN_RPC_URL, and never echoes a key", () => {
+    expect(configError({ CHAIN_RPC_URL: "http://127.0.0.1:8545" })).to.match(/ANCHOR_PRIVATE_KEY is required with CHAIN_RPC_URL/);
+    const secret = "ab".repeat(31); // 31 bytes: invalid
+    const message = configError({ CHAIN_RPC_URL: "http://127.0.0.1:8545", ANCHOR_PRIVATE_KEY: secret });
+    expect(message).to.match(/ANCHOR_PRIVATE_KEY/);
+    expect(message).not.to.include(secret);
+  });
+});

@@ -1,0 +1,158 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { canonicalJson, canonicalJsonSha256 } from "../../src/domain/canonical-json.ts";
+import { buildMetadata } from "../../src/domain/evidence.ts";
+import { sha256Hex, sha256OfStream } from "../../src/domain/hashing.ts";
+import { ListingSnapshotSchema } from "../../src/domain/listing-snapshot.ts";
+import { sniffMediaType } from "../../src/domain/media-type.ts";
+import { buildMerkleBatch, verifyMerkleProof } from "../../src/domain/merkle-batch.ts";
+import { buildReceipt } from "../../src/domain/receipt.ts";
+
+const vectors = JSON.parse(readFileSync(new URL("../fixtures/merkle-vectors.json", import.meta.url), "utf8"));
+
+describe("hashing", () => {
+  it("gives the SHA-256 that sha256sum prints, for bytes and for streams", async () => {
+    for (const item of vectors.items) {
+      expect(sha256Hex(item.content)).to.equal(item.sha256);
+      async function* chunks() {
+        const bytes = Buffer.from(item.content);
+        for (let i = 0; i < bytes.length; i += 3) yield bytes.subarray(i, i + 3);
+      }
+      expect(await sha256OfStream(chunks())).to.deep.equal({ sha256: item.sha256, size: Buffer.byteLength(item.content) });
+    }
+  });
+});
+
+describe("canonical JSON (RFC 8785)", () => {
+  it("matches the RFC's own example (numbers, escapes, key order)", () => {
+    const input = JSON.parse(
+      '{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],' +
+        '"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}',
+    );
+    expect(canonicalJson(input)).to.equal(
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' +
+        '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+    );
+  });
+
+  it("gives the same bytes whatever the key order of the input", () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, 2], c: "x" } })).to.equal(canonicalJson({ a: { c: "x", d: [1, 2] }, b: 1 }));
+  });
+
+  it("hashes the shared vectors' metadata to their recorded metadataSha256", () => {
+    for (const item of vectors.items) {
+      expect(canonicalJson(item.metadata)).to.equal(item.metadataCanonical);
+      expect(canonicalJsonSha256(item.metadata)).to.equal(item.metadataSha256);
+    }
+  });
+});
+
+describe("buildMetadata", () => {
+  it("leaves out absent claims, so the hash does not depend on how absence was spelled", () => {
+    const base = { id: "ev_1", kind: "document" as const, sha256: "a".repeat(64), size: 1, mediaType: "text/plain", cid: "bafk", receivedAt: "2026-01-01T00:00:00.000Z" };
+    const withUndefined = buildMetadata({ ...base, caseRef: undefined, description: "" });
+    const without = buildMetadata(base);
+    expect(withUndefined.metadata).to.deep.equal(base);
+    expect(withUndefined.metadataSha256).to.equal(without.metadataSha256);
+    expect(buildMetadata({ ...base, caseRef: "C-1" }).metadataSha256).not.to.equal(without.metadataSha256);
+  });
+});
+
+describe("sniffMediaType", () => {
+  const png = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489", "hex");
+  const jpeg = Buffer.from("ffd8ffe000104a46494600010100000100010000", "hex");
+
+  it("reads the type from the bytes, not from a name", async () => {
+    expect(await sniffMediaType(png)).to.equal("image/png");
+    expect(await sniffMediaType(jpeg)).to.equal("image/jpeg");
+    expect(await sniffMediaType(Buffer.from("%PDF-1.7\n%âãÏÓ\n1 0 obj"))).to.equal("application/pdf");
+  });
+
+  it("tells text, JSON and HTML apart, and calls anything else octet-stream", async () => {
+    expect(await sniffMediaType(Buffer.from("hello world\n"))).to.equal("text/plain");
+    expect(await sniffMediaType(Buffer.from('{"a":1}'))).to.equal("application/json");
+    expect(await sniffMediaType(Buffer.from("<!DOCTYPE html><html></html>"))).to.equal("text/html");
+    expect(await sniffMediaType(Buffer.from([0, 1, 2, 3, 250, 251]))).to.equal("application/octet-stream");
+    expect(await sniffMediaType(Buffer.alloc(0))).to.equal("application/octet-stream");
+  });
+
+  it("treats UTF-8 text cut in the middle of a character as text", async () => {
+    const text = Buffer.from("prix: 19,90 €");
+    expect(await sniffMediaType(text.subarray(0, text.length - 1))).to.equal("text/plain");
+  });
+});
+
+describe("buildMerkleBatch", () => {
+  const items = vectors.items.map((v: { sha256: string; metadataSha256: string }, i: number) => ({
+    id: `ev_${i}`,
+    sha256: v.sha256,
+    metadataSha256: v.metadataSha256,
+  }));
+
+  it("builds the shared vectors' root, leaves and proofs", () => {
+    const batch = buildMerkleBatch(items);
+    expect(batch.root).to.equal(vectors.root);
+    items.forEach((item: { id: string }, i: number) => {
+      expect(batch.proofs.get(item.id)!.leafHash).to.equal(vectors.items[i].leafHash);
+      expect(batch.proofs.get(item.id)!.proof).to.deep.equal(vectors.items[i].proof);
+    });
+  });
+
+  it("gives proofs that verify, and fail for another leaf or a changed proof", () => {
+    const batch = buildMerkleBatch(items);
+    const [a, b] = [batch.proofs.get("ev_0")!, batch.proofs.get("ev_1")!];
+    expect(verifyMerkleProof(batch.root, a.leaf, a.proof)).to.equal(true);
+    expect(verifyMerkleProof(batch.root, b.leaf, a.proof)).to.equal(false);
+    expect(verifyMerkleProof(batch.root, a.leaf, [...a.proof].reverse().concat(a.proof))).to.equal(false);
+    expect(verifyMerkleProof(batch.root, ["0xzz", a.leaf[1]], a.proof)).to.equal(false);
+  });
+
+  it("makes a batch of one whose root is its leaf hash and whose proof is empty", () => {
+    const batch = buildMerkleBatch(items.slice(0, 1));
+    expect(batch.proofs.get("ev_0")!.proof).to.deep.equal([]);
+    expect(batch.root).to.equal(batch.proofs.get("ev_0")!.leafHash);
+  });
+
+  it("refuses an empty batch", () => {
+    expect(() => buildMerkleBatch([])).to.throw(RangeError);
+  });
+});
+
+describe("buildReceipt", () => {
+  it("lays out evidence-receipt/v1 with the metadata that hashes to metadataSha256", () => {
+    const item = vectors.items[0];
+    const metadata = { ...item.metadata, mediaType: "text/plain", cid: "bafk", receivedAt: "2026-01-01T00:00:00Z" };
+    const { metadataSha256 } = buildMetadata(metadata);
+    const anchor = { chainId: 31337, registry: "0x" + "1".repeat(40), txHash: "0x" + "2".repeat(64), blockNumber: 7, blockHash: "0x" + "3".repeat(64), timestamp: 1_800_000_000 };
+    const receipt = buildReceipt({ metadata, metadataSha256, leaf: ["0x" + item.sha256, "0x" + metadataSha256], proof: [], root: "0xroot", anchor });
+    expect(receipt.version).to.equal("evidence-receipt/v1");
+    expect(receipt.evidence).to.deep.equal({ id: metadata.id, kind: "document", sha256: item.sha256, size: metadata.size, mediaType: "text/plain", cid: "bafk", metadataSha256 });
+    expect(canonicalJsonSha256(receipt.metadata)).to.equal(receipt.evidence.metadataSha256);
+    expect(receipt.merkle).to.deep.include({ format: "openzeppelin-standard-v1", root: "0xroot" });
+    expect(receipt.merkle.leafEncoding).to.deep.equal(["bytes32", "bytes32"]);
+    expect(receipt.anchor).to.deep.equal(anchor);
+  });
+});
+
+describe("ListingSnapshotSchema", () => {
+  const snapshot = {
+    url: "https://shop.example/listing/42",
+    platform: "shop.example",
+    listingId: "42",
+    title: "Brand-name handbag",
+    price: { amount: "19.90", currency: "USD" },
+    seller: { id: "s-1", name: "Seller" },
+    capturedAt: "2026-11-01T10:00:00Z",
+  };
+
+  it("accepts a complete snapshot", () => {
+    expect(ListingSnapshotSchema.parse(snapshot)).to.deep.equal(snapshot);
+  });
+
+  it("refuses unknown fields, bad currencies, non-http URLs and dates without a zone", () => {
+    expect(ListingSnapshotSchema.safeParse({ ...snapshot, extra: 1 }).success).to.equal(false);
+    expect(ListingSnapshotSchema.safeParse({ ...snapshot, price: { amount: "1", currency: "usd" } }).success).to.equal(false);
+    expect(ListingSnapshotSchema.safeParse({ ...snapshot, url: "file:///etc/passwd" }).success).to.equal(false);
+    expect(ListingSnapshotSchema.safeParse({ ...snapshot, capturedAt: "2026-11-01 10:00" }).success).to.equal(false);
+  });
+});

@@ -1,0 +1,60 @@
+import { expect } from "chai";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CID } from "multiformats/cid";
+import { KUBO_ADD_OPTIONS, KuboContentStore, type KuboClient } from "../../src/adapters/kubo/kubo-store.ts";
+
+/** A stand-in for kubo-rpc-client at the edge: records what the store asks of Kubo. */
+function recordingClient() {
+  const calls: { method: string; input?: Uint8Array; options?: Record<string, unknown> }[] = [];
+  const client: KuboClient = {
+    async add(input, options) {
+      const chunks: Uint8Array[] = [];
+      if (input instanceof Uint8Array) chunks.push(input);
+      else for await (const c of input) chunks.push(c);
+      calls.push({ method: "add", input: Buffer.concat(chunks), options });
+      return { cid: CID.parse("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4") };
+    },
+    async *cat(cid) {
+      calls.push({ method: `cat ${cid}` });
+      yield Buffer.from("hello world\n");
+    },
+    async version() {
+      calls.push({ method: "version" });
+      return { version: "0.39.0" };
+    },
+  };
+  return { client, calls };
+}
+
+describe("KuboContentStore", () => {
+  it("adds files with Kubo's --cid-version=1 settings and pins them", async () => {
+    const { client, calls } = recordingClient();
+    const store = new KuboContentStore(client);
+    const file = join(mkdtempSync(join(tmpdir(), "kubo-")), "f.txt");
+    writeFileSync(file, "hello world\n");
+    expect(await store.addFile(file)).to.equal("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
+    expect(Buffer.from(calls[0]!.input!).toString()).to.equal("hello world\n");
+    expect(calls[0]!.options).to.deep.include({ cidVersion: 1, rawLeaves: true, chunker: "size-262144", trickle: false, pin: true });
+    expect(KUBO_ADD_OPTIONS).to.deep.equal({ cidVersion: 1, rawLeaves: true, chunker: "size-262144", trickle: false, pin: true });
+  });
+
+  it("adds bytes with the same settings, reads content by CID, and checks the node with `version`", async () => {
+    const { client, calls } = recordingClient();
+    const store = new KuboContentStore(client);
+    await store.addBytes(Buffer.from("{}"));
+    expect(calls[0]!.options).to.deep.include({ cidVersion: 1, rawLeaves: true, pin: true });
+    const chunks: Uint8Array[] = [];
+    for await (const c of store.cat("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4")) chunks.push(c);
+    expect(Buffer.concat(chunks).toString()).to.equal("hello world\n");
+    await store.check();
+    expect(calls.map((c) => c.method)).to.deep.equal(["add", "cat bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4", "version"]);
+  });
+
+  it("refuses a CID that does not parse, before asking Kubo", () => {
+    const { client, calls } = recordingClient();
+    expect(() => new KuboContentStore(client).cat("not-a-cid")).to.throw();
+    expect(calls).to.deep.equal([]);
+  });
+});
