@@ -41,6 +41,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       : await HeliaContentStore.open(join(config.dataDir, "ipfs"));
     index = new SqliteIndex(join(config.dataDir, "index.sqlite"));
   } catch (error) {
+    await chain.client.close();
     await chain.embedded?.stop();
     throw error;
   }

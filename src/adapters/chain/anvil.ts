@@ -32,6 +32,8 @@ export interface AnvilChain {
   stop(): Promise<void>;
 }
 
+export const EMBEDDED_CHAIN_ID = 31337;
+
 /** anvil's first development account: a publicly known key, used only on the embedded chain. */
 export const ANVIL_DEV_PRIVATE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
@@ -59,7 +61,7 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilChain> {
     "--port", String(options.port),
     "--state", stateFile,
     "--state-interval", "1",
-    "--chain-id", "31337",
+    "--chain-id", String(EMBEDDED_CHAIN_ID),
   ];
   if (options.blockTime && options.blockTime > 0) args.push("--block-time", String(options.blockTime));
 

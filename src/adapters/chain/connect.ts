@@ -10,10 +10,10 @@ import { Wallet } from "ethers";
 import type { Logger } from "pino";
 import type { Config } from "../../config.ts";
 import { AppError, Errors } from "../../errors.ts";
-import { ANVIL_DEV_PRIVATE_KEY, startAnvil, type AnvilChain } from "./anvil.ts";
+import { ANVIL_DEV_PRIVATE_KEY, EMBEDDED_CHAIN_ID, startAnvil, type AnvilChain } from "./anvil.ts";
 import { registryArtifact } from "./artifact.ts";
 import { deployRegistry, readDeployment, writeDeployment, type DeploymentRecord } from "./deployment.ts";
-import { rpcProvider } from "./provider.ts";
+import { rpcCall, rpcProvider } from "./provider.ts";
 import { RegistryClient } from "./registry-client.ts";
 
 export const DEPLOYMENTS_DIR = fileURLToPath(new URL("../../../deployments/", import.meta.url));
@@ -41,7 +41,7 @@ async function startEmbedded(config: Config, log: Logger): Promise<ConnectedChai
     onLog: (line) => chainLog.debug(line),
   });
   try {
-    const provider = rpcProvider(anvil.rpcUrl);
+    const provider = rpcProvider(anvil.rpcUrl, EMBEDDED_CHAIN_ID);
     const signer = new Wallet(ANVIL_DEV_PRIVATE_KEY, provider);
     const recordFile = join(chainDir, "deployment.json");
     let record = readDeployment(recordFile);
@@ -53,6 +53,7 @@ async function startEmbedded(config: Config, log: Logger): Promise<ConnectedChai
     provider.destroy();
     const client = new RegistryClient({
       rpcUrl: anvil.rpcUrl,
+      chainId: EMBEDDED_CHAIN_ID,
       registryAddress: record.address,
       abi: registryArtifact.abi,
       privateKey: ANVIL_DEV_PRIVATE_KEY,
@@ -65,14 +66,11 @@ async function startEmbedded(config: Config, log: Logger): Promise<ConnectedChai
 }
 
 async function connectExternal(config: Config, rpcUrl: string): Promise<ConnectedChain> {
-  const provider = rpcProvider(rpcUrl);
   let chainId: number;
   try {
-    chainId = Number(await provider.send("eth_chainId", []));
+    chainId = Number(await rpcCall(rpcUrl, "eth_chainId"));
   } catch (cause) {
     throw new AppError(Errors.CHAIN_UNAVAILABLE, { reason: `CHAIN_RPC_URL does not answer eth_chainId` }, cause);
-  } finally {
-    provider.destroy();
   }
   const address = config.registryAddress ?? findDeployment(chainId)?.address;
   if (!address) {
@@ -80,9 +78,14 @@ async function connectExternal(config: Config, rpcUrl: string): Promise<Connecte
       reason: `no REGISTRY_ADDRESS and no deployment record for chain ${chainId} in deployments/ (run npm run deploy)`,
     });
   }
-  const client = new RegistryClient({ rpcUrl, registryAddress: address, abi: registryArtifact.abi, privateKey: config.anchorPrivateKey! });
+  const client = new RegistryClient({ rpcUrl, chainId, registryAddress: address, abi: registryArtifact.abi, privateKey: config.anchorPrivateKey! });
   if (!(await client.hasCode())) {
     throw new AppError(Errors.CONFIG_INVALID, { reason: `no contract at registry address ${address} on chain ${chainId}` });
+  }
+  if (!(await client.canAnchor())) {
+    throw new AppError(Errors.CONFIG_INVALID, {
+      reason: `ANCHOR_PRIVATE_KEY's account ${client.anchorerAddress} lacks ANCHORER_ROLE on the registry ${address}`,
+    });
   }
   return { client, rpcUrl, deployment: { address, chainId, network: `chain-${chainId}` } };
 }

@@ -7,6 +7,8 @@ import type { ChainAnchor, MinedTx, OnChainAnchor, SignedAnchorTx } from "../../
 
 export interface RegistryClientOptions {
   rpcUrl: string;
+  /** Known up front, so that nothing is detected (or retried) at start. */
+  chainId: number;
   registryAddress: string;
   abi: InterfaceAbi;
   privateKey: string;
@@ -20,10 +22,11 @@ export class RegistryClient implements ChainAnchor {
   readonly #wallet: Wallet;
   readonly #registry: Contract;
   readonly #logRange: number;
-  #chainId: number | undefined;
+  readonly #chainId: number;
 
   constructor(options: RegistryClientOptions) {
-    this.#provider = rpcProvider(options.rpcUrl);
+    this.#provider = rpcProvider(options.rpcUrl, options.chainId);
+    this.#chainId = options.chainId;
     this.#wallet = new Wallet(options.privateKey, this.#provider);
     this.#registry = new Contract(options.registryAddress, options.abi, this.#wallet);
     this.registryAddress = options.registryAddress;
@@ -35,7 +38,6 @@ export class RegistryClient implements ChainAnchor {
   }
 
   async chainId(): Promise<number> {
-    this.#chainId ??= Number(await this.#provider.send("eth_chainId", []));
     return this.#chainId;
   }
 
@@ -58,7 +60,7 @@ export class RegistryClient implements ChainAnchor {
     const request: TransactionRequest = await this.#registry.getFunction("anchor").populateTransaction(root);
     // Pending nonce: a transaction of ours still in the mempool must not be replaced by accident.
     const nonce = await this.#provider.getTransactionCount(this.#wallet.address, "pending");
-    const populated = await this.#wallet.populateTransaction({ ...request, nonce, chainId: await this.chainId() });
+    const populated = await this.#wallet.populateTransaction({ ...request, nonce, chainId: this.#chainId });
     const rawTx = await this.#wallet.signTransaction(populated);
     return { txHash: Transaction.from(rawTx).hash!, rawTx, nonce };
   }
