@@ -5,7 +5,6 @@
  * finished at the next start), close the store and the index, and stop the embedded chain, which
  * saves its state.
  */
-import { mkdirSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
@@ -28,10 +27,6 @@ export interface RunningService {
 }
 
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
-  const tmpDir = join(config.dataDir, "tmp");
-  rmSync(tmpDir, { recursive: true, force: true }); // uploads cut short by a crash: never accepted
-  mkdirSync(tmpDir, { recursive: true });
-
   const chain = await connectChain(config, log);
   let store: ContentStore | undefined;
   let index: SqliteIndex | undefined;
@@ -66,7 +61,6 @@ export async function startService(config: Config, log: Logger): Promise<Running
     store: contentStore,
     evidence: sqlite,
     accounts: sqlite,
-    tmpDir,
     maxUploadBytes: config.maxUploadBytes,
     log,
     trustProxy: config.trustProxy,

@@ -3,7 +3,7 @@
  * service, that a file existed no later than a block time. Building it is pure: its inputs come from
  * the index.
  */
-import type { EvidenceKind, EvidenceMetadata } from "./evidence.ts";
+import type { EvidenceMetadata } from "./evidence.ts";
 import type { Sha256Hex } from "./hashing.ts";
 import { LEAF_ENCODING, TREE_FORMAT } from "./merkle-batch.ts";
 
@@ -21,15 +21,7 @@ export interface AnchorFacts {
 
 export interface EvidenceReceipt {
   version: typeof RECEIPT_VERSION;
-  evidence: {
-    id: string;
-    kind: EvidenceKind;
-    sha256: Sha256Hex;
-    size: number;
-    mediaType: string;
-    cid: string;
-    metadataSha256: Sha256Hex;
-  };
+  evidence: Pick<EvidenceMetadata, "id" | "kind" | "sha256" | "size" | "mediaType" | "cid"> & { metadataSha256: Sha256Hex };
   metadata: EvidenceMetadata;
   merkle: {
     format: typeof TREE_FORMAT;

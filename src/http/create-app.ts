@@ -12,7 +12,6 @@ export interface AppDeps {
   store: ContentStore;
   evidence: EvidenceRepository;
   accounts: AccountRepository;
-  tmpDir: string;
   maxUploadBytes: number;
   log: Logger;
   readiness: Record<string, ReadinessCheck>;

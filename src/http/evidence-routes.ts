@@ -14,7 +14,7 @@ import { submitEvidence } from "../use-cases/submit-evidence.ts";
 import { submitListingSnapshot } from "../use-cases/submit-listing-snapshot.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
 import { multipart } from "./multipart.ts";
-import { receivedFile, removeUploads } from "./upload-storage.ts";
+import { receivedFile } from "./upload-storage.ts";
 import { parseInput } from "./validation.ts";
 import { evidenceLinks, evidenceView } from "./views.ts";
 
@@ -22,7 +22,6 @@ export interface EvidenceRouteDeps {
   store: ContentStore;
   evidence: EvidenceRepository;
   accounts: AccountRepository;
-  tmpDir: string;
   maxUploadBytes: number;
 }
 
@@ -58,33 +57,28 @@ const IdParamSchema = z.object({ id: z.string().min(1).max(100) });
 export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
   const router = Router();
   router.use(requireApiKey(deps.accounts));
-  const fileUpload = multipart({ tmpDir: deps.tmpDir, maxFileBytes: deps.maxUploadBytes, fileFields: ["file"], maxTextFields: 8 });
-  const snapshotUpload = multipart({ tmpDir: deps.tmpDir, maxFileBytes: deps.maxUploadBytes, fileFields: ["screenshot"], maxTextFields: 4 });
+  const fileUpload = multipart({ store: deps.store, maxFileBytes: deps.maxUploadBytes, fileFields: ["file"], maxTextFields: 8 });
+  const snapshotUpload = multipart({ store: deps.store, maxFileBytes: deps.maxUploadBytes, fileFields: ["screenshot"], maxTextFields: 4 });
   const snapshotJson = json({ limit: "1mb", strict: true });
 
   router.post("/", fileUpload, async (req: Request, res: Response) => {
-    const files = uploadedFiles(req);
-    try {
-      const file = files.file;
-      if (!file) throw new AppError(Errors.FILE_REQUIRED, { field: "file" });
-      const fields = parseInput(UploadFieldsSchema, { ...req.body });
-      const record = await submitEvidence(deps, {
-        accountId: accountOf(req).id,
-        kind: fields.kind,
-        file: receivedFile(file),
-        claims: {
-          sourceUrl: fields.sourceUrl,
-          capturedAt: fields.capturedAt,
-          description: fields.description,
-          caseRef: fields.caseRef,
-          fileName: safeFileName(file.originalname),
-          claimedMediaType: file.mimetype,
-        },
-      });
-      res.status(201).location(evidenceLinks(record.id).self).json(evidenceView(record));
-    } finally {
-      await removeUploads(Object.values(files));
-    }
+    const file = uploadedFiles(req).file;
+    if (!file) throw new AppError(Errors.FILE_REQUIRED, { field: "file" });
+    const fields = parseInput(UploadFieldsSchema, { ...req.body });
+    const record = await submitEvidence(deps, {
+      accountId: accountOf(req).id,
+      kind: fields.kind,
+      file: receivedFile(file),
+      claims: {
+        sourceUrl: fields.sourceUrl,
+        capturedAt: fields.capturedAt,
+        description: fields.description,
+        caseRef: fields.caseRef,
+        fileName: safeFileName(file.originalname),
+        claimedMediaType: file.mimetype,
+      },
+    });
+    res.status(201).location(evidenceLinks(record.id).self).json(evidenceView(record));
   });
 
   router.post("/listing-snapshots", async (req: Request, res: Response) => {
@@ -106,24 +100,20 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
     } else {
       throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json or multipart/form-data" });
     }
-    try {
-      const parsedClaims = parseInput(SnapshotClaimsSchema, stripUndefined(claims));
-      const parsedSnapshot = parseInput(ListingSnapshotSchema, snapshot);
-      const result = await submitListingSnapshot(deps, {
-        accountId: accountOf(req).id,
-        snapshot: parsedSnapshot,
-        claims: parsedClaims,
-        screenshot: screenshot && {
-          file: receivedFile(screenshot),
-          fileName: safeFileName(screenshot.originalname),
-          claimedMediaType: screenshot.mimetype,
-        },
-      });
-      const body = { ...evidenceView(result.snapshot), related: result.screenshot ? [evidenceView(result.screenshot)] : [] };
-      res.status(201).location(evidenceLinks(result.snapshot.id).self).json(body);
-    } finally {
-      await removeUploads([screenshot]);
-    }
+    const parsedClaims = parseInput(SnapshotClaimsSchema, stripUndefined(claims));
+    const parsedSnapshot = parseInput(ListingSnapshotSchema, snapshot);
+    const result = await submitListingSnapshot(deps, {
+      accountId: accountOf(req).id,
+      snapshot: parsedSnapshot,
+      claims: parsedClaims,
+      screenshot: screenshot && {
+        file: receivedFile(screenshot),
+        fileName: safeFileName(screenshot.originalname),
+        claimedMediaType: screenshot.mimetype,
+      },
+    });
+    const body = { ...evidenceView(result.snapshot), related: result.screenshot ? [evidenceView(result.screenshot)] : [] };
+    res.status(201).location(evidenceLinks(result.snapshot.id).self).json(body);
   });
 
   router.get("/", (req: Request, res: Response) => {

@@ -5,10 +5,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import multer from "multer";
 import { AppError, Errors } from "../errors.ts";
-import { hashingDiskStorage, StorageWriteError } from "./upload-storage.ts";
+import type { ContentStore } from "../ports/content-store.ts";
+import { contentStoreStorage, StorageWriteError } from "./upload-storage.ts";
 
 export interface MultipartOptions {
-  tmpDir: string;
+  store: ContentStore;
   maxFileBytes: number;
   /** The file fields this route takes, one file each. */
   fileFields: string[];
@@ -17,7 +18,7 @@ export interface MultipartOptions {
 
 export function multipart(options: MultipartOptions): RequestHandler {
   const upload = multer({
-    storage: hashingDiskStorage(options.tmpDir),
+    storage: contentStoreStorage(options.store),
     limits: {
       fileSize: options.maxFileBytes,
       files: options.fileFields.length,
@@ -38,7 +39,9 @@ export function multipart(options: MultipartOptions): RequestHandler {
 }
 
 function toAppError(error: unknown, options: MultipartOptions): unknown {
-  if (error instanceof StorageWriteError) return error; // our disk, not the client's fault: a 500
+  if (error instanceof StorageWriteError) {
+    return new AppError(Errors.STORE_UNAVAILABLE, { reason: error.message }, error); // ours, not the client's
+  }
   if (!(error instanceof multer.MulterError)) {
     return new AppError(Errors.MALFORMED_MULTIPART, { reason: error instanceof Error ? error.message : String(error) }, error);
   }

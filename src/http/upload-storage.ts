@@ -1,73 +1,65 @@
 /**
- * A multer storage engine that writes each uploaded file to a temporary file while hashing it, so a
- * file is never held whole in memory and its SHA-256 is known the moment the upload ends.
+ * A multer storage engine that streams each uploaded file straight into the content store while
+ * hashing it: the file is written once (as IPFS blocks, each flushed to disk), never held whole in
+ * memory, and its SHA-256 and CID are known the moment the upload ends.
+ *
+ * An upload refused after its bytes arrived (a bad field after the file part, a size limit, a client
+ * that hangs up) leaves its blocks unreferenced in the store. They are content-addressed and never
+ * served without a record, so they cost disk space only.
  */
-import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream, rm } from "node:fs";
-import { join } from "node:path";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
 import type { Request } from "express";
 import type { StorageEngine } from "multer";
 import { SNIFF_BYTES } from "../domain/media-type.ts";
+import type { ContentStore } from "../ports/content-store.ts";
 import type { ReceivedFile } from "../use-cases/submit-evidence.ts";
 
 /** What this engine adds to multer's file object. */
-export interface HashedUpload {
-  path: string;
-  size: number;
-  sha256: string;
-  head: Buffer;
+interface StoredUpload {
+  received: ReceivedFile;
 }
 
+/** The content store failed (our disk or our IPFS node, not the client): answered as a 5xx. */
 export class StorageWriteError extends Error {
   override readonly name = "StorageWriteError";
 }
 
-export function hashingDiskStorage(tmpDir: string): StorageEngine {
+export function contentStoreStorage(store: ContentStore): StorageEngine {
   return {
     _handleFile(_req: Request, file, callback) {
-      const path = join(tmpDir, `upload-${randomUUID()}`);
+      const stream: Readable = file.stream;
       const hash = createHash("sha256");
       let size = 0;
-      const headParts: Buffer[] = [];
-      let headLength = 0;
-      const tap = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          if (headLength < SNIFF_BYTES) {
-            headParts.push(chunk.subarray(0, SNIFF_BYTES - headLength));
-            headLength += Math.min(chunk.length, SNIFF_BYTES - headLength);
+      let head = Buffer.alloc(0);
+      let clientError: unknown;
+      async function* hashed(): AsyncGenerator<Uint8Array> {
+        try {
+          for await (const chunk of stream as AsyncIterable<Buffer>) {
+            hash.update(chunk);
+            size += chunk.length;
+            if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
+            yield chunk;
           }
-          done(null, chunk);
-        },
-      });
-      pipeline(file.stream, tap, createWriteStream(path, { flags: "wx" })).then(
-        () => {
-          const info: HashedUpload = { path, size, sha256: hash.digest("hex"), head: Buffer.concat(headParts) };
+        } catch (error) {
+          clientError = error; // the upload itself broke off: not the store's fault
+          throw error;
+        }
+      }
+      store.add(hashed()).then(
+        (cid) => {
+          const info: StoredUpload = { received: { content: { cid }, sha256: hash.digest("hex"), size, head } };
           callback(null, info as never);
         },
-        (error: unknown) => {
-          rm(path, { force: true }, () => callback(new StorageWriteError(String(error), { cause: error })));
-        },
+        (error: unknown) => callback(clientError ? (clientError as Error) : new StorageWriteError(String(error), { cause: error })),
       );
     },
-    _removeFile(_req: Request, file, callback) {
-      rm((file as unknown as HashedUpload).path, { force: true }, (error) => callback(error));
+    _removeFile(_req: Request, _file, callback) {
+      callback(null); // nothing to undo: blocks are shared and content-addressed (see above)
     },
   };
 }
 
 export function receivedFile(file: Express.Multer.File): ReceivedFile {
-  const upload = file as unknown as HashedUpload;
-  return { content: { path: upload.path }, sha256: upload.sha256, size: upload.size, head: upload.head };
-}
-
-export function removeUploads(files: Iterable<Express.Multer.File | undefined>): Promise<void[]> {
-  return Promise.all(
-    [...files]
-      .filter((f): f is Express.Multer.File => f !== undefined)
-      .map((f) => new Promise<void>((resolve) => rm((f as unknown as HashedUpload).path, { force: true }, () => resolve()))),
-  );
+  return (file as unknown as StoredUpload).received;
 }

@@ -1,7 +1,7 @@
 /** Where evidence bytes live, addressed by IPFS CID (CIDv1, Kubo's `ipfs add --cid-version=1` layout). */
 export interface ContentStore {
-  /** Imports a file from disk and keeps it (pinned, where the store has pins). Durable when it resolves. */
-  addFile(path: string, options?: { signal?: AbortSignal }): Promise<string>;
+  /** Imports a stream of bytes and keeps it (pinned, where the store has pins). Durable when it resolves. */
+  add(source: AsyncIterable<Uint8Array>, options?: { signal?: AbortSignal }): Promise<string>;
   /** Imports bytes held in memory (small documents made by the service, such as snapshots). */
   addBytes(bytes: Uint8Array, options?: { signal?: AbortSignal }): Promise<string>;
   /** The file's bytes. Every block is checked against its CID as it is read: altered bytes throw. */

@@ -31,8 +31,8 @@ export interface EvidencePage {
 }
 
 export interface EvidenceRepository {
-  /** Adds pending records, queued for anchoring: all of them or none, in one transaction. */
-  insert(...records: Omit<EvidenceRecord, "status">[]): void;
+  /** Adds pending records, queued for anchoring: all of them or none. Resolves once they are durable. */
+  insert(...records: Omit<EvidenceRecord, "status">[]): Promise<void>;
   /** The record if it belongs to `accountId` (anything else reads as not found). */
   get(accountId: string, id: string): EvidenceRecord | null;
   list(accountId: string, query: { sha256?: string; limit: number; cursor?: string }): EvidencePage;

@@ -48,18 +48,24 @@ export async function anchorPending(deps: AnchorDeps, options: { signal?: AbortS
     if (progress === "anchored") count(result, batch);
   }
   while (!options.signal?.aborted) {
-    const items = deps.queue.nextPending(deps.maxBatch);
-    if (items.length === 0) break;
-    const merkle = buildMerkleBatch(items);
-    const proofs = Object.fromEntries([...merkle.proofs].map(([id, p]) => [id, { leaf: p.leaf, proof: p.proof }]));
-    const batch = deps.queue.createBatch({ id: newId.batch(), root: merkle.root, itemIds: items.map((i) => i.id), proofs });
-    deps.log?.info({ batch: batch.id, root: batch.root, items: items.length }, "batch formed");
+    const batch = formBatch(deps.queue, deps.maxBatch);
+    if (!batch) break;
+    deps.log?.info({ batch: batch.id, root: batch.root, items: batch.itemIds.length }, "batch formed");
     const progress = await driveBatch(deps, batch, options.signal);
     if (progress === "waiting") return { ...result, waiting: true };
     if (progress === "anchored") count(result, batch);
-    if (items.length < deps.maxBatch) break; // the queue is drained; the next run takes what comes
+    if (batch.itemIds.length < deps.maxBatch) break; // the queue is drained; the next run takes what comes
   }
   return result;
+}
+
+/** The oldest pending items (up to `max`) as a new batch, its root and proofs stored: or null if none wait. */
+export function formBatch(queue: AnchorQueue, max: number): Batch | null {
+  const items = queue.nextPending(max);
+  if (items.length === 0) return null;
+  const merkle = buildMerkleBatch(items);
+  const proofs = Object.fromEntries([...merkle.proofs].map(([id, p]) => [id, { leaf: p.leaf, proof: p.proof }]));
+  return queue.createBatch({ id: newId.batch(), root: merkle.root, itemIds: items.map((i) => i.id), proofs });
 }
 
 function count(result: AnchorRunResult, batch: Batch) {

@@ -1,7 +1,7 @@
 /**
- * upload → hash → store → queue. The file arrives already on disk with its SHA-256 computed while it
- * streamed in (http/upload-storage.ts); here it is imported into the content store, described, and
- * queued for anchoring. When this resolves the bytes and the record are durable.
+ * upload → hash → store → queue. An upload arrives already in the content store, hashed while it
+ * streamed in (http/upload-storage.ts); bytes made here (a snapshot) are stored now. Then the item is
+ * described and queued for anchoring. When this resolves the bytes and the record are durable.
  */
 import { buildMetadata, type EvidenceClaims, type EvidenceKind } from "../domain/evidence.ts";
 import { sniffMediaType } from "../domain/media-type.ts";
@@ -16,9 +16,9 @@ export interface SubmitEvidenceDeps {
   now?: () => Date;
 }
 
-/** A file received to a temporary path (hashed on the way), or bytes made here. */
+/** A file already in the content store (hashed on the way in), or bytes made here. */
 export interface ReceivedFile {
-  content: { path: string } | { bytes: Uint8Array };
+  content: { cid: string } | { bytes: Uint8Array };
   sha256: string;
   size: number;
   /** The first bytes, for sniffing the media type. */
@@ -40,8 +40,7 @@ export async function prepareEvidence(
 ): Promise<EvidenceRecord> {
   const { file } = submission;
   if (file.size === 0) throw new AppError(Errors.EMPTY_FILE);
-  const cid =
-    "path" in file.content ? await deps.store.addFile(file.content.path) : await deps.store.addBytes(file.content.bytes);
+  const cid = "cid" in file.content ? file.content.cid : await deps.store.addBytes(file.content.bytes);
   const mediaType = await sniffMediaType(file.head);
   const receivedAt = (deps.now?.() ?? new Date()).toISOString();
   const { metadata, metadataSha256 } = buildMetadata({
@@ -71,6 +70,6 @@ export async function prepareEvidence(
 
 export async function submitEvidence(deps: SubmitEvidenceDeps, submission: EvidenceSubmission): Promise<EvidenceRecord> {
   const record = await prepareEvidence(deps, submission);
-  deps.evidence.insert(record);
+  await deps.evidence.insert(record);
   return record;
 }

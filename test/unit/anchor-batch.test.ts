@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { SqliteIndex } from "../../src/adapters/sqlite/sqlite-index.ts";
 import { buildMerkleBatch, verifyMerkleProof } from "../../src/domain/merkle-batch.ts";
 import { sha256Hex } from "../../src/domain/hashing.ts";
-import { advanceBatch, anchorPending, type AnchorDeps } from "../../src/use-cases/anchor-batch.ts";
+import { advanceBatch, anchorPending, formBatch, type AnchorDeps } from "../../src/use-cases/anchor-batch.ts";
 import { FakeChain } from "../helpers/fake-chain.ts";
 
 /** The queue is the real SQLite index, in memory: the chain is the only stand-in. */
@@ -11,12 +11,12 @@ function setup(options: Partial<AnchorDeps> = {}) {
   index.createAccount({ id: "acc_1", name: "a", role: "member", createdAt: new Date().toISOString() });
   const chain = new FakeChain();
   const deps: AnchorDeps = { queue: index, chain, confirmations: 1, maxBatch: 100, pollMs: 1, waitMs: 50, ...options };
-  const add = (n: number) => {
+  const add = async (n: number) => {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
       const id = `ev_${index.countByStatus().pending + index.countByStatus().anchored + i}_${Math.random()}`;
       const sha = sha256Hex(id);
-      index.insert({
+      await index.insert({
         id, accountId: "acc_1", kind: "document", sha256: sha, size: 1, mediaType: "text/plain", cid: "bafk",
         metadata: { id, kind: "document", sha256: sha, size: 1, mediaType: "text/plain", cid: "bafk", receivedAt: "2026-01-01T00:00:00Z" },
         metadataSha256: sha256Hex(`meta ${id}`), receivedAt: "2026-01-01T00:00:00Z",
@@ -31,7 +31,7 @@ function setup(options: Partial<AnchorDeps> = {}) {
 describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)", () => {
   it("anchors every pending item in one transaction and stores a proof that verifies against the root", async () => {
     const { index, chain, deps, add } = setup();
-    const ids = add(5);
+    const ids = await add(5);
     const result = await anchorPending(deps);
     expect(result).to.deep.include({ anchoredBatches: 1, anchoredItems: 5, waiting: false });
     expect(chain.broadcasts).to.have.length(1);
@@ -52,7 +52,7 @@ describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)
 
   it("splits a backlog into batches of at most maxBatch, oldest first", async () => {
     const { index, chain, deps, add } = setup({ maxBatch: 4 });
-    add(10);
+    await add(10);
     const result = await anchorPending(deps);
     expect(result.anchoredBatches).to.equal(3);
     expect(result.anchoredItems).to.equal(10);
@@ -62,7 +62,7 @@ describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)
 
   it("waits for the configured confirmations before an item counts as anchored", async () => {
     const { index, chain, deps, add } = setup({ confirmations: 3, waitMs: 5 });
-    const [id] = add(1);
+    const [id] = await add(1);
     expect((await anchorPending(deps)).waiting).to.equal(true);
     expect(index.get("acc_1", id!)!.status).to.equal("pending");
     chain.mineBlock();
@@ -74,11 +74,8 @@ describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)
 
   it("after a crash between recording the signed transaction and broadcasting it, sends that same transaction", async () => {
     const { index, chain, deps, add } = setup();
-    add(3);
-    const items = index.nextPending(100);
-    const merkle = buildMerkleBatch(items);
-    const proofs = Object.fromEntries([...merkle.proofs].map(([id, p]) => [id, { leaf: p.leaf, proof: p.proof }]));
-    const batch = index.createBatch({ id: "bt_1", root: merkle.root, itemIds: items.map((i) => i.id), proofs });
+    await add(3);
+    const batch = formBatch(index, 100)!;
     const signed = await chain.signAnchor(batch.root);
     index.recordSigned(batch.id, { ...signed, fromBlock: chain.head }); // ...and the process died here
 
@@ -90,7 +87,7 @@ describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)
 
   it("after a crash once the transaction was mined, finds it instead of sending another", async () => {
     const { index, chain, deps, add } = setup({ confirmations: 2, waitMs: 0 });
-    add(2);
+    await add(2);
     await anchorPending(deps); // sent and mined, waiting for a second confirmation; then the crash
     expect(chain.broadcasts).to.have.length(1);
     chain.mineBlock();
@@ -102,7 +99,7 @@ describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)
   it("rebroadcasts the same transaction when the node lost it (restarted with an empty mempool)", async () => {
     const { index, chain, deps, add } = setup({ waitMs: 0 });
     chain.autoMine = false;
-    add(1);
+    await add(1);
     await anchorPending(deps);
     chain.mempool.clear(); // the node restarted
     chain.autoMine = true;
@@ -115,24 +112,21 @@ describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)
 
   it("finds an anchor made by a transaction it has no record of, through the registry's event", async () => {
     const { index, chain, deps, add } = setup();
-    add(2);
-    const items = index.nextPending(100);
-    const merkle = buildMerkleBatch(items);
-    const proofs = Object.fromEntries([...merkle.proofs].map(([id, p]) => [id, { leaf: p.leaf, proof: p.proof }]));
-    index.createBatch({ id: "bt_1", root: merkle.root, itemIds: items.map((i) => i.id), proofs });
+    await add(2);
+    const batch = formBatch(index, 100)!;
     // Signed and broadcast, but the crash came before the record of it was committed.
-    await chain.broadcast((await chain.signAnchor(merkle.root)).rawTx);
+    await chain.broadcast((await chain.signAnchor(batch.root)).rawTx);
 
     await anchorPending(deps);
     expect(chain.broadcasts).to.have.length(1);
-    expect(chain.anchorCount(merkle.root)).to.equal(1);
+    expect(chain.anchorCount(batch.root)).to.equal(1);
     expect(index.countByStatus().anchored).to.equal(2);
   });
 
   it("signs again when its nonce was taken by another transaction and its own can never be mined", async () => {
     const { index, chain, deps, add } = setup({ waitMs: 0 });
     chain.autoMine = false;
-    add(1);
+    await add(1);
     await anchorPending(deps);
     chain.useNonceElsewhere();
     chain.autoMine = true;
@@ -145,7 +139,7 @@ describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)
 
   it("returns the items of a reverted batch to the queue, and marks them failed after the last attempt", async () => {
     const { index, chain, deps, add } = setup({ maxAttempts: 2 });
-    const [id] = add(1);
+    const [id] = await add(1);
     // Make every anchor transaction revert: the registry already holds every root (a stand-in for
     // a revoked anchorer role), but anchorOf answers nothing.
     const realAnchorOf = chain.anchorOf.bind(chain);
@@ -163,7 +157,7 @@ describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)
 
   it("keeps items pending and throws while the chain is down, then anchors them once it is back", async () => {
     const { index, chain, deps, add } = setup();
-    add(2);
+    await add(2);
     chain.down = true;
     let error: unknown;
     await anchorPending(deps).catch((e) => (error = e));
@@ -176,7 +170,7 @@ describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)
 
   it("does not finish a batch whose block was replaced by a reorganisation", async () => {
     const { index, chain, deps, add } = setup({ confirmations: 2, waitMs: 0 });
-    const [id] = add(1);
+    const [id] = await add(1);
     await anchorPending(deps);
     const mined = [...chain.mined.values()][0]!;
     chain.blocks.set(mined.blockNumber, { hash: "0xreorged", timestamp: chain.time }); // a different block now

@@ -7,6 +7,7 @@ import { ListingSnapshotSchema } from "../../src/domain/listing-snapshot.ts";
 import { sniffMediaType } from "../../src/domain/media-type.ts";
 import { buildMerkleBatch, verifyMerkleProof } from "../../src/domain/merkle-batch.ts";
 import { buildReceipt } from "../../src/domain/receipt.ts";
+import { PNG, SNAPSHOT } from "../fixtures/listing-snapshot.ts";
 
 const vectors = JSON.parse(readFileSync(new URL("../fixtures/merkle-vectors.json", import.meta.url), "utf8"));
 
@@ -59,7 +60,7 @@ describe("buildMetadata", () => {
 });
 
 describe("sniffMediaType", () => {
-  const png = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489", "hex");
+  const png = PNG;
   const jpeg = Buffer.from("ffd8ffe000104a46494600010100000100010000", "hex");
 
   it("reads the type from the bytes, not from a name", async () => {
@@ -135,15 +136,7 @@ describe("buildReceipt", () => {
 });
 
 describe("ListingSnapshotSchema", () => {
-  const snapshot = {
-    url: "https://shop.example/listing/42",
-    platform: "shop.example",
-    listingId: "42",
-    title: "Brand-name handbag",
-    price: { amount: "19.90", currency: "USD" },
-    seller: { id: "s-1", name: "Seller" },
-    capturedAt: "2026-11-01T10:00:00Z",
-  };
+  const snapshot = SNAPSHOT;
 
   it("accepts a complete snapshot", () => {
     expect(ListingSnapshotSchema.parse(snapshot)).to.deep.equal(snapshot);

@@ -1,7 +1,4 @@
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { CID } from "multiformats/cid";
 import { KUBO_ADD_OPTIONS, KuboContentStore, type KuboClient } from "../../src/adapters/kubo/kubo-store.ts";
 
@@ -29,12 +26,14 @@ function recordingClient() {
 }
 
 describe("KuboContentStore", () => {
-  it("adds files with Kubo's --cid-version=1 settings and pins them", async () => {
+  it("adds streams with Kubo's --cid-version=1 settings and pins them", async () => {
     const { client, calls } = recordingClient();
     const store = new KuboContentStore(client);
-    const file = join(mkdtempSync(join(tmpdir(), "kubo-")), "f.txt");
-    writeFileSync(file, "hello world\n");
-    expect(await store.addFile(file)).to.equal("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
+    async function* upload() {
+      yield Buffer.from("hello ");
+      yield Buffer.from("world\n");
+    }
+    expect(await store.add(upload())).to.equal("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
     expect(Buffer.from(calls[0]!.input!).toString()).to.equal("hello world\n");
     expect(calls[0]!.options).to.deep.include({ cidVersion: 1, rawLeaves: true, chunker: "size-262144", trickle: false, pin: true });
     expect(KUBO_ADD_OPTIONS).to.deep.equal({ cidVersion: 1, rawLeaves: true, chunker: "size-262144", trickle: false, pin: true });

@@ -16,23 +16,38 @@ describe("SqliteIndex", () => {
     return index;
   }
 
-  it("shows an account only its own evidence", () => {
+  it("shows an account only its own evidence", async () => {
     const index = withAccounts();
-    index.insert(record("ev_1", "acc_a"), record("ev_2", "acc_b"));
+    await index.insert(record("ev_1", "acc_a"), record("ev_2", "acc_b"));
     expect(index.get("acc_a", "ev_1")!.id).to.equal("ev_1");
     expect(index.get("acc_a", "ev_2")).to.equal(null);
     expect(index.list("acc_a", { limit: 10 }).items.map((r) => r.id)).to.deep.equal(["ev_1"]);
   });
 
-  it("inserts several records all or nothing", () => {
+  it("inserts several records all or nothing", async () => {
     const index = withAccounts();
-    expect(() => index.insert(record("ev_1", "acc_a"), record("ev_1", "acc_a"))).to.throw(/UNIQUE/);
+    let error: unknown;
+    await index.insert(record("ev_1", "acc_a"), record("ev_1", "acc_a")).catch((e) => (error = e));
+    expect(String(error)).to.match(/UNIQUE/);
     expect(index.countByStatus().pending).to.equal(0);
   });
 
-  it("pages through a list in upload order with an opaque cursor, and filters by sha256", () => {
+  it("commits concurrent inserts together, and refuses only the caller whose rows are bad", async () => {
     const index = withAccounts();
-    for (let i = 0; i < 5; i++) index.insert(record(`ev_${i}`, "acc_a", i % 2 ? "same" : `c${i}`));
+    await index.insert(record("ev_taken", "acc_a"));
+    const results = await Promise.allSettled([
+      index.insert(record("ev_1", "acc_a")),
+      index.insert(record("ev_taken", "acc_b")),
+      index.insert(record("ev_2", "acc_b"), record("ev_3", "acc_b")),
+    ]);
+    expect(results.map((r) => r.status)).to.deep.equal(["fulfilled", "rejected", "fulfilled"]);
+    expect(index.countByStatus().pending).to.equal(4);
+    expect(index.get("acc_b", "ev_taken")).to.equal(null);
+  });
+
+  it("pages through a list in upload order with an opaque cursor, and filters by sha256", async () => {
+    const index = withAccounts();
+    for (let i = 0; i < 5; i++) await index.insert(record(`ev_${i}`, "acc_a", i % 2 ? "same" : `c${i}`));
     const first = index.list("acc_a", { limit: 2 });
     const second = index.list("acc_a", { limit: 2, cursor: first.nextCursor! });
     const third = index.list("acc_a", { limit: 2, cursor: second.nextCursor! });
@@ -41,9 +56,9 @@ describe("SqliteIndex", () => {
     expect(index.list("acc_a", { limit: 10, sha256: sha256Hex("same") }).items.map((r) => r.id)).to.deep.equal(["ev_1", "ev_3"]);
   });
 
-  it("assigns an item to at most one live batch", () => {
+  it("assigns an item to at most one live batch", async () => {
     const index = withAccounts();
-    index.insert(record("ev_1", "acc_a"));
+    await index.insert(record("ev_1", "acc_a"));
     const proofs = { ev_1: { leaf: ["0x1", "0x2"] as [string, string], proof: [] } };
     index.createBatch({ id: "bt_1", root: "0xr1", itemIds: ["ev_1"], proofs });
     expect(() => index.createBatch({ id: "bt_2", root: "0xr2", itemIds: ["ev_1"], proofs })).to.throw(/no longer waiting/);

@@ -3,8 +3,8 @@
  * Files are imported with Kubo's `ipfs add --cid-version=1` settings, so a CID made here is the CID any
  * IPFS node gives the same bytes, and every block read back is checked against its CID.
  */
-import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { access, mkdir, open, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { unixfs, type UnixFS } from "@helia/unixfs";
 import { FsBlockstore } from "blockstore-fs";
@@ -30,13 +30,16 @@ export const KUBO_IMPORT_OPTIONS = {
 } as const;
 
 /**
- * blockstore-fs writes each block atomically (temp file + rename) but does not fsync it; an accepted
- * upload must survive a power cut, so each new block is flushed to disk before the import resolves.
- * Reads re-hash every block: blockstore-fs serves whatever bytes are on disk.
+ * blockstore-fs's layout and reads, with our own writes: blockstore-fs writes each block atomically (temp
+ * file + rename) but never fsyncs it, and an accepted upload must survive a power cut. Each new block is
+ * written to a temp file, flushed, and renamed into place, in one open (about twice as fast as
+ * blockstore-fs's put followed by a separate flush). Reads re-hash every block against its CID:
+ * blockstore-fs serves whatever bytes are on disk.
  */
 class DurableVerifiedBlockstore {
   readonly #inner: FsBlockstore;
   readonly #sharding: NextToLast;
+  readonly #dirs = new Set<string>();
 
   constructor(inner: FsBlockstore, sharding: NextToLast) {
     this.#inner = inner;
@@ -48,15 +51,24 @@ class DurableVerifiedBlockstore {
   }
 
   async put(cid: CID, bytes: Uint8Array, options?: AbortOptions): Promise<CID> {
-    if (await this.#inner.has(cid, options)) return cid;
-    await this.#inner.put(cid, bytes, options);
+    options?.signal?.throwIfAborted();
     const { dir, file } = this.#sharding.encode(cid);
-    const handle = await open(join(this.#inner.path, dir, file), "r");
+    const folder = join(this.#inner.path, dir);
+    const target = join(folder, file);
+    if (await exists(target)) return cid; // content-addressed: the same bytes are already there
+    if (!this.#dirs.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.#dirs.add(folder);
+    }
+    const temp = `${target}.${randomUUID()}.tmp`;
+    const handle = await open(temp, "wx");
     try {
+      await handle.writeFile(bytes);
       await handle.datasync();
     } finally {
       await handle.close();
     }
+    await rename(temp, target);
     return cid;
   }
 
@@ -91,11 +103,8 @@ export class HeliaContentStore implements ContentStore {
     return new HeliaContentStore(blockstore, sharding);
   }
 
-  async addFile(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
-    const cid = await this.#fs.addByteStream(createReadStream(path, { highWaterMark: 262_144 }), {
-      ...KUBO_IMPORT_OPTIONS,
-      signal: options.signal,
-    });
+  async add(source: AsyncIterable<Uint8Array>, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const cid = await this.#fs.addByteStream(source, { ...KUBO_IMPORT_OPTIONS, signal: options.signal });
     return cid.toString();
   }
 
@@ -113,5 +122,14 @@ export class HeliaContentStore implements ContentStore {
 
   async close(): Promise<void> {
     await this.#blockstore.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -3,7 +3,6 @@
  * same import settings as the embedded store and pinned, so both give the same CID for the same bytes.
  * Kubo verifies blocks against their CIDs itself; the service re-hashes the whole file on read as well.
  */
-import { createReadStream } from "node:fs";
 import { CID } from "multiformats/cid";
 import type { ContentStore } from "../../ports/content-store.ts";
 
@@ -38,8 +37,8 @@ export class KuboContentStore implements ContentStore {
     return new KuboContentStore(create({ url }) as unknown as KuboClient);
   }
 
-  async addFile(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
-    const result = await this.#client.add(createReadStream(path), { ...KUBO_ADD_OPTIONS, signal: options.signal });
+  async add(source: AsyncIterable<Uint8Array>, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const result = await this.#client.add(source, { ...KUBO_ADD_OPTIONS, signal: options.signal });
     return result.cid.toString();
   }
 

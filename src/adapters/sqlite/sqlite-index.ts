@@ -37,6 +37,7 @@ export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepo
   }
 
   close(): void {
+    if (this.#pendingInserts.length) this.#flushInserts();
     if (this.#db.isOpen) this.#db.close();
   }
 
@@ -75,18 +76,51 @@ export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepo
 
   // Evidence ----------------------------------------------------------------------------------------
 
-  insert(...records: Omit<EvidenceRecord, "status">[]): void {
+  /**
+   * Group commit: inserts that arrive in the same turn of the event loop share one transaction, so
+   * under load one fsync serves many uploads. Each caller's promise settles once its rows are
+   * committed; a caller whose rows fail is refused alone (its group is retried without it).
+   */
+  insert(...records: Omit<EvidenceRecord, "status">[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pendingInserts.push({ records, resolve, reject });
+      if (this.#pendingInserts.length === 1) setImmediate(() => this.#flushInserts());
+    });
+  }
+
+  #pendingInserts: { records: Omit<EvidenceRecord, "status">[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  #flushInserts(): void {
+    const group = this.#pendingInserts;
+    this.#pendingInserts = [];
     const statement = this.#db.prepare(
       `INSERT INTO evidence (id, account_id, kind, sha256, size, media_type, cid, metadata_json,
          metadata_sha256, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.transaction(() => {
-      for (const r of records) {
-        statement.run(r.id, r.accountId, r.kind, r.sha256, r.size, r.mediaType, r.cid,
-          JSON.stringify(r.metadata), r.metadataSha256, r.receivedAt);
+    const write = (entries: typeof group) =>
+      this.transaction(() => {
+        for (const { records } of entries) {
+          for (const r of records) {
+            statement.run(r.id, r.accountId, r.kind, r.sha256, r.size, r.mediaType, r.cid,
+              JSON.stringify(r.metadata), r.metadataSha256, r.receivedAt);
+          }
+        }
+      });
+    try {
+      write(group);
+      for (const entry of group) entry.resolve();
+    } catch {
+      // Someone's rows are bad: commit each caller's rows on their own, so only they are refused.
+      for (const entry of group) {
+        try {
+          write([entry]);
+          entry.resolve();
+        } catch (error) {
+          entry.reject(error);
+        }
       }
-    });
+    }
   }
 
   get(accountId: string, id: string): EvidenceRecord | null {

@@ -1,0 +1,277 @@
+/**
+ * `npm run bench`: measures the service on its embedded defaults (what `npm start` runs), on this
+ * machine, and prints a Markdown report (`-- --write` also writes docs/benchmarks.md). All traffic stays
+ * on 127.0.0.1. Numbers are measured, never asserted: tests do not time anything.
+ *
+ *   uploads/s and p50/p99 latency, 100 KB files, concurrency 1 and 16
+ *   MB/s for 5 MB and 50 MB files, next to sha256sum and openssl on the same bytes
+ *   time from 201 to receipt (p50/p99) at ANCHOR_INTERVAL_MS=2000
+ *   gas per item at batch sizes 1, 10, 100, 1000, next to one transaction per item
+ *   peak RSS of the service process
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes, createHash } from "node:crypto";
+import { cpus, freemem, totalmem } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { Contract, Wallet } from "ethers";
+import { ANVIL_DEV_PRIVATE_KEY, startAnvil } from "../src/adapters/chain/anvil.ts";
+import { registryArtifact } from "../src/adapters/chain/artifact.ts";
+import { deployRegistry } from "../src/adapters/chain/deployment.ts";
+import { rpcProvider } from "../src/adapters/chain/provider.ts";
+import { spawnService } from "../test/helpers/service-process.ts";
+import { ADMIN_KEY } from "../test/helpers/service.ts";
+
+const MiB = 1024 * 1024;
+const ANCHOR_INTERVAL_MS = 2000;
+const work = mkdtempSync(join(tmpdir(), "evidence-bench-"));
+
+// ---------------------------------------------------------------------------------------------------
+// Helpers
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function multipartBody(bytes: Uint8Array, name: string): { body: Buffer; contentType: string } {
+  const boundary = "bench" + randomBytes(8).toString("hex");
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n` +
+      `Content-Type: application/octet-stream\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return { body: Buffer.concat([head, bytes, tail]), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+async function upload(url: string, bytes: Uint8Array, name: string): Promise<{ id: string; ms: number }> {
+  const { body, contentType } = multipartBody(bytes, name);
+  const started = performance.now();
+  const response = await fetch(`${url}/v1/evidence`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": contentType },
+    body,
+  });
+  const json = (await response.json()) as { id: string };
+  if (response.status !== 201) throw new Error(`upload answered ${response.status}: ${JSON.stringify(json)}`);
+  return { id: json.id, ms: performance.now() - started };
+}
+
+/** Samples the service's RSS (VmRSS) every 20 ms; `peak()` gives the highest since the last reset. */
+function rssSampler(pid: number) {
+  let peak = 0;
+  const read = () => {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+  };
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, read());
+    } catch {
+      /* the process is gone */
+    }
+  }, 20);
+  return {
+    peak: () => peak,
+    reset: () => (peak = read()),
+    stop: () => clearInterval(timer),
+  };
+}
+
+async function uploadsAtConcurrency(url: string, concurrency: number, total: number, size: number) {
+  const base = randomBytes(size);
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const bytes = Buffer.from(base);
+        bytes.writeUInt32BE(i, 0); // every file distinct, as real evidence is
+        bytes.writeUInt32BE(concurrency, 4);
+        latencies.push((await upload(url, bytes, `f${i}.bin`)).ms);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), total };
+}
+
+async function largeFiles(url: string, size: number, count: number) {
+  const file = randomBytes(size);
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    file.writeUInt32BE(i, 0);
+    times.push((await upload(url, file, `large${i}.bin`)).ms);
+  }
+  const totalMs = times.reduce((a, b) => a + b, 0);
+  return { mbPerSecond: (size * count) / MiB / (totalMs / 1000), file };
+}
+
+function toolThroughput(tool: string, args: string[], path: string, size: number): number {
+  // Best of three, so a cold page cache does not count against the tool.
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const result = spawnSync(tool, [...args, path], { encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr}`);
+    best = Math.min(best, performance.now() - started);
+  }
+  return size / MiB / (best / 1000);
+}
+
+function nodeSha256Throughput(bytes: Buffer): number {
+  const started = performance.now();
+  createHash("sha256").update(bytes).digest();
+  return bytes.length / MiB / ((performance.now() - started) / 1000);
+}
+
+async function timeToReceipt(url: string, count: number, ratePerSecond: number) {
+  const acceptedAt = new Map<string, number>();
+  const anchoredAt = new Map<string, number>();
+  const headers = { authorization: `Bearer ${ADMIN_KEY}` };
+  let done = false;
+  const poller = (async () => {
+    // The list endpoint tells every item's status in one request; a client polling each would see the same.
+    while (!done || anchoredAt.size < acceptedAt.size) {
+      let cursor: string | null = null;
+      do {
+        const page = (await (await fetch(`${url}/v1/evidence?limit=500${cursor ? `&cursor=${cursor}` : ""}`, { headers })).json()) as {
+          items: { id: string; status: string }[];
+          nextCursor: string | null;
+        };
+        const now = performance.now();
+        for (const item of page.items) if (item.status === "anchored" && acceptedAt.has(item.id) && !anchoredAt.has(item.id)) anchoredAt.set(item.id, now);
+        cursor = page.nextCursor;
+      } while (cursor);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const bytes = randomBytes(10_000);
+  for (let i = 0; i < count; i++) {
+    bytes.writeUInt32BE(i, 0);
+    bytes.writeUInt32BE(0xfeed, 4);
+    const { id } = await upload(url, bytes, `r${i}.bin`);
+    acceptedAt.set(id, performance.now());
+    await new Promise((r) => setTimeout(r, 1000 / ratePerSecond));
+  }
+  done = true;
+  await poller;
+  const waits = [...acceptedAt].map(([id, t]) => anchoredAt.get(id)! - t).sort((a, b) => a - b);
+  return { p50: percentile(waits, 50), p99: percentile(waits, 99), count };
+}
+
+async function gasPerItem() {
+  const chain = await startAnvil({ stateDir: join(work, "gas-chain"), port: 0 });
+  try {
+    const provider = rpcProvider(chain.rpcUrl, 31337);
+    const signer = new Wallet(ANVIL_DEV_PRIVATE_KEY, provider);
+    const record = await deployRegistry(signer, registryArtifact, { network: "bench" });
+    const registry = new Contract(record.address, registryArtifact.abi, signer);
+    const rows: { batch: number; gas: number; perItem: number; oneTxPerItem: number }[] = [];
+    let single = 0;
+    for (const size of [1, 10, 100, 1000]) {
+      const values = Array.from({ length: size }, (_, i) => ["0x" + randomBytes(32).toString("hex"), "0x" + createHash("sha256").update(`m${i}`).digest("hex")]);
+      const tree = StandardMerkleTree.of(values, ["bytes32", "bytes32"]);
+      const receipt = await (await registry.getFunction("anchor")(tree.root)).wait();
+      const gas = Number(receipt.gasUsed);
+      if (size === 1) single = gas;
+      rows.push({ batch: size, gas, perItem: gas / size, oneTxPerItem: single });
+    }
+    provider.destroy();
+    return rows;
+  } finally {
+    await chain.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The run
+
+const machine = {
+  date: new Date().toISOString().slice(0, 10),
+  cpu: `${cpus().length} × ${cpus()[0]?.model ?? "unknown"}`,
+  memory: `${round(totalmem() / 1024 ** 3)} GiB (${round(freemem() / 1024 ** 3)} GiB free)`,
+  node: process.version,
+  disk: execFileSync("df", ["-h", "--output=source,fstype", work], { encoding: "utf8" }).trim().split("\n")[1],
+  kernel: execFileSync("uname", ["-sr"], { encoding: "utf8" }).trim(),
+};
+console.error(`bench: ${JSON.stringify(machine)}`);
+
+const service = await spawnService(join(work, "data"), {
+  ANCHOR_INTERVAL_MS: String(ANCHOR_INTERVAL_MS),
+  MAX_UPLOAD_BYTES: String(64 * MiB),
+});
+const rss = rssSampler(service.child.pid!);
+try {
+  console.error("bench: 100 KB uploads, concurrency 1");
+  const c1 = await uploadsAtConcurrency(service.url, 1, 300, 100_000);
+  console.error("bench: 100 KB uploads, concurrency 16");
+  const c16 = await uploadsAtConcurrency(service.url, 16, 2000, 100_000);
+  const rssSmall = rss.peak();
+
+  console.error("bench: 5 MB files");
+  const five = await largeFiles(service.url, 5 * MiB, 20);
+  rss.reset();
+  console.error("bench: 50 MB files");
+  const fifty = await largeFiles(service.url, 50 * MiB, 6);
+  const rssLarge = rss.peak();
+
+  const sample = join(work, "sample-50m.bin");
+  writeFileSync(sample, fifty.file);
+  const sha256sum = toolThroughput("sha256sum", [], sample, fifty.file.length);
+  const openssl = toolThroughput("openssl", ["dgst", "-sha256"], sample, fifty.file.length);
+  const nodeHash = nodeSha256Throughput(fifty.file);
+
+  console.error("bench: waiting for the backlog to be anchored, then time from 201 to receipt");
+  await new Promise((r) => setTimeout(r, ANCHOR_INTERVAL_MS * 3));
+  const receipt = await timeToReceipt(service.url, 100, 20);
+  const rssOverall = rss.peak();
+  rss.stop();
+  await service.stop();
+
+  console.error("bench: gas per item");
+  const gas = await gasPerItem();
+
+  const report = `## Results — ${machine.date}
+
+Machine: ${machine.cpu}; ${machine.memory}; ${machine.kernel}; disk ${machine.disk}; Node ${machine.node}.
+Service: \`npm start\`'s embedded defaults (anvil, Helia block store, SQLite), ANCHOR_INTERVAL_MS=${ANCHOR_INTERVAL_MS},
+CONFIRMATIONS=1; client and service on the same machine (the client's CPU counts against the service).
+
+| measure | result | first bar |
+| --- | --- | --- |
+| 100 KB uploads, concurrency 1 | ${round(c1.perSecond)} uploads/s; p50 ${round(c1.p50)} ms, p99 ${round(c1.p99)} ms (${c1.total} uploads) | |
+| 100 KB uploads, concurrency 16 | ${round(c16.perSecond)} uploads/s; p50 ${round(c16.p50)} ms, p99 ${round(c16.p99)} ms (${c16.total} uploads) | ≥ 300 uploads/s |
+| 5 MB files | ${round(five.mbPerSecond)} MB/s | |
+| 50 MB files | ${round(fifty.mbPerSecond)} MB/s | ≥ 150 MB/s |
+| \`sha256sum\`, same 50 MB | ${round(sha256sum)} MB/s | |
+| \`openssl dgst -sha256\`, same 50 MB | ${round(openssl)} MB/s | |
+| Node's SHA-256 (one pass, in memory), same 50 MB | ${round(nodeHash)} MB/s | |
+| **50 MB ingest ÷ sha256sum** | **${round(fifty.mbPerSecond / sha256sum, 2)}** | |
+| 50 MB ingest ÷ openssl | ${round(fifty.mbPerSecond / openssl, 2)} | |
+| time from 201 to receipt (${receipt.count} items at 20/s) | p50 ${round(receipt.p50 / 1000, 2)} s, p99 ${round(receipt.p99 / 1000, 2)} s | p99 ≤ ${(ANCHOR_INTERVAL_MS + 3000) / 1000} s |
+| peak RSS, 100 KB uploads | ${round(rssSmall / MiB)} MB | |
+| peak RSS while ingesting 50 MB files | ${round(rssLarge / MiB)} MB | ≤ 300 MB |
+| peak RSS, whole run | ${round(rssOverall / MiB)} MB | |
+
+Gas per item (one \`anchor(root)\` per batch, measured on anvil; one transaction per item costs the batch-of-1 figure for every item):
+
+| batch size | gas for the batch | gas per item | one transaction per item |
+| --- | --- | --- | --- |
+${gas.map((g) => `| ${g.batch} | ${g.gas} | ${round(g.perItem, 2)} | ${g.oneTxPerItem} |`).join("\n")}
+`;
+  console.log(report);
+  if (process.argv.includes("--write")) {
+    const doc = readFileSync("docs/benchmarks.md", "utf8");
+    const marker = "<!-- results -->";
+    writeFileSync("docs/benchmarks.md", doc.slice(0, doc.indexOf(marker) + marker.length) + "\n\n" + report);
+    console.error("bench: wrote docs/benchmarks.md");
+  }
+} finally {
+  rss.stop();
+  if (service.child.exitCode === null && service.child.signalCode === null) await service.stop();
+  rmSync(work, { recursive: true, force: true });
+}
