@@ -3,7 +3,7 @@
  * enough entropy that a slow hash would add nothing), so a copy of the index grants no access.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { sha256Hex } from "../domain/hashing.ts";
 import { AppError, Errors } from "../errors.ts";
@@ -98,6 +98,3 @@ export function bootstrapAdmin(
   return { created: true, account, generatedKey: options.bootstrapKey ? undefined : key };
 }
 
-export function bootstrapKeyFileExists(keyFile: string): boolean {
-  return existsSync(keyFile);
-}

@@ -1,12 +1,8 @@
 import { expect } from "chai";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { SqliteIndex } from "../../src/adapters/sqlite/sqlite-index.ts";
 import { Errors, isAppError } from "../../src/errors.ts";
 import {
   authenticate,
-  bootstrapAdmin,
   createAccount,
   createApiKey,
   hashApiKey,
@@ -59,27 +55,5 @@ describe("accounts and API keys", () => {
     expectAppError(() => createApiKey(index, alice, bob.id), Errors.ACCOUNT_NOT_FOUND);
     expectAppError(() => listApiKeys(index, bob, alice.id), Errors.ACCOUNT_NOT_FOUND);
     expectAppError(() => revokeApiKey(index, alice, alice.id, "key_unknown"), Errors.API_KEY_NOT_FOUND);
-  });
-
-  it("bootstraps one admin with a generated key written to a 0600 file, only on first start", () => {
-    const index = new SqliteIndex(":memory:");
-    const keyFile = join(mkdtempSync(join(tmpdir(), "keys-")), "bootstrap-api-key");
-    const first = bootstrapAdmin(index, { keyFile });
-    if (!first.created) throw new Error("expected an admin");
-    expect(first.account.role).to.equal("admin");
-    expect(readFileSync(keyFile, "utf8").trim()).to.equal(first.generatedKey);
-    expect(statSync(keyFile).mode & 0o777).to.equal(0o600);
-    expect(authenticate(index, first.generatedKey).id).to.equal(first.account.id);
-    expect(bootstrapAdmin(index, { keyFile }).created).to.equal(false);
-  });
-
-  it("bootstraps the admin with BOOTSTRAP_API_KEY when given, writing no file", () => {
-    const index = new SqliteIndex(":memory:");
-    const key = "operator-chosen-key-0123456789";
-    const keyFile = join(mkdtempSync(join(tmpdir(), "keys-")), "bootstrap-api-key");
-    const result = bootstrapAdmin(index, { bootstrapKey: key, keyFile });
-    expect(result).to.deep.include({ created: true, generatedKey: undefined });
-    expect(authenticate(index, key).role).to.equal("admin");
-    expect(() => statSync(keyFile)).to.throw();
   });
 });

@@ -66,10 +66,10 @@ describe("SqliteIndex", () => {
     expect(index.nextPending(10)).to.deep.equal([]);
   });
 
-  it("migrates a new database once and leaves an existing one as it is", () => {
+  it("can be checked and closed more than once (shutdown paths may overlap)", () => {
     const index = new SqliteIndex(":memory:");
     expect(() => index.check()).not.to.throw();
     index.close();
-    index.close(); // closing twice is harmless (shutdown paths may overlap)
+    index.close();
   });
 });
