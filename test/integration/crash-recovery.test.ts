@@ -148,6 +148,26 @@ describe("crash recovery (kill -9, then start again)", function () {
     await expectAnchoredExactlyOnce(second, dir.path, accepted); // and no record of the cut-short upload
   });
 
+  it("a clean stop (SIGTERM) lets an upload in flight finish and be kept", async () => {
+    const dir = tempDir("stop-inflight-");
+    dirs.push(dir);
+    const first = await start(dir.path);
+    const api = client(first.url);
+    const bytes = randomBytes(30 * 1024 * 1024);
+    const blocks = () => readdirSync(join(dir.path, "ipfs"), { recursive: true }).length;
+    const before = blocks();
+    const inFlight = api.postForm("/v1/evidence", fileForm({}, { file: { bytes, name: "slow.bin" } }));
+    await until(() => blocks() > before + 2, 10_000, 2);
+    const stopped = first.stop();
+    const response = await inFlight;
+    expect(response.status).to.equal(201);
+    const { id } = (await response.json()) as Json;
+    expect(await stopped).to.equal(0);
+
+    const second = await start(dir.path);
+    await expectAnchoredExactlyOnce(second, dir.path, [{ id, bytes }]);
+  });
+
   it("a clean stop (SIGTERM) exits 0 and leaves no chain running", async () => {
     const dir = tempDir("stop-");
     dirs.push(dir);
