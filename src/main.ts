@@ -147,29 +147,31 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = pino({ level: config.logLevel, redact: ["req.headers.authorization", "*.apiKey", "*.privateKey"] });
-  let service: RunningService;
-  try {
-    service = await startService(config, log);
-  } catch (error) {
-    log.fatal({ err: isAppError(error) ? undefined : error }, error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  }
+  // Handlers first: a signal that arrives while the service is starting still stops it cleanly.
+  let service: Promise<RunningService | undefined> = Promise.resolve(undefined);
   const shutdown = (signal: string) => {
     log.info({ signal }, "signal received");
     setTimeout(() => {
       log.error("shutdown took too long; exiting");
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
-    service.stop().then(
-      () => process.exit(0),
-      (error) => {
-        log.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    service
+      .then((running) => running?.stop())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          log.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.once("SIGINT", () => shutdown("SIGINT"));
   process.once("SIGTERM", () => shutdown("SIGTERM"));
+  service = startService(config, log).catch((error) => {
+    log.fatal({ err: isAppError(error) ? undefined : error }, error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+  await service;
 }
 
 if (import.meta.main ?? process.argv[1] === new URL(import.meta.url).pathname) {
