@@ -9,25 +9,13 @@ import { join } from "node:path";
 import { unixfs, type UnixFS } from "@helia/unixfs";
 import { FsBlockstore } from "blockstore-fs";
 import { NextToLast } from "blockstore-fs/sharding";
-import { fixedSize } from "ipfs-unixfs-importer/chunker";
-import { balanced } from "ipfs-unixfs-importer/layout";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { equals } from "multiformats/bytes";
-type AbortOptions = { signal?: AbortSignal };
+import { KUBO_IMPORT_OPTIONS } from "../../domain/content-id.ts";
 import { ContentIntegrityError, type ContentStore } from "../../ports/content-store.ts";
 
-/**
- * Kubo's defaults for `ipfs add --cid-version=1`. Set explicitly: @helia/unixfs's own defaults
- * (1 MiB chunks, 1024 links per node) give other CIDs for files over 256 KiB.
- */
-export const KUBO_IMPORT_OPTIONS = {
-  cidVersion: 1,
-  rawLeaves: true,
-  chunker: fixedSize({ chunkSize: 262_144 }),
-  layout: balanced({ maxChildrenPerNode: 174 }),
-  reduceSingleLeafToSelf: true,
-} as const;
+type AbortOptions = { signal?: AbortSignal };
 
 /**
  * blockstore-fs's layout and reads, with our own writes: blockstore-fs writes each block atomically (temp

@@ -1,0 +1,49 @@
+/**
+ * The shape of an `evidence-receipt/v1`, checked before any verification: a receipt from elsewhere is
+ * untrusted input, and a malformed one is "unreadable", not "failed".
+ */
+import { z } from "zod";
+import { EVIDENCE_KINDS } from "./evidence.ts";
+import { RECEIPT_VERSION, type EvidenceReceipt } from "./receipt.ts";
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
+const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x and 64 hex characters");
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address");
+const uint = z.number().int().nonnegative();
+
+export const ReceiptSchema = z.object({
+  version: z.literal(RECEIPT_VERSION),
+  evidence: z.object({
+    id: z.string().min(1),
+    kind: z.enum(EVIDENCE_KINDS),
+    sha256: sha256Hex,
+    size: uint,
+    mediaType: z.string().min(1),
+    cid: z.string().min(1),
+    metadataSha256: sha256Hex,
+  }),
+  metadata: z.record(z.string(), z.unknown()),
+  merkle: z.object({
+    format: z.literal("openzeppelin-standard-v1"),
+    leafEncoding: z.tuple([z.literal("bytes32"), z.literal("bytes32")]),
+    leaf: z.tuple([bytes32, bytes32]),
+    proof: z.array(bytes32).max(256),
+    root: bytes32,
+  }),
+  anchor: z.object({
+    chainId: z.number().int().positive(),
+    registry: address,
+    txHash: bytes32,
+    blockNumber: uint,
+    blockHash: bytes32,
+    timestamp: uint,
+  }),
+});
+
+/** The receipt, or a message saying what is wrong with it. */
+export function parseReceipt(value: unknown): { receipt: EvidenceReceipt } | { error: string } {
+  const result = ReceiptSchema.safeParse(value);
+  if (result.success) return { receipt: result.data as unknown as EvidenceReceipt };
+  const issue = result.error.issues[0]!;
+  return { error: `${issue.path.join(".") || "receipt"}: ${issue.message}` };
+}

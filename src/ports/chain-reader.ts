@@ -1,0 +1,12 @@
+/** What a verifier reads from a chain, through any JSON-RPC endpoint. Read-only: no key involved. */
+export interface ChainReader {
+  readonly endpoint: string;
+  chainId(): Promise<number>;
+  /** Zeros when the root was never anchored. */
+  anchorOf(registry: string, root: string): Promise<{ timestamp: number; blockNumber: number }>;
+  /** The registry's own inclusion check: the anchor time, or 0. */
+  registryVerify(registry: string, root: string, leafHash: string, proof: string[]): Promise<number>;
+  block(blockNumber: number): Promise<{ hash: string; timestamp: number } | null>;
+  transaction(txHash: string): Promise<{ success: boolean; blockNumber: number; blockHash: string; to: string | null } | null>;
+  close(): void;
+}

@@ -1,0 +1,193 @@
+/**
+ * The `evidence` CLI as a lawyer runs it (`node bin/evidence.js`, what `npx evidence` runs): against
+ * receipts from the real service and the real embedded chain, then against tampered copies of them.
+ */
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { randomBytes, createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import type { RunningService } from "../../src/main.ts";
+import { client, fileForm, startTestService, waitForAnchored } from "../helpers/service.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+type Json = Record<string, any>;
+const BIN = fileURLToPath(new URL("../../bin/evidence.js", import.meta.url));
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } }, (error, out, err) =>
+      resolve({ code: error ? Number(error.code) : 0, out, err }),
+    );
+  });
+}
+
+describe("the evidence CLI", function () {
+  this.timeout(60_000);
+  const dir = tempDir("cli-");
+  let service: RunningService;
+  let receipt: Json;
+  const bytes = randomBytes(400_000); // more than one IPFS chunk
+  const file = join(dir.path, "evidence.bin");
+  const receiptFile = join(dir.path, "receipt.json");
+
+  const write = (name: string, value: unknown) => {
+    const path = join(dir.path, name);
+    writeFileSync(path, typeof value === "string" || Buffer.isBuffer(value) ? value : JSON.stringify(value));
+    return path;
+  };
+
+  before(async () => {
+    service = await startTestService(join(dir.path, "data"));
+    const api = client(service.url);
+    const up = (await (await api.postForm("/v1/evidence", fileForm({}, { file: { bytes, name: "e.bin" } }))).json()) as Json;
+    // a second item so that the batch has a real proof
+    await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(10), name: "other.bin" } }));
+    await waitForAnchored(api, up.id);
+    receipt = (await (await api.get(`/v1/evidence/${up.id}/receipt`)).json()) as Json;
+    writeFileSync(file, bytes);
+    writeFileSync(receiptFile, JSON.stringify(receipt));
+  });
+  after(async () => {
+    await service.stop();
+    dir.remove();
+  });
+
+  it("verifies a receipt and its file against the chain: every check on its own line, the time in UTC, exit 0", async () => {
+    const { code, out } = await cli(["verify", receiptFile, file, "--rpc", service.chain.rpcUrl]);
+    expect(code, out).to.equal(0);
+    for (const label of ["file SHA-256", "file size", "file CID", "metadata hash", "Merkle leaf", "Merkle proof", "chain id", "anchor", "block", "transaction", "registry verify"]) {
+      expect(out).to.match(new RegExp(`✓ ${label}\\s`), label);
+    }
+    const iso = new Date(receipt.anchor.timestamp * 1000).toISOString().replace(".000Z", "Z");
+    expect(out).to.include(`VERIFIED: This file existed no later than ${iso}`);
+    expect(out).to.include("In plain words: this file existed no later than");
+  });
+
+  it("takes the RPC from EVIDENCE_RPC_URL, and answers --json for machines", async () => {
+    const { code, out } = await cli(["verify", receiptFile, file, "--json"], { EVIDENCE_RPC_URL: service.chain.rpcUrl });
+    expect(code).to.equal(0);
+    const result = JSON.parse(out);
+    expect(result.verified).to.equal(true);
+    expect(result.anchoredAt.timestamp).to.equal(receipt.anchor.timestamp);
+    expect(result.checks.every((c: Json) => c.status === "pass")).to.equal(true);
+  });
+
+  it("checks a receipt without its file, saying the file was not checked", async () => {
+    const { code, out } = await cli(["verify", receiptFile, "--rpc", service.chain.rpcUrl]);
+    expect(code).to.equal(0);
+    expect(out).to.match(/– file SHA-256\s+no file given/);
+    expect(out).to.include(`A file with SHA-256 ${receipt.evidence.sha256} existed no later than`);
+  });
+
+  it("fails on a file with one byte changed, naming the file hash check", async () => {
+    const altered = Buffer.from(bytes);
+    altered[1000]! ^= 0x01;
+    const { code, out } = await cli(["verify", receiptFile, write("altered.bin", altered), "--rpc", service.chain.rpcUrl]);
+    expect(code).to.equal(1);
+    expect(out).to.match(/✗ file SHA-256\s+the file's SHA-256 is [0-9a-f]{64}; the receipt says/);
+    expect(out).to.match(/✗ file CID/);
+    expect(out).to.include("NOT VERIFIED: file SHA-256, file CID failed.");
+  });
+
+  it("fails on one hex digit changed in the receipt's metadata hash", async () => {
+    const tampered = structuredClone(receipt);
+    const h = tampered.evidence.metadataSha256 as string;
+    tampered.evidence.metadataSha256 = (h[0] === "a" ? "b" : "a") + h.slice(1);
+    const { code, out } = await cli(["verify", write("t1.json", tampered), file, "--rpc", service.chain.rpcUrl]);
+    expect(code).to.equal(1);
+    expect(out).to.match(/✗ metadata hash\s+the metadata hashes to [0-9a-f]{64} \(RFC 8785\); the receipt says/);
+  });
+
+  it("fails on a changed claim in the metadata (a later capture time, say)", async () => {
+    const tampered = structuredClone(receipt);
+    tampered.metadata.receivedAt = "2030-01-01T00:00:00.000Z";
+    const { code, out } = await cli(["verify", write("t2.json", tampered), file, "--rpc", service.chain.rpcUrl]);
+    expect(code).to.equal(1);
+    expect(out).to.match(/✗ metadata hash/);
+  });
+
+  it("fails on a proof for another root", async () => {
+    const tampered = structuredClone(receipt);
+    tampered.merkle.root = "0x" + createHash("sha256").update("another batch").digest("hex");
+    const { code, out } = await cli(["verify", write("t3.json", tampered), file, "--rpc", service.chain.rpcUrl]);
+    expect(code).to.equal(1);
+    expect(out).to.match(/✗ Merkle proof\s+the proof does not lead from this leaf to root 0x/);
+    expect(out).to.match(/✗ anchor\s+the registry 0x[0-9a-fA-F]{40} has no anchor for root/);
+  });
+
+  it("fails on a root that was never anchored, even with a consistent proof", async () => {
+    const tampered = structuredClone(receipt);
+    const tree = StandardMerkleTree.of([tampered.merkle.leaf], ["bytes32", "bytes32"]);
+    tampered.merkle.root = tree.root;
+    tampered.merkle.proof = [];
+    const { code, out } = await cli(["verify", write("t4.json", tampered), file, "--rpc", service.chain.rpcUrl]);
+    expect(code).to.equal(1);
+    expect(out).to.match(/✓ Merkle proof/);
+    expect(out).to.match(/✗ anchor\s+the registry .* has no anchor for root/);
+  });
+
+  it("fails on a receipt for another chain, and on a changed block or transaction", async () => {
+    const wrongChain = structuredClone(receipt);
+    wrongChain.anchor.chainId = 1;
+    let r = await cli(["verify", write("t5.json", wrongChain), file, "--rpc", service.chain.rpcUrl]);
+    expect(r.code).to.equal(1);
+    expect(r.out).to.match(/✗ chain id\s+the RPC endpoint serves chain 31337; the receipt is for chain 1/);
+
+    const wrongBlock = structuredClone(receipt);
+    wrongBlock.anchor.blockHash = "0x" + "ab".repeat(32);
+    r = await cli(["verify", write("t6.json", wrongBlock), file, "--rpc", service.chain.rpcUrl]);
+    expect(r.code).to.equal(1);
+    expect(r.out).to.match(/✗ block\s+block \d+ has hash 0x[0-9a-f]{64}; the receipt says 0xabab/);
+
+    const wrongTx = structuredClone(receipt);
+    wrongTx.anchor.txHash = "0x" + "cd".repeat(32);
+    r = await cli(["verify", write("t7.json", wrongTx), file, "--rpc", service.chain.rpcUrl]);
+    expect(r.code).to.equal(1);
+    expect(r.out).to.match(/✗ transaction\s+transaction 0xcdcd.* is not on this chain/);
+  });
+
+  it("says precisely when the RPC endpoint is down, without a stack trace", async () => {
+    const { code, out, err } = await cli(["verify", receiptFile, file, "--rpc", "http://127.0.0.1:9"]);
+    expect(code).to.equal(1);
+    expect(out).to.match(/✗ chain id\s+could not reach the RPC endpoint http:\/\/127\.0\.0\.1:9: /);
+    expect(out + err).not.to.match(/\n\s+at /);
+  });
+
+  it("checks offline only when asked, and then proves no time", async () => {
+    const { code, out } = await cli(["verify", receiptFile, file, "--offline"]);
+    expect(code).to.equal(0);
+    expect(out).to.include("the anchor was not checked on the chain: no time is proven");
+  });
+
+  it("answers bad usage and unreadable input with exit 2 and a message", async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /no command given/],
+      [["frobnicate"], /unknown command 'frobnicate'/],
+      [["verify"], /verify needs a receipt file/],
+      [["verify", receiptFile, file], /give --rpc URL/],
+      [["verify", receiptFile, "--rpc", "ftp://x"], /--rpc must be an http\(s\) URL/],
+      [["verify", join(dir.path, "missing.json"), "--offline"], /cannot read .*missing\.json: ENOENT/],
+      [["verify", write("notjson.json", "{ nope"), "--offline"], /is not JSON/],
+      [["verify", write("shape.json", { version: "evidence-receipt/v1" }), "--offline"], /is not an evidence-receipt\/v1: evidence/],
+      [["verify", receiptFile, join(dir.path, "missing.bin"), "--offline"], /cannot read .*missing\.bin: ENOENT/],
+      [["verify", receiptFile, "--bogus"], /Unknown option '--bogus'/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, err } = await cli(args);
+      expect(code, args.join(" ")).to.equal(2);
+      expect(err, args.join(" ")).to.match(message);
+      expect(err).not.to.match(/\n\s+at /);
+    }
+  });
+
+  it("hashes a file as sha256sum does and gives the CID the service gave", async () => {
+    const { code, out } = await cli(["hash", file]);
+    expect(code).to.equal(0);
+    expect(out).to.include(`sha256  ${createHash("sha256").update(bytes).digest("hex")}`);
+    expect(out).to.include(`size    ${bytes.length} bytes`);
+    expect(out).to.include(`cid     ${receipt.evidence.cid}`);
+  });
+});
