@@ -37,6 +37,8 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     TRUST_PROXY: bool.default(false),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
+    VERIFY_RATE_LIMIT: positiveInt.default(30),
+    PUBLIC_URL: optionalUrl,
   })
   .superRefine((env, ctx) => {
     if (env.CHAIN_RPC_URL && !env.ANCHOR_PRIVATE_KEY) {
@@ -63,6 +65,10 @@ export interface Config {
   readonly logLevel: string;
   readonly trustProxy: boolean;
   readonly shutdownTimeoutMs: number;
+  /** POST /v1/verify requests per minute per client address. */
+  readonly verifyRateLimit: number;
+  /** The address users reach this service at (certificates link to its /verify page); default: the listening URL. */
+  readonly publicUrl: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -91,5 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    verifyRateLimit: e.VERIFY_RATE_LIMIT,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
   });
 }

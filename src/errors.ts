@@ -43,6 +43,9 @@ export const Errors = descriptors({
     status: 500,
     message: "The stored content of evidence {id} no longer matches its SHA-256: it will not be served",
   },
+  // Verification
+  RECEIPT_INVALID: { status: 400, message: "Not a readable evidence-receipt/v1: {reason}" },
+  RATE_LIMITED: { status: 429, message: "Too many requests: at most {limit} a minute. Try again shortly" },
   // Infrastructure
   CHAIN_UNAVAILABLE: { status: 503, message: "The chain is unavailable: {reason}" },
   STORE_UNAVAILABLE: { status: 503, message: "The content store is unavailable: {reason}" },

@@ -8,6 +8,7 @@
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
+import { jsonRpcChainReader } from "./adapters/chain/chain-reader.ts";
 import { connectChain, type ConnectedChain } from "./adapters/chain/connect.ts";
 import { HeliaContentStore } from "./adapters/helia/helia-store.ts";
 import { KuboContentStore } from "./adapters/kubo/kubo-store.ts";
@@ -64,6 +65,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
     maxUploadBytes: config.maxUploadBytes,
     log,
     trustProxy: config.trustProxy,
+    chainReader: () => jsonRpcChainReader(chain.rpcUrl),
+    verifyRateLimitPerMinute: config.verifyRateLimit,
     readiness: {
       chain: async () => {
         await chain.client.blockNumber();

@@ -7,6 +7,8 @@ import { accountRoutes } from "./account-routes.ts";
 import { errorHandler, notFound } from "./errors.ts";
 import { evidenceRoutes } from "./evidence-routes.ts";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.ts";
+import { verifyRoutes } from "./verify-routes.ts";
+import type { ChainReader } from "../ports/chain-reader.ts";
 
 export interface AppDeps {
   store: ContentStore;
@@ -15,6 +17,9 @@ export interface AppDeps {
   maxUploadBytes: number;
   log: Logger;
   readiness: Record<string, ReadinessCheck>;
+  /** Reads this service's chain for POST /v1/verify. */
+  chainReader: () => ChainReader;
+  verifyRateLimitPerMinute: number;
   /** Extra facts for /readyz (queue depth, last anchoring error). */
   status?: () => Record<string, unknown>;
   trustProxy?: boolean;
@@ -33,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRoutes(deps.readiness, deps.status ?? (() => ({}))));
+  app.use(verifyRoutes({ chainReader: deps.chainReader, maxUploadBytes: deps.maxUploadBytes, rateLimitPerMinute: deps.verifyRateLimitPerMinute }));
   app.use("/v1/evidence", evidenceRoutes(deps));
   app.use("/v1", accountRoutes(deps.accounts));
   app.use(notFound);

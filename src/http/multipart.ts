@@ -34,11 +34,13 @@ export function multipart(options: MultipartOptions): RequestHandler {
     if (!req.is("multipart/form-data")) {
       return next(new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "multipart/form-data" }));
     }
-    upload(req, res, (error?: unknown) => next(error === undefined ? undefined : toAppError(error, options)));
+    upload(req, res, (error?: unknown) => next(error === undefined ? undefined : toMultipartError(error, options)));
   };
 }
 
-function toAppError(error: unknown, options: MultipartOptions): unknown {
+/** multer's and busboy's errors as ours. */
+export function toMultipartError(error: unknown, options: Pick<MultipartOptions, "maxFileBytes" | "fileFields">): unknown {
+  if (error instanceof AppError) return error;
   if (error instanceof StorageWriteError) {
     return new AppError(Errors.STORE_UNAVAILABLE, { reason: error.message }, error); // ours, not the client's
   }

@@ -1,0 +1,143 @@
+/**
+ * Public verification, no API key: POST /v1/verify runs the same checks as the `evidence` CLI against
+ * this service's chain connection, and GET /verify serves the verification page. Nothing given here
+ * is stored: an uploaded file is hashed as it streams through and dropped. Rate-limited per client.
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import express, { Router, json, type Request, type Response } from "express";
+import { rateLimit } from "express-rate-limit";
+import multer from "multer";
+import { fileFacts, type FileFacts } from "../domain/content-id.ts";
+import { parseReceipt } from "../domain/receipt-schema.ts";
+import { AppError, Errors } from "../errors.ts";
+import type { ChainReader } from "../ports/chain-reader.ts";
+import { verifyReceipt } from "../use-cases/verify-receipt.ts";
+import { toMultipartError } from "./multipart.ts";
+
+export interface VerifyRouteDeps {
+  /** A reader of this service's chain; receipts for other chains fail the chain id check. */
+  chainReader: () => ChainReader;
+  maxUploadBytes: number;
+  /** Requests per minute per client address. */
+  rateLimitPerMinute: number;
+}
+
+const PAGE_DIR = fileURLToPath(new URL("./verify-page/", import.meta.url));
+const require = createRequire(import.meta.url);
+const NOBLE_DIR = dirname(require.resolve("@noble/hashes/sha3.js"));
+const CANONICALIZE_FILE = join(dirname(require.resolve("canonicalize")), "canonicalize.js");
+
+const RECEIPT_MAX_BYTES = 1024 * 1024;
+
+export function verifyRoutes(deps: VerifyRouteDeps): Router {
+  const router = Router();
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit: deps.rateLimitPerMinute,
+    standardHeaders: "draft-8",
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new AppError(Errors.RATE_LIMITED, { limit: deps.rateLimitPerMinute })),
+  });
+
+  const upload = multer({
+    storage: factsOnlyStorage(),
+    limits: { fileSize: deps.maxUploadBytes, files: 2, fields: 1, parts: 3, fieldSize: RECEIPT_MAX_BYTES, headerPairs: 50 },
+  }).fields([{ name: "receipt", maxCount: 1 }, { name: "file", maxCount: 1 }]);
+
+  router.post("/v1/verify", limiter, async (req: Request, res: Response) => {
+    let receiptValue: unknown;
+    let file: FileFacts | undefined;
+    if (req.is("application/json")) {
+      await run(json({ limit: RECEIPT_MAX_BYTES }), req, res);
+      receiptValue = (req.body as { receipt?: unknown } | undefined)?.receipt;
+    } else if (req.is("multipart/form-data")) {
+      await run(upload, req, res).catch((error) => {
+        throw toMultipartError(error, { maxFileBytes: deps.maxUploadBytes, fileFields: ["receipt", "file"] });
+      });
+      const parts = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
+      const receiptPart = parts.receipt?.[0] as unknown as StoredPart | undefined;
+      const text = receiptPart?.receiptText ?? (req.body as { receipt?: string }).receipt;
+      receiptValue = text === undefined ? undefined : parseJson(text);
+      file = (parts.file?.[0] as unknown as StoredPart | undefined)?.facts;
+    } else {
+      throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "multipart/form-data or application/json" });
+    }
+    if (receiptValue === undefined) throw new AppError(Errors.RECEIPT_INVALID, { reason: "no receipt was sent (field 'receipt')" });
+    const parsed = parseReceipt(receiptValue);
+    if ("error" in parsed) throw new AppError(Errors.RECEIPT_INVALID, { reason: parsed.error });
+
+    const chain = deps.chainReader();
+    try {
+      const result = await verifyReceipt({ receipt: parsed.receipt, file, chain });
+      res.setHeader("Cache-Control", "no-store");
+      res.json({ evidenceId: parsed.receipt.evidence.id, ...result });
+    } finally {
+      chain.close();
+    }
+  });
+
+  // The page: plain HTML and ES modules, no build step. Its only scripts are its own and two vendored
+  // hash/JSON modules, so the CSP can forbid everything else.
+  const pageHeaders = (res: Response) => {
+    res.setHeader(
+      "Content-Security-Policy",
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+  };
+  router.get("/verify", (_req: Request, res: Response) => {
+    pageHeaders(res);
+    res.sendFile(join(PAGE_DIR, "index.html"));
+  });
+  router.use("/verify/vendor/noble-hashes", express.static(NOBLE_DIR, { index: false, extensions: [] }));
+  router.get("/verify/vendor/canonicalize.js", (_req: Request, res: Response) => {
+    res.type("text/javascript").sendFile(CANONICALIZE_FILE);
+  });
+  router.use("/verify", express.static(PAGE_DIR, { index: false, setHeaders: pageHeaders }));
+  return router;
+}
+
+interface StoredPart {
+  receiptText?: string;
+  facts?: FileFacts;
+}
+
+/** The receipt part is read (up to 1 MB); the file part is hashed and its CID computed, then dropped. */
+function factsOnlyStorage(): multer.StorageEngine {
+  return {
+    _handleFile(_req, part, callback) {
+      if (part.fieldname === "receipt") {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        part.stream.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= RECEIPT_MAX_BYTES) chunks.push(chunk);
+        });
+        part.stream.on("error", (error: Error) => callback(error));
+        part.stream.on("end", () => {
+          if (size > RECEIPT_MAX_BYTES) return callback(new AppError(Errors.RECEIPT_INVALID, { reason: "the receipt is larger than 1 MB" }));
+          callback(null, { receiptText: Buffer.concat(chunks).toString("utf8") } as never);
+        });
+        return;
+      }
+      fileFacts(part.stream).then((facts) => callback(null, { facts } as never), callback);
+    },
+    _removeFile(_req, _part, callback) {
+      callback(null);
+    },
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError(Errors.RECEIPT_INVALID, { reason: "the receipt is not JSON" });
+  }
+}
+
+function run(handler: (req: Request, res: Response, next: (e?: unknown) => void) => void, req: Request, res: Response) {
+  return new Promise<void>((resolve, reject) => handler(req, res, (error) => (error ? reject(error) : resolve())));
+}
