@@ -58,6 +58,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     { intervalMs: config.anchorIntervalMs, signal: workerAbort.signal, log: log.child({ component: "anchor" }) },
   );
 
+  let url = "";
   const app = createApp({
     store: contentStore,
     evidence: sqlite,
@@ -66,6 +67,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     log,
     trustProxy: config.trustProxy,
     chainReader: () => jsonRpcChainReader(chain.rpcUrl),
+    publicUrl: () => config.publicUrl ?? url,
     verifyRateLimitPerMinute: config.verifyRateLimit,
     readiness: {
       chain: async () => {
@@ -102,7 +104,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
 
   log.info(
     {

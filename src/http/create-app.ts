@@ -20,6 +20,8 @@ export interface AppDeps {
   /** Reads this service's chain for POST /v1/verify. */
   chainReader: () => ChainReader;
   verifyRateLimitPerMinute: number;
+  /** Where users reach this service (certificates link to its /verify page). */
+  publicUrl: () => string;
   /** Extra facts for /readyz (queue depth, last anchoring error). */
   status?: () => Record<string, unknown>;
   trustProxy?: boolean;

@@ -10,6 +10,8 @@ import { AppError, Errors } from "../errors.ts";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { AccountRepository, EvidenceRepository } from "../ports/repositories.ts";
 import { getEvidence, getReceipt, openVerifiedContent } from "../use-cases/read-evidence.ts";
+import { evidenceBundle, evidenceCertificate } from "../use-cases/export-evidence.ts";
+import { pipeline } from "node:stream/promises";
 import { submitEvidence } from "../use-cases/submit-evidence.ts";
 import { submitListingSnapshot } from "../use-cases/submit-listing-snapshot.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
@@ -23,6 +25,7 @@ export interface EvidenceRouteDeps {
   evidence: EvidenceRepository;
   accounts: AccountRepository;
   maxUploadBytes: number;
+  publicUrl: () => string;
 }
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -132,6 +135,22 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
     const receipt = getReceipt(deps.evidence, accountOf(req).id, id);
     res.setHeader("Content-Disposition", `attachment; filename="${id}.receipt.json"`);
     res.json(receipt);
+  });
+
+  router.get("/:id/certificate.pdf", async (req: Request, res: Response) => {
+    const { id } = parseInput(IdParamSchema, req.params);
+    const pdf = await evidenceCertificate(deps, accountOf(req).id, id);
+    res.type("application/pdf").setHeader("Content-Disposition", `attachment; filename="${id}.certificate.pdf"`);
+    res.send(pdf);
+  });
+
+  router.get("/:id/bundle", async (req: Request, res: Response) => {
+    const { id } = parseInput(IdParamSchema, req.params);
+    const controller = new AbortController();
+    res.on("close", () => controller.abort());
+    const { zip } = await evidenceBundle(deps, accountOf(req).id, id, { signal: controller.signal });
+    res.type("application/zip").setHeader("Content-Disposition", `attachment; filename="${id}.bundle.zip"`);
+    await pipeline(zip, res);
   });
 
   router.get("/:id/content", async (req: Request, res: Response) => {

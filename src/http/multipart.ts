@@ -19,6 +19,8 @@ export interface MultipartOptions {
 export function multipart(options: MultipartOptions): RequestHandler {
   const upload = multer({
     storage: contentStoreStorage(options.store),
+    // Browsers and curl send file names as raw UTF-8; multer's default (latin1) would garble them.
+    defParamCharset: "utf8",
     limits: {
       fileSize: options.maxFileBytes,
       files: options.fileFields.length,

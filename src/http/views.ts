@@ -3,7 +3,13 @@ import type { EvidenceRecord } from "../ports/repositories.ts";
 
 export function evidenceLinks(id: string) {
   const self = `/v1/evidence/${encodeURIComponent(id)}`;
-  return { self, receipt: `${self}/receipt`, content: `${self}/content` };
+  return {
+    self,
+    receipt: `${self}/receipt`,
+    content: `${self}/content`,
+    certificate: `${self}/certificate.pdf`,
+    bundle: `${self}/bundle`,
+  };
 }
 
 export function evidenceView(record: EvidenceRecord) {

@@ -6,6 +6,8 @@ export interface ContentStore {
   addBytes(bytes: Uint8Array, options?: { signal?: AbortSignal }): Promise<string>;
   /** The file's bytes. Every block is checked against its CID as it is read: altered bytes throw. */
   cat(cid: string, options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
+  /** The file's whole DAG as a CAR v1 stream rooted at `cid`: every block, each checked against its CID. */
+  car(cid: string, options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
   /** Throws when the store cannot be reached (for /readyz). */
   check(): Promise<void>;
   close(): Promise<void>;

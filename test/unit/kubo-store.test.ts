@@ -21,6 +21,12 @@ function recordingClient() {
       calls.push({ method: "version" });
       return { version: "0.39.0" };
     },
+    dag: {
+      async *export(cid) {
+        calls.push({ method: `dag export ${cid}` });
+        yield Buffer.from("car bytes");
+      },
+    },
   };
   return { client, calls };
 }
@@ -49,6 +55,14 @@ describe("KuboContentStore", () => {
     expect(Buffer.concat(chunks).toString()).to.equal("hello world\n");
     await store.check();
     expect(calls.map((c) => c.method)).to.deep.equal(["add", "cat bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4", "version"]);
+  });
+
+  it("exports a file's DAG as a CAR with `dag export`", async () => {
+    const { client, calls } = recordingClient();
+    const chunks: Uint8Array[] = [];
+    for await (const c of new KuboContentStore(client).car("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4")) chunks.push(c);
+    expect(Buffer.concat(chunks).toString()).to.equal("car bytes");
+    expect(calls.map((c) => c.method)).to.deep.equal(["dag export bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"]);
   });
 
   it("refuses a CID that does not parse, before asking Kubo", () => {

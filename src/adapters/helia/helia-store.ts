@@ -7,6 +7,8 @@ import { randomUUID } from "node:crypto";
 import { access, mkdir, open, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { unixfs, type UnixFS } from "@helia/unixfs";
+import { CarWriter } from "@ipld/car/writer";
+import * as dagPb from "@ipld/dag-pb";
 import { FsBlockstore } from "blockstore-fs";
 import { NextToLast } from "blockstore-fs/sharding";
 import { CID } from "multiformats/cid";
@@ -77,11 +79,13 @@ class DurableVerifiedBlockstore {
 
 export class HeliaContentStore implements ContentStore {
   readonly #blockstore: FsBlockstore;
+  readonly #verified: DurableVerifiedBlockstore;
   readonly #fs: UnixFS;
 
   private constructor(blockstore: FsBlockstore, sharding: NextToLast) {
     this.#blockstore = blockstore;
-    this.#fs = unixfs({ blockstore: new DurableVerifiedBlockstore(blockstore, sharding) as never });
+    this.#verified = new DurableVerifiedBlockstore(blockstore, sharding);
+    this.#fs = unixfs({ blockstore: this.#verified as never });
   }
 
   static async open(directory: string): Promise<HeliaContentStore> {
@@ -102,6 +106,30 @@ export class HeliaContentStore implements ContentStore {
 
   async *cat(cid: string, options: { signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {
     yield* this.#fs.cat(CID.parse(cid), { signal: options.signal, offline: true });
+  }
+
+  async *car(cid: string, options: { signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {
+    const root = CID.parse(cid);
+    const { writer, out } = CarWriter.create([root]);
+    const blocks = this.#verified;
+    const write = (async () => {
+      try {
+        // Depth first, links in order: a reader can stream the file back out of the CAR.
+        const visit = async (node: CID): Promise<void> => {
+          options.signal?.throwIfAborted();
+          const chunks: Uint8Array[] = [];
+          for await (const chunk of blocks.get(node, options)) chunks.push(chunk);
+          const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          await writer.put({ cid: node, bytes });
+          if (node.code === dagPb.code) for (const link of dagPb.decode(bytes).Links) await visit(link.Hash);
+        };
+        await visit(root);
+      } finally {
+        await writer.close();
+      }
+    })();
+    yield* out;
+    await write;
   }
 
   async check(): Promise<void> {

@@ -14,6 +14,7 @@ export interface KuboClient {
   ): Promise<{ cid: { toString(): string } }>;
   cat(cid: CID, options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
   version(options?: { signal?: AbortSignal }): Promise<{ version: string }>;
+  dag: { export(cid: CID, options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array> };
 }
 
 /** `ipfs add --cid-version=1 --pin`: CIDv1, raw leaves, 256 KiB chunks, balanced DAG. */
@@ -49,6 +50,10 @@ export class KuboContentStore implements ContentStore {
 
   cat(cid: string, options: { signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {
     return this.#client.cat(CID.parse(cid), options);
+  }
+
+  car(cid: string, options: { signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {
+    return this.#client.dag.export(CID.parse(cid), options);
   }
 
   async check(): Promise<void> {

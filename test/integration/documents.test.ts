@@ -1,0 +1,154 @@
+/**
+ * The court certificate (PDF) and the evidence bundle (zip), read as their users read them: the PDF's
+ * text with pdftotext, the bundle unpacked with unzip and checked with the CLI alone, after the
+ * service that made it has stopped.
+ */
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { CarReader } from "@ipld/car";
+import { Wallet } from "ethers";
+import { exporter } from "ipfs-unixfs-exporter";
+import { CID } from "multiformats/cid";
+import { sha256 } from "multiformats/hashes/sha2";
+import { ANVIL_DEV_PRIVATE_KEY, startAnvil, type AnvilChain } from "../../src/adapters/chain/anvil.ts";
+import { registryArtifact } from "../../src/adapters/chain/artifact.ts";
+import { deployRegistry } from "../../src/adapters/chain/deployment.ts";
+import { rpcProvider } from "../../src/adapters/chain/provider.ts";
+import type { RunningService } from "../../src/main.ts";
+import { client, fileForm, startTestService, waitForAnchored } from "../helpers/service.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+type Json = Record<string, any>;
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL("../../bin/evidence.js", import.meta.url));
+const ANCHOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+describe("certificate and bundle", function () {
+  this.timeout(90_000);
+  const dir = tempDir("documents-");
+  let chain: AnvilChain;
+  let service: RunningService | undefined;
+  let receipt: Json;
+  let id: string;
+  const bytes = randomBytes(600_000); // three IPFS chunks: the CAR holds a real DAG
+  const claims = { kind: "screenshot", sourceUrl: "https://marketplace.example/item/8842", capturedAt: "2026-11-20T08:30:00Z", caseRef: "CASE-77", description: "Listing of a counterfeit handbag" };
+
+  before(async () => {
+    // An external chain, so that it outlives the service: the bundle is checked after the service stops.
+    chain = await startAnvil({ stateDir: join(dir.path, "chain"), port: 0 });
+    const provider = rpcProvider(chain.rpcUrl);
+    const record = await deployRegistry(new Wallet(ANVIL_DEV_PRIVATE_KEY, provider), registryArtifact, { network: "docs", anchorer: new Wallet(ANCHOR_KEY).address });
+    provider.destroy();
+    service = await startTestService(join(dir.path, "data"), {
+      CHAIN_RPC_URL: chain.rpcUrl,
+      ANCHOR_PRIVATE_KEY: ANCHOR_KEY,
+      REGISTRY_ADDRESS: record.address,
+      PUBLIC_URL: "https://evidence.example.org",
+    });
+    const api = client(service.url);
+    const up = (await (await api.postForm("/v1/evidence", fileForm(claims, { file: { bytes, name: "Listing 8842 — screenshot.png" } }))).json()) as Json;
+    await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(50), name: "x" } }));
+    await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(50), name: "y" } }));
+    id = up.id;
+    await waitForAnchored(api, id);
+    receipt = (await (await api.get(`/v1/evidence/${id}/receipt`)).json()) as Json;
+  });
+  after(async () => {
+    await service?.stop();
+    await chain.stop();
+    dir.remove();
+  });
+
+  it("gives a certificate PDF whose text states the evidence, its fingerprints, proof and anchor, and how to verify", async () => {
+    const response = await client(service!.url).get(`/v1/evidence/${id}/certificate.pdf`);
+    expect(response.status).to.equal(200);
+    expect(response.headers.get("content-type")).to.equal("application/pdf");
+    const pdf = Buffer.from(await response.arrayBuffer());
+    expect(pdf.subarray(0, 5).toString()).to.equal("%PDF-");
+    const path = join(dir.path, "certificate.pdf");
+    writeFileSync(path, pdf);
+    const { stdout } = await run("pdftotext", ["-raw", path, "-"]);
+    const text = stdout.replace(/\s+/g, " ");
+    const time = new Date(receipt.anchor.timestamp * 1000).toISOString().replace("T", " ").replace(".000Z", " UTC");
+    for (const expected of [
+      "Certificate of Blockchain-Anchored Evidence",
+      `existed no later than ${time}`,
+      "Listing 8842 — screenshot.png", receipt.evidence.mediaType, `${bytes.length.toLocaleString("en-US")} bytes`,
+      claims.sourceUrl, claims.capturedAt, claims.caseRef, claims.description, receipt.metadata.receivedAt,
+      receipt.evidence.sha256, receipt.evidence.cid, receipt.evidence.metadataSha256, receipt.merkle.root,
+      ...receipt.merkle.proof,
+      "Local development chain (anvil) (chain id 31337)", receipt.anchor.registry, receipt.anchor.txHash,
+      `Block number: ${receipt.anchor.blockNumber}`, receipt.anchor.blockHash, `Block time: ${time}`,
+      "sha256sum", "npx evidence verify receipt.json", "anchorOf", "https://evidence.example.org/verify",
+      "902(13)", "penalty of perjury",
+    ]) {
+      expect(text, expected).to.include(expected);
+    }
+    const { stdout: images } = await run("pdfimages", ["-list", path]);
+    expect(images.split("\n").length, "the QR code image").to.be.greaterThan(3);
+  });
+
+  it("answers 409 for the certificate and the bundle of evidence not yet anchored, 404 for another account's", async () => {
+    const api = client(service!.url);
+    const other = (await (await api.postJson("/v1/accounts", { name: "other" })).json()) as Json;
+    const otherApi = client(service!.url, other.apiKey);
+    expect((await otherApi.get(`/v1/evidence/${id}/certificate.pdf`)).status).to.equal(404);
+    expect((await otherApi.get(`/v1/evidence/${id}/bundle`)).status).to.equal(404);
+    const pendingService = await startTestService(join(dir.path, "pending"), { ANCHOR_INTERVAL_MS: "600000" });
+    try {
+      const p = client(pendingService.url);
+      const up = (await (await p.postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(10), name: "p" } }))).json()) as Json;
+      for (const path of ["certificate.pdf", "bundle"]) {
+        const response = await p.get(`/v1/evidence/${up.id}/${path}`);
+        expect(response.status).to.equal(409);
+        expect(((await response.json()) as Json).error.code).to.equal("EVIDENCE_NOT_ANCHORED");
+      }
+    } finally {
+      await pendingService.stop();
+    }
+  });
+
+  it("gives a bundle that, unpacked, verifies with the CLI alone once the service has stopped", async () => {
+    const response = await client(service!.url).get(`/v1/evidence/${id}/bundle`);
+    expect(response.status).to.equal(200);
+    expect(response.headers.get("content-type")).to.equal("application/zip");
+    const zipPath = join(dir.path, "bundle.zip");
+    writeFileSync(zipPath, Buffer.from(await response.arrayBuffer()));
+    await service!.stop();
+    service = undefined;
+
+    const out = join(dir.path, "unpacked");
+    await run("unzip", ["-q", zipPath, "-d", out]);
+    const fileName = "Listing 8842 — screenshot.png";
+    expect(readdirSync(out).sort()).to.deep.equal(["README.txt", "certificate.pdf", "content.car", fileName, "metadata.json", "receipt.json"].sort());
+    expect(readFileSync(join(out, fileName)).equals(bytes)).to.equal(true);
+    expect(JSON.parse(readFileSync(join(out, "receipt.json"), "utf8"))).to.deep.equal(receipt);
+    expect(createHash("sha256").update(readFileSync(join(out, "metadata.json"))).digest("hex")).to.equal(receipt.evidence.metadataSha256);
+    expect(readFileSync(join(out, "README.txt"), "utf8")).to.include(`sha256sum "${fileName}"`).and.to.include(receipt.evidence.sha256);
+
+    const { stdout } = await run(process.execPath, [BIN, "verify", join(out, "receipt.json"), join(out, fileName), "--rpc", chain.rpcUrl]);
+    expect(stdout).to.include("VERIFIED: This file existed no later than");
+  });
+
+  it("packs a CAR whose blocks re-hash to their CIDs and give the file back", async () => {
+    const car = await CarReader.fromBytes(readFileSync(join(dir.path, "unpacked", "content.car")));
+    expect((await car.getRoots()).map(String)).to.deep.equal([receipt.evidence.cid]);
+    const blocks = new Map<string, Uint8Array>();
+    for await (const { cid, bytes: block } of car.blocks()) {
+      const digest = await sha256.digest(block);
+      expect(Buffer.from(digest.digest).equals(Buffer.from(cid.multihash.digest)), `block ${cid}`).to.equal(true);
+      blocks.set(cid.toString(), block);
+    }
+    expect(blocks.size).to.equal(4); // three leaves and their parent
+    const blockstore = { get: async function* (cid: CID) { yield blocks.get(cid.toString())!; } };
+    const entry = (await exporter(CID.parse(receipt.evidence.cid), blockstore as never)) as { content(): AsyncIterable<unknown> };
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of entry.content()) chunks.push(chunk as Uint8Array);
+    expect(Buffer.concat(chunks).equals(bytes)).to.equal(true);
+  });
+});
