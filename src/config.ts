@@ -38,6 +38,16 @@ const schema = z
     TRUST_PROXY: bool.default(false),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
     VERIFY_RATE_LIMIT: positiveInt.default(30),
+    CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
+    CAPTURE_TIMEOUT_MS: positiveInt.min(1000).default(30_000),
+    CAPTURE_MAX_BYTES: positiveInt.default(50 * MiB),
+    CAPTURE_CONCURRENCY: positiveInt.max(16).default(2),
+    CAPTURE_ALLOW_PRIVATE: bool.default(false),
+    CAPTURE_ALLOW_HOSTS: z
+      .string()
+      .transform((s) => s.split(",").map((h) => h.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d+$/, "must be a comma-separated list of host:port")))
+      .default([]),
     PUBLIC_URL: optionalUrl,
   })
   .superRefine((env, ctx) => {
@@ -67,6 +77,14 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** POST /v1/verify requests per minute per client address. */
   readonly verifyRateLimit: number;
+  readonly chromiumPath: string;
+  readonly captureTimeoutMs: number;
+  readonly captureMaxBytes: number;
+  readonly captureConcurrency: number;
+  /** Let captures reach private and loopback addresses (tests, and closed networks only). */
+  readonly captureAllowPrivate: boolean;
+  /** host:port pairs captures may reach whatever their address. */
+  readonly captureAllowHosts: readonly string[];
   /** The address users reach this service at (certificates link to its /verify page); default: the listening URL. */
   readonly publicUrl: string | undefined;
 }
@@ -98,6 +116,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     verifyRateLimit: e.VERIFY_RATE_LIMIT,
+    chromiumPath: e.CHROMIUM_PATH,
+    captureTimeoutMs: e.CAPTURE_TIMEOUT_MS,
+    captureMaxBytes: e.CAPTURE_MAX_BYTES,
+    captureConcurrency: e.CAPTURE_CONCURRENCY,
+    captureAllowPrivate: e.CAPTURE_ALLOW_PRIVATE,
+    captureAllowHosts: Object.freeze(e.CAPTURE_ALLOW_HOSTS.map((h) => h.replace(/^\[(.*)\]:/, "$1:"))),
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
   });
 }

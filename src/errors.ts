@@ -46,6 +46,11 @@ export const Errors = descriptors({
   // Verification
   RECEIPT_INVALID: { status: 400, message: "Not a readable evidence-receipt/v1: {reason}" },
   RATE_LIMITED: { status: 429, message: "Too many requests: at most {limit} a minute. Try again shortly" },
+  // Captures
+  CAPTURE_URL_INVALID: { status: 400, message: "This URL cannot be captured: {reason}" },
+  CAPTURE_URL_FORBIDDEN: { status: 422, message: "This URL may not be captured: {reason}" },
+  CAPTURE_NOT_FOUND: { status: 404, message: "No capture {id}" },
+  CAPTURE_UNAVAILABLE: { status: 503, message: "Captures are unavailable: {reason}" },
   // Infrastructure
   CHAIN_UNAVAILABLE: { status: 503, message: "The chain is unavailable: {reason}" },
   STORE_UNAVAILABLE: { status: 503, message: "The content store is unavailable: {reason}" },

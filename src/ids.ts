@@ -15,4 +15,5 @@ export const newId = {
   batch: () => `bt_${uuidv7()}`,
   account: () => `acc_${uuidv7()}`,
   apiKey: () => `key_${uuidv7()}`,
+  capture: () => `cap_${uuidv7()}`,
 };

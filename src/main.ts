@@ -19,6 +19,9 @@ import { createApp } from "./http/create-app.ts";
 import type { ContentStore } from "./ports/content-store.ts";
 import { bootstrapAdmin } from "./use-cases/accounts.ts";
 import { startAnchorWorker } from "./workers/anchor-worker.ts";
+import { startCaptureWorker } from "./workers/capture-worker.ts";
+import { chromiumCapturer } from "./adapters/capture/chromium-capturer.ts";
+import { existsSync } from "node:fs";
 
 export interface RunningService {
   url: string;
@@ -59,7 +62,24 @@ export async function startService(config: Config, log: Logger): Promise<Running
   );
 
   let url = "";
+  const policy = { allowPrivate: config.captureAllowPrivate, allowHosts: [...config.captureAllowHosts] };
+  const browserMissing = () => (existsSync(config.chromiumPath) ? null : `no browser at ${config.chromiumPath} (set CHROMIUM_PATH, or install Debian's chromium)`);
+  const captureAbort = new AbortController();
+  const captureWorker = startCaptureWorker(
+    {
+      captures: sqlite,
+      evidence: sqlite,
+      store: contentStore,
+      capturer: chromiumCapturer({ chromiumPath: config.chromiumPath, policy }),
+      policy,
+      timeoutMs: config.captureTimeoutMs,
+      maxBytes: config.captureMaxBytes,
+    },
+    { concurrency: config.captureConcurrency, signal: captureAbort.signal, log: log.child({ component: "capture" }) },
+  );
+
   const app = createApp({
+    captures: { accounts: sqlite, captures: sqlite, policy, unavailable: browserMissing },
     store: contentStore,
     evidence: sqlite,
     accounts: sqlite,
@@ -80,6 +100,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       },
     },
     status: () => ({
+      capture: { browser: config.chromiumPath, available: browserMissing() === null },
       chain: { chainId: chain.deployment.chainId, registry: chain.deployment.address },
       queue: sqlite.countByStatus(),
       anchoring: worker.status,
@@ -131,7 +152,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       workerAbort.abort();
-      await Promise.all([closed, worker.done]);
+      captureAbort.abort();
+      await Promise.all([closed, worker.done, captureWorker.done]);
       sqlite.close();
       await contentStore.close();
       await chain.client.close();

@@ -8,6 +8,7 @@ import { errorHandler, notFound } from "./errors.ts";
 import { evidenceRoutes } from "./evidence-routes.ts";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.ts";
 import { verifyRoutes } from "./verify-routes.ts";
+import { captureRoutes, type CaptureRouteDeps } from "./capture-routes.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
 
 export interface AppDeps {
@@ -20,6 +21,8 @@ export interface AppDeps {
   /** Reads this service's chain for POST /v1/verify. */
   chainReader: () => ChainReader;
   verifyRateLimitPerMinute: number;
+  /** Listing captures; absent, /v1/captures is not served. */
+  captures?: CaptureRouteDeps;
   /** Where users reach this service (certificates link to its /verify page). */
   publicUrl: () => string;
   /** Extra facts for /readyz (queue depth, last anchoring error). */
@@ -42,6 +45,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.readiness, deps.status ?? (() => ({}))));
   app.use(verifyRoutes({ chainReader: deps.chainReader, maxUploadBytes: deps.maxUploadBytes, rateLimitPerMinute: deps.verifyRateLimitPerMinute }));
   app.use("/v1/evidence", evidenceRoutes(deps));
+  if (deps.captures) app.use("/v1/captures", captureRoutes(deps.captures));
   app.use("/v1", accountRoutes(deps.accounts));
   app.use(notFound);
   app.use(errorHandler(deps.log));

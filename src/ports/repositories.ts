@@ -100,3 +100,39 @@ export interface AccountRepository {
   listApiKeys(accountId: string): ApiKeyRecord[];
   revokeApiKey(accountId: string, keyId: string, at: string): boolean;
 }
+
+export type CaptureStatus = "queued" | "running" | "completed" | "failed";
+
+export interface CaptureRecord {
+  id: string;
+  accountId: string;
+  url: string;
+  caseRef?: string;
+  listingId?: string;
+  note?: string;
+  status: CaptureStatus;
+  requestedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  failureReason?: string;
+  /** The evidence id of the capture manifest, once the capture ended. */
+  manifestId?: string;
+  /** What the capture found (final URL, HTTP status, artifacts, listing), for the API. */
+  summary?: Record<string, unknown>;
+}
+
+export interface CaptureRepository {
+  createCapture(capture: Omit<CaptureRecord, "status">): void;
+  getCapture(accountId: string, id: string): CaptureRecord | null;
+  listCaptures(accountId: string, limit: number): CaptureRecord[];
+  /** Marks up to `max` queued captures running and returns them, oldest first. */
+  claimCaptures(max: number): CaptureRecord[];
+  /** Captures left running by a stopped process go back to the queue. */
+  requeueRunningCaptures(): number;
+  /** Ends a capture and indexes its evidence (artifacts and manifest), in one transaction. */
+  finishCapture(
+    id: string,
+    outcome: { status: "completed" | "failed"; failureReason?: string; manifestId: string; summary: Record<string, unknown> },
+    evidence: Omit<EvidenceRecord, "status">[],
+  ): void;
+}

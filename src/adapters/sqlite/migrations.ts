@@ -75,4 +75,28 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX evidence_queue ON evidence(seq) WHERE status = 'pending' AND batch_id IS NULL;
     `,
   },
+  {
+    version: 2,
+    name: "listing captures",
+    sql: `
+      CREATE TABLE captures (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT, -- queue order
+        id             TEXT NOT NULL UNIQUE,
+        account_id     TEXT NOT NULL REFERENCES accounts(id),
+        url            TEXT NOT NULL,
+        case_ref       TEXT,
+        listing_id     TEXT,
+        note           TEXT,
+        status         TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+        requested_at   TEXT NOT NULL,
+        started_at     TEXT,
+        finished_at    TEXT,
+        failure_reason TEXT,
+        manifest_id    TEXT,
+        summary_json   TEXT
+      );
+      CREATE INDEX captures_queue ON captures(seq) WHERE status IN ('queued', 'running');
+      CREATE INDEX captures_account ON captures(account_id, seq);
+    `,
+  },
 ];

@@ -13,6 +13,8 @@ import type {
   AccountRepository,
   AnchorQueue,
   ApiKeyRecord,
+  CaptureRecord,
+  CaptureRepository,
   Batch,
   BatchProofs,
   EvidencePage,
@@ -23,7 +25,7 @@ import { MIGRATIONS } from "./migrations.ts";
 
 type Row = Record<string, SQLInputValue>;
 
-export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepository {
+export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepository, CaptureRepository {
   readonly #db: DatabaseSync;
   readonly path: string;
 
@@ -88,24 +90,26 @@ export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepo
     });
   }
 
-  #pendingInserts: { records: Omit<EvidenceRecord, "status">[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
-
-  #flushInserts(): void {
-    const group = this.#pendingInserts;
-    this.#pendingInserts = [];
+  #insertEvidence(records: Omit<EvidenceRecord, "status">[]): void {
     const statement = this.#db.prepare(
       `INSERT INTO evidence (id, account_id, kind, sha256, size, media_type, cid, metadata_json,
          metadata_sha256, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    for (const r of records) {
+      statement.run(r.id, r.accountId, r.kind, r.sha256, r.size, r.mediaType, r.cid,
+        JSON.stringify(r.metadata), r.metadataSha256, r.receivedAt);
+    }
+  }
+
+  #pendingInserts: { records: Omit<EvidenceRecord, "status">[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  #flushInserts(): void {
+    const group = this.#pendingInserts;
+    this.#pendingInserts = [];
     const write = (entries: typeof group) =>
       this.transaction(() => {
-        for (const { records } of entries) {
-          for (const r of records) {
-            statement.run(r.id, r.accountId, r.kind, r.sha256, r.size, r.mediaType, r.cid,
-              JSON.stringify(r.metadata), r.metadataSha256, r.receivedAt);
-          }
-        }
+        for (const { records } of entries) this.#insertEvidence(records);
       });
     try {
       write(group);
@@ -272,6 +276,56 @@ export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepo
     };
   }
 
+  // Captures ----------------------------------------------------------------------------------------
+
+  createCapture(c: Omit<CaptureRecord, "status">): void {
+    this.#db
+      .prepare(
+        `INSERT INTO captures (id, account_id, url, case_ref, listing_id, note, status, requested_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)`,
+      )
+      .run(c.id, c.accountId, c.url, c.caseRef ?? null, c.listingId ?? null, c.note ?? null, c.requestedAt);
+  }
+
+  getCapture(accountId: string, id: string): CaptureRecord | null {
+    const row = this.#db.prepare("SELECT * FROM captures WHERE id = ? AND account_id = ?").get(id, accountId) as Row | undefined;
+    return row ? toCapture(row) : null;
+  }
+
+  listCaptures(accountId: string, limit: number): CaptureRecord[] {
+    return (this.#db.prepare("SELECT * FROM captures WHERE account_id = ? ORDER BY seq DESC LIMIT ?").all(accountId, limit) as Row[]).map(toCapture);
+  }
+
+  claimCaptures(max: number): CaptureRecord[] {
+    return this.transaction(() => {
+      const rows = this.#db.prepare("SELECT * FROM captures WHERE status = 'queued' ORDER BY seq LIMIT ?").all(max) as Row[];
+      const start = this.#db.prepare("UPDATE captures SET status = 'running', started_at = ? WHERE id = ?");
+      const now = new Date().toISOString();
+      for (const row of rows) start.run(now, String(row.id));
+      return rows.map((row) => ({ ...toCapture(row), status: "running" as const, startedAt: now }));
+    });
+  }
+
+  requeueRunningCaptures(): number {
+    return Number(this.#db.prepare("UPDATE captures SET status = 'queued', started_at = NULL WHERE status = 'running'").run().changes);
+  }
+
+  finishCapture(
+    id: string,
+    outcome: { status: "completed" | "failed"; failureReason?: string; manifestId: string; summary: Record<string, unknown> },
+    evidence: Omit<EvidenceRecord, "status">[],
+  ): void {
+    this.transaction(() => {
+      this.#insertEvidence(evidence);
+      this.#db
+        .prepare(
+          `UPDATE captures SET status = ?, finished_at = ?, failure_reason = ?, manifest_id = ?, summary_json = ?
+           WHERE id = ? AND status = 'running'`,
+        )
+        .run(outcome.status, new Date().toISOString(), outcome.failureReason ?? null, outcome.manifestId, JSON.stringify(outcome.summary), id);
+    });
+  }
+
   // Accounts ----------------------------------------------------------------------------------------
 
   countAccounts(): number {
@@ -364,6 +418,25 @@ function toEvidence(row: Row): EvidenceRecord {
     };
   }
   return record;
+}
+
+function toCapture(row: Row): CaptureRecord {
+  const optional = (v: SQLInputValue | undefined) => (v == null ? undefined : String(v));
+  return {
+    id: String(row.id),
+    accountId: String(row.account_id),
+    url: String(row.url),
+    caseRef: optional(row.case_ref),
+    listingId: optional(row.listing_id),
+    note: optional(row.note),
+    status: row.status as CaptureRecord["status"],
+    requestedAt: String(row.requested_at),
+    startedAt: optional(row.started_at),
+    finishedAt: optional(row.finished_at),
+    failureReason: optional(row.failure_reason),
+    manifestId: optional(row.manifest_id),
+    summary: row.summary_json == null ? undefined : JSON.parse(String(row.summary_json)),
+  };
 }
 
 function toAccount(row: Row): Account {
