@@ -18,7 +18,16 @@ export interface PageCapture {
   tls: { protocol: string; subject: string; issuer: string; validFrom: string; validTo: string; sha256Fingerprint: string | null } | null;
   startedAt: string;
   endedAt: string;
-  browser: { name: string; version: string; userAgent: string; viewport: { width: number; height: number }; flags: string[]; profile: string };
+  browser: {
+    name: string;
+    version: string;
+    userAgent: string;
+    viewport: { width: number; height: number };
+    flags: string[];
+    profile: string;
+    /** How the browser reached the network. */
+    egress: string;
+  };
   listing: ExtractedListing | null;
   /** Requests the egress guard refused (never sent). */
   refused: { host: string; port: number; reason: string }[];

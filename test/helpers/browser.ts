@@ -1,23 +1,15 @@
 /**
  * Debian's Chromium, driven by playwright-core (no browser download). CHROMIUM_PATH overrides the
- * binary. The flags keep it from reaching out to the network, which this machine does not have.
+ * binary. The flags are the capture browser's: headless, and kept from calling home.
  */
 import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM_FLAGS } from "../../src/adapters/capture/chromium-capturer.ts";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
+    args: CHROMIUM_FLAGS,
   });
 }

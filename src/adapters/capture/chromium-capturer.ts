@@ -16,7 +16,7 @@ import { EXTRACT_LISTING_SCRIPT, type ExtractedListing } from "./listing-extract
 export const CAPTURE_VIEWPORT = { width: 1366, height: 900 };
 
 /** What this machine's Chromium needs headless, and what keeps it from calling home. */
-const FLAGS = [
+export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -27,6 +27,8 @@ const FLAGS = [
   "--disable-quic",
   "--disable-extensions",
 ];
+
+const EGRESS = "every request through the service's egress proxy, which resolves each host itself and refuses non-public addresses";
 
 export interface ChromiumCapturerOptions {
   chromiumPath: string;
@@ -57,7 +59,7 @@ async function captureWithChromium(
     tls: null,
     startedAt: new Date(started).toISOString(),
     endedAt: "",
-    browser: { name: "Chromium", version: "", userAgent: "", viewport: CAPTURE_VIEWPORT, flags: FLAGS, profile: "new empty profile" },
+    browser: { name: "Chromium", version: "", userAgent: "", viewport: CAPTURE_VIEWPORT, flags: CHROMIUM_FLAGS, profile: "new empty profile", egress: EGRESS },
     listing: null,
     refused: [],
     artifacts: [],
@@ -72,7 +74,7 @@ async function captureWithChromium(
     context = await chromium.launchPersistentContext(profile, {
       executablePath: options.chromiumPath,
       headless: true,
-      args: [...FLAGS, `--proxy-server=${proxy.url}`, "--proxy-bypass-list=<-loopback>"],
+      args: [...CHROMIUM_FLAGS, `--proxy-server=${proxy.url}`, "--proxy-bypass-list=<-loopback>"],
       viewport: CAPTURE_VIEWPORT,
       serviceWorkers: "block",
       acceptDownloads: false,
