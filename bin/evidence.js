@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `evidence` command (package.json "bin"). Node >= 22.18 runs the TypeScript source directly.
+// The `evidence` command: `npx evidence …` in this project (scripts/link-bin.mjs links it into
+// node_modules/.bin at install), or `node bin/evidence.js …`. Node >= 22.18 runs the TypeScript directly.
 import { runCli } from "../src/cli/evidence.ts";
 
 process.exitCode = await runCli(process.argv.slice(2), {

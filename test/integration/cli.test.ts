@@ -8,6 +8,7 @@ import { randomBytes, createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { RunningService } from "../../src/main.ts";
 import { client, fileForm, startTestService, waitForAnchored } from "../helpers/service.ts";
@@ -181,6 +182,12 @@ describe("the evidence CLI", function () {
       expect(err, args.join(" ")).to.match(message);
       expect(err).not.to.match(/\n\s+at /);
     }
+  });
+
+  it("runs as `npx evidence`, from the project folder, as the README says", async () => {
+    const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
+    const { stdout } = await promisify(execFile)("npx", ["evidence", "hash", file], { cwd: projectRoot });
+    expect(stdout).to.include(`cid     ${receipt.evidence.cid}`);
   });
 
   it("hashes a file as sha256sum does and gives the CID the service gave", async () => {
