@@ -57,6 +57,8 @@ export async function startMarketplace(): Promise<Marketplace> {
     }
     if (path.startsWith("/img/")) return res.writeHead(200, { "content-type": "image/png" }).end(PNG);
     if (path === "/never") return; // never answers: for the timeout
+    if (path === "/item/heavy") return html(200, page("Heavy", `<link rel="stylesheet" href="/heavy.css">`, "<h1>Heavy listing</h1>"));
+    if (path === "/heavy.css") return res.writeHead(200, { "content-type": "text/css" }).end(`/*${"x".repeat(300_000)}*/ h1 { color: navy }`);
     if (path.startsWith("/slow-item/")) {
       await new Promise((r) => setTimeout(r, 1500));
       return html(200, page("Slow listing", "", `<h1>Slow listing ${path.slice(11)}</h1>`));

@@ -183,6 +183,19 @@ describe("listing captures", function () {
     expect(redirected.failureReason).to.match(/^refused: ::1 resolves to ::1, which is not a public address/);
   });
 
+  it("ends a capture whose page loads more than CAPTURE_MAX_BYTES as failed", async () => {
+    const small = await startTestService(join(dir.path, "small"), { CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`, CAPTURE_MAX_BYTES: "100000" });
+    try {
+      const smallApi = client(small.url);
+      const { id } = (await (await smallApi.postJson("/v1/captures", { url: `${market.origin}/item/heavy` })).json()) as Json;
+      const result = await waitForCapture(smallApi, id);
+      expect(result.status).to.equal("failed");
+      expect(result.failureReason).to.match(/^the page is larger than the limit of 100000 bytes/);
+    } finally {
+      await small.stop();
+    }
+  });
+
   describe("with the default configuration", () => {
     let strict: RunningService;
     before(async () => {

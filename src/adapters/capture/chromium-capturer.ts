@@ -68,6 +68,7 @@ async function captureWithChromium(
   const add = (artifact: CapturedArtifact) => result.artifacts.push(artifact);
   let context: BrowserContext | undefined;
   let received = 0;
+  const sizes: Promise<unknown>[] = [];
   // The hosts the page itself asked for: Chromium's own background calls (refused too) are not evidence.
   const pageHosts = new Set<string>();
   try {
@@ -95,13 +96,14 @@ async function captureWithChromium(
       }
     });
     page.on("requestfinished", (request) => {
-      request.sizes().then((s) => (received += s.responseBodySize + s.responseHeadersSize), () => undefined);
+      sizes.push(request.sizes().then((s) => (received += s.responseBodySize + s.responseHeadersSize), () => undefined));
     });
     const crashed = new Promise<never>((_, reject) => page.once("crash", () => reject(new Error("the browser page crashed"))));
     const aborted = new Promise<never>((_, reject) => limits.signal?.addEventListener("abort", () => reject(new Error("capture cancelled")), { once: true }));
 
     const response = await Promise.race([page.goto(requestedUrl, { waitUntil: "load", timeout: remaining() }), crashed, aborted]);
     await Promise.race([page.waitForLoadState("networkidle", { timeout: Math.min(3000, remaining()) }).catch(() => undefined), crashed]);
+    await Promise.all(sizes);
     if (received > limits.maxBytes) throw new Error(`the page is larger than the limit of ${limits.maxBytes} bytes (${received} received)`);
     await describeResponse(result, response, page, cdp, proxy.records);
 
