@@ -43,6 +43,11 @@ const schema = z
     CAPTURE_MAX_BYTES: positiveInt.default(50 * MiB),
     CAPTURE_CONCURRENCY: positiveInt.max(16).default(2),
     CAPTURE_ALLOW_PRIVATE: bool.default(false),
+    CAPTURE_TRUSTED_SPKI: z
+      .string()
+      .transform((s) => s.split(",").map((h) => h.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 SHA-256 hashes of public keys (SPKI)")))
+      .default([]),
     CAPTURE_ALLOW_HOSTS: z
       .string()
       .transform((s) => s.split(",").map((h) => h.trim()).filter(Boolean))
@@ -85,6 +90,8 @@ export interface Config {
   readonly captureAllowPrivate: boolean;
   /** host:port pairs captures may reach whatever their address. */
   readonly captureAllowHosts: readonly string[];
+  /** Extra certificates (SPKI SHA-256, base64) the capture browser trusts: closed networks and tests. */
+  readonly captureTrustedSpki: readonly string[];
   /** The address users reach this service at (certificates link to its /verify page); default: the listening URL. */
   readonly publicUrl: string | undefined;
 }
@@ -121,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     captureMaxBytes: e.CAPTURE_MAX_BYTES,
     captureConcurrency: e.CAPTURE_CONCURRENCY,
     captureAllowPrivate: e.CAPTURE_ALLOW_PRIVATE,
+    captureTrustedSpki: Object.freeze(e.CAPTURE_TRUSTED_SPKI),
     captureAllowHosts: Object.freeze(e.CAPTURE_ALLOW_HOSTS.map((h) => h.replace(/^\[(.*)\]:/, "$1:"))),
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
   });

@@ -70,7 +70,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       captures: sqlite,
       evidence: sqlite,
       store: contentStore,
-      capturer: chromiumCapturer({ chromiumPath: config.chromiumPath, policy }),
+      capturer: chromiumCapturer({ chromiumPath: config.chromiumPath, policy, trustedSpki: config.captureTrustedSpki }),
       policy,
       timeoutMs: config.captureTimeoutMs,
       maxBytes: config.captureMaxBytes,

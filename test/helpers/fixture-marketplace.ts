@@ -3,13 +3,23 @@
  * JSON-LD, images and a slow stylesheet; one with microdata; one with neither; a redirect; a removed
  * (404) listing; and pages that reach for addresses a capture must not touch.
  */
-import { createServer, type Server } from "node:http";
+import { execFileSync } from "node:child_process";
+import { createHash, X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { once } from "node:events";
 import { PNG } from "../fixtures/listing-snapshot.ts";
 
 export interface Marketplace {
   origin: string;
   port: number;
+  /** The same marketplace over HTTPS, with a self-signed certificate for 127.0.0.1. */
+  httpsOrigin: string;
+  httpsPort: number;
+  certificate: { spkiSha256Base64: string; sha256Fingerprint: string; pem: string };
   /** Every path requested so far. */
   hits: string[];
   close(): Promise<void>;
@@ -20,7 +30,7 @@ export async function startMarketplace(): Promise<Marketplace> {
   let origin = "";
   const page = (title: string, head: string, body: string) =>
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>${head}</head><body>${body}</body></html>`;
-  const server: Server = createServer(async (req, res) => {
+  const handler: RequestListener = async (req, res) => {
     const path = req.url ?? "/";
     hits.push(path);
     const html = (status: number, text: string) => res.writeHead(status, { "content-type": "text/html; charset=utf-8", "x-marketplace": "fixture" }).end(text);
@@ -64,18 +74,47 @@ export async function startMarketplace(): Promise<Marketplace> {
       return html(200, page("Slow listing", "", `<h1>Slow listing ${path.slice(11)}</h1>`));
     }
     return html(404, page("Not found", "", "<h1>Not found</h1>"));
-  });
+  };
+  const server: Server = createServer(handler);
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const port = (server.address() as { port: number }).port;
   origin = `http://127.0.0.1:${port}`;
+
+  const tls = selfSignedCertificate();
+  const secure = createHttpsServer({ key: tls.key, cert: tls.pem }, handler);
+  secure.listen(0, "127.0.0.1");
+  await once(secure, "listening");
+  const httpsPort = (secure.address() as { port: number }).port;
+  const x509 = new X509Certificate(tls.pem);
   return {
     origin,
     port,
+    httpsOrigin: `https://127.0.0.1:${httpsPort}`,
+    httpsPort,
+    certificate: {
+      pem: tls.pem,
+      spkiSha256Base64: createHash("sha256").update(x509.publicKey.export({ type: "spki", format: "der" })).digest("base64"),
+      sha256Fingerprint: x509.fingerprint256.replace(/:/g, "").toLowerCase(),
+    },
     hits,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      for (const s of [server, secure]) {
+        s.closeAllConnections();
+        await new Promise<void>((r) => s.close(() => r()));
+      }
     },
   };
+}
+
+/** A throwaway certificate for 127.0.0.1, made with openssl (on every Debian machine). */
+function selfSignedCertificate(): { key: string; pem: string } {
+  const dir = mkdtempSync(join(tmpdir(), "fixture-tls-"));
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+      "-days", "2", "-subj", "/CN=127.0.0.1/O=Fixture Marketplace", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+    return { key: readFileSync(join(dir, "key.pem"), "utf8"), pem: readFileSync(join(dir, "cert.pem"), "utf8") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

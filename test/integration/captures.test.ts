@@ -183,6 +183,30 @@ describe("listing captures", function () {
     expect(redirected.failureReason).to.match(/^refused: ::1 resolves to ::1, which is not a public address/);
   });
 
+  it("records the TLS certificate of an HTTPS listing: subject, issuer, validity, SHA-256 fingerprint", async () => {
+    const secure = await startTestService(join(dir.path, "tls"), {
+      CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.httpsPort}`,
+      CAPTURE_TRUSTED_SPKI: market.certificate.spkiSha256Base64,
+    });
+    try {
+      const secureApi = client(secure.url);
+      const { id } = (await (await secureApi.postJson("/v1/captures", { url: `${market.httpsOrigin}/item/8842` })).json()) as Json;
+      const result = await waitForCapture(secureApi, id);
+      expect(result.status, result.failureReason).to.equal("completed");
+      const bytes = Buffer.from(await (await secureApi.get(`/v1/evidence/${result.manifest.evidenceId}/content`)).arrayBuffer());
+      const manifest = JSON.parse(bytes.toString());
+      expect(manifest.tls.subject).to.equal("127.0.0.1");
+      expect(manifest.tls.issuer).to.equal("127.0.0.1");
+      expect(manifest.tls.protocol).to.match(/^TLS 1\.[23]$/);
+      expect(manifest.tls.sha256Fingerprint).to.equal(market.certificate.sha256Fingerprint);
+      expect(Date.parse(manifest.tls.validTo) - Date.parse(manifest.tls.validFrom)).to.equal(2 * 86_400_000);
+      expect(manifest.server).to.deep.equal({ address: "127.0.0.1", port: market.httpsPort });
+      expect(manifest.listing.title).to.equal("Designer handbag — genuine leather");
+    } finally {
+      await secure.stop();
+    }
+  });
+
   it("ends a capture whose page loads more than CAPTURE_MAX_BYTES as failed", async () => {
     const small = await startTestService(join(dir.path, "small"), { CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`, CAPTURE_MAX_BYTES: "100000" });
     try {

@@ -7,7 +7,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHash, X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import { chromium, type BrowserContext, type Page, type Response } from "playwright-core";
 import type { CapturedArtifact, PageCapture, PageCapturer } from "../../ports/page-capturer.ts";
 import { startEgressProxy, type EgressPolicy } from "./egress-proxy.ts";
@@ -33,6 +33,8 @@ const EGRESS = "every request through the service's egress proxy, which resolves
 export interface ChromiumCapturerOptions {
   chromiumPath: string;
   policy: EgressPolicy;
+  /** Certificates to trust beyond the system's, by SPKI SHA-256 (base64). */
+  trustedSpki?: readonly string[];
 }
 
 export function chromiumCapturer(options: ChromiumCapturerOptions): PageCapturer {
@@ -75,7 +77,12 @@ async function captureWithChromium(
     context = await chromium.launchPersistentContext(profile, {
       executablePath: options.chromiumPath,
       headless: true,
-      args: [...CHROMIUM_FLAGS, `--proxy-server=${proxy.url}`, "--proxy-bypass-list=<-loopback>"],
+      args: [
+        ...CHROMIUM_FLAGS,
+        `--proxy-server=${proxy.url}`,
+        "--proxy-bypass-list=<-loopback>",
+        ...(options.trustedSpki?.length ? [`--ignore-certificate-errors-spki-list=${options.trustedSpki.join(",")}`] : []),
+      ],
       viewport: CAPTURE_VIEWPORT,
       serviceWorkers: "block",
       acceptDownloads: false,
@@ -84,6 +91,7 @@ async function captureWithChromium(
     });
     const page = context.pages()[0] ?? (await context.newPage());
     const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable"); // Network.getCertificate answers only with the domain on
     const version = (await cdp.send("Browser.getVersion")) as { product: string; userAgent: string };
     result.browser.version = version.product.replace(/^[^/]*\//, "");
     result.browser.userAgent = version.userAgent;
@@ -155,8 +163,8 @@ async function describeResponse(
     let fingerprint: string | null = null;
     try {
       const { tableNames } = (await cdp.send("Network.getCertificate", { origin: final.origin })) as { tableNames: string[] };
-      if (tableNames[0]) fingerprint = createHash("sha256").update(Buffer.from(tableNames[0], "base64")).digest("hex");
-      if (tableNames[0]) new X509Certificate(Buffer.from(tableNames[0], "base64")); // parses: it is a certificate
+      // The leaf certificate (DER): its SHA-256 fingerprint, as browsers and openssl show it.
+      if (tableNames[0]) fingerprint = new X509Certificate(Buffer.from(tableNames[0], "base64")).fingerprint256.replace(/:/g, "").toLowerCase();
     } catch {
       fingerprint = null;
     }
