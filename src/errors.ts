@@ -58,7 +58,6 @@ export const Errors = descriptors({
   INTERNAL: { status: 500, message: "Internal error" },
 });
 
-export type ErrorCode = keyof typeof Errors;
 
 export class AppError extends Error {
   override readonly name = "AppError";

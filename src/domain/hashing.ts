@@ -1,4 +1,4 @@
-/** SHA-256 over bytes and streams. Evidence hashes are lowercase hex without 0x, as `sha256sum` prints. */
+/** SHA-256. Evidence hashes are lowercase hex without 0x, as `sha256sum` prints. */
 import { createHash } from "node:crypto";
 
 export type Sha256Hex = string;
@@ -7,16 +7,6 @@ export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export function sha256Hex(data: Uint8Array | string): Sha256Hex {
   return createHash("sha256").update(data).digest("hex");
-}
-
-export async function sha256OfStream(source: AsyncIterable<Uint8Array>): Promise<{ sha256: Sha256Hex; size: number }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of source) {
-    hash.update(chunk);
-    size += chunk.byteLength;
-  }
-  return { sha256: hash.digest("hex"), size };
 }
 
 /** `0x`-prefixed bytes32 form of a SHA-256, as Solidity and the Merkle tree take it. */

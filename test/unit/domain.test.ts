@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { canonicalJson, canonicalJsonSha256 } from "../../src/domain/canonical-json.ts";
 import { buildMetadata } from "../../src/domain/evidence.ts";
-import { sha256Hex, sha256OfStream } from "../../src/domain/hashing.ts";
+import { sha256Hex } from "../../src/domain/hashing.ts";
+import { fileFacts } from "../../src/domain/content-id.ts";
 import { ListingSnapshotSchema } from "../../src/domain/listing-snapshot.ts";
 import { sniffMediaType } from "../../src/domain/media-type.ts";
 import { buildMerkleBatch, verifyMerkleProof } from "../../src/domain/merkle-batch.ts";
@@ -19,8 +20,17 @@ describe("hashing", () => {
         const bytes = Buffer.from(item.content);
         for (let i = 0; i < bytes.length; i += 3) yield bytes.subarray(i, i + 3);
       }
-      expect(await sha256OfStream(chunks())).to.deep.equal({ sha256: item.sha256, size: Buffer.byteLength(item.content) });
+      expect(await fileFacts(chunks())).to.deep.include({ sha256: item.sha256, size: Buffer.byteLength(item.content) });
     }
+  });
+
+  it("computes the CID Kubo's `ipfs add --cid-version=1` gives, in memory, for known files", async () => {
+    const one = async function* (bytes: Buffer) {
+      yield bytes;
+    };
+    expect((await fileFacts(one(Buffer.alloc(0)))).cid).to.equal("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+    expect((await fileFacts(one(Buffer.from("hello world\n")))).cid).to.equal("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
+    expect((await fileFacts(one(Buffer.alloc(1024 * 1024)))).cid).to.equal("bafybeiggzq4ryi7hscq5hzvzcnk4urnxt3asp37dhgvnjilf7exskximla");
   });
 });
 
