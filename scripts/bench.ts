@@ -8,6 +8,7 @@
  *   time from 201 to receipt (p50/p99) at ANCHOR_INTERVAL_MS=2000
  *   gas per item at batch sizes 1, 10, 100, 1000, next to one transaction per item
  *   peak RSS of the service process
+ *   time to capture a listing URL (fixture marketplace on 127.0.0.1) in a clean Chromium
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes, createHash } from "node:crypto";
@@ -23,6 +24,7 @@ import { deployRegistry } from "../src/adapters/chain/deployment.ts";
 import { rpcProvider } from "../src/adapters/chain/provider.ts";
 import { spawnService } from "../test/helpers/service-process.ts";
 import { ADMIN_KEY } from "../test/helpers/service.ts";
+import { startMarketplace } from "../test/helpers/fixture-marketplace.ts";
 
 const MiB = 1024 * 1024;
 const ANCHOR_INTERVAL_MS = 2000;
@@ -187,6 +189,25 @@ async function gasPerItem() {
   }
 }
 
+/** From the 202 to the capture's end: a new Chromium, load (with an 0.8 s stylesheet), four artifacts, storing. */
+async function captureTimes(url: string, origin: string, count: number) {
+  const headers = { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" };
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const response = await fetch(`${url}/v1/captures`, { method: "POST", headers, body: JSON.stringify({ url: `${origin}/item/8842` }) });
+    const { id } = (await response.json()) as { id: string };
+    for (;;) {
+      const capture = (await (await fetch(`${url}/v1/captures/${id}`, { headers })).json()) as { status: string };
+      if (capture.status === "completed" || capture.status === "failed") break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), max: times[times.length - 1]!, count };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The run
 
@@ -200,9 +221,11 @@ const machine = {
 };
 console.error(`bench: ${JSON.stringify(machine)}`);
 
+const market = await startMarketplace();
 const service = await spawnService(join(work, "data"), {
   ANCHOR_INTERVAL_MS: String(ANCHOR_INTERVAL_MS),
   MAX_UPLOAD_BYTES: String(64 * MiB),
+  CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`,
 });
 const rss = rssSampler(service.child.pid!);
 try {
@@ -228,6 +251,8 @@ try {
   console.error("bench: waiting for the backlog to be anchored, then time from 201 to receipt");
   await new Promise((r) => setTimeout(r, ANCHOR_INTERVAL_MS * 3));
   const receipt = await timeToReceipt(service.url, 100, 20);
+  console.error("bench: captures");
+  const captures = await captureTimes(service.url, market.origin, 5);
   const rssOverall = rss.peak();
   rss.stop();
   await service.stop();
@@ -256,6 +281,7 @@ CONFIRMATIONS=1; client and service on the same machine (the client's CPU counts
 | peak RSS, 100 KB uploads | ${round(rssSmall / MiB)} MB | |
 | peak RSS while ingesting 50 MB files | ${round(rssLarge / MiB)} MB | ≤ 300 MB |
 | peak RSS, whole run | ${round(rssOverall / MiB)} MB | |
+| capture of a listing URL (${captures.count}, one at a time): 202 → completed | p50 ${round(captures.p50 / 1000, 2)} s, max ${round(captures.max / 1000, 2)} s | |
 
 Gas per item (one \`anchor(root)\` per batch, measured on anvil; one transaction per item costs the batch-of-1 figure for every item):
 
@@ -273,5 +299,6 @@ ${gas.map((g) => `| ${g.batch} | ${g.gas} | ${round(g.perItem, 2)} | ${g.oneTxPe
 } finally {
   rss.stop();
   if (service.child.exitCode === null && service.child.signalCode === null) await service.stop();
+  await market.close();
   rmSync(work, { recursive: true, force: true });
 }

@@ -6,8 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import PDFDocument from "pdfkit";
-import QRCode from "qrcode";
+
 import { chainInfo } from "../domain/chains.ts";
 import type { EvidenceReceipt } from "../domain/receipt.ts";
 
@@ -29,6 +28,8 @@ export interface CertificateInput {
 const utc = (seconds: number) => new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.000Z$/, " UTC");
 
 export async function renderCertificate(input: CertificateInput): Promise<Buffer> {
+  // Loaded on first use: pdfkit and its font engine are large, and most processes never render one.
+  const [{ default: PDFDocument }, { default: QRCode }] = await Promise.all([import("pdfkit"), import("qrcode")]);
   const { receipt: r } = input;
   const m = r.metadata;
   const chain = chainInfo(r.anchor.chainId);

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
-import { chromium, type BrowserContext, type Page, type Response } from "playwright-core";
+import type { BrowserContext, Page, Response } from "playwright-core";
 import type { CapturedArtifact, PageCapture, PageCapturer } from "../../ports/page-capturer.ts";
 import { startEgressProxy, type EgressPolicy } from "./egress-proxy.ts";
 import { EXTRACT_LISTING_SCRIPT, type ExtractedListing } from "./listing-extraction.ts";
@@ -46,6 +46,8 @@ async function captureWithChromium(
   limits: { timeoutMs: number; maxBytes: number; signal?: AbortSignal },
   options: ChromiumCapturerOptions,
 ): Promise<PageCapture> {
+  // Loaded on first use: playwright-core is large, and a service that never captures should not carry it.
+  const { chromium } = await import("playwright-core");
   const started = Date.now();
   const deadline = started + limits.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
