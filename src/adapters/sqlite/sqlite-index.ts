@@ -297,6 +297,8 @@ export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepo
   }
 
   claimCaptures(max: number): CaptureRecord[] {
+    // Polled every quarter second: a plain read first, so an idle queue never takes the write lock.
+    if (!this.#db.prepare("SELECT 1 FROM captures WHERE status = 'queued' LIMIT 1").get()) return [];
     return this.transaction(() => {
       const rows = this.#db.prepare("SELECT * FROM captures WHERE status = 'queued' ORDER BY seq LIMIT ?").all(max) as Row[];
       const start = this.#db.prepare("UPDATE captures SET status = 'running', started_at = ? WHERE id = ?");
