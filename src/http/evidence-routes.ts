@@ -17,7 +17,7 @@ import { submitListingSnapshot } from "../use-cases/submit-listing-snapshot.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
 import { multipart } from "./multipart.ts";
 import { receivedFile } from "./upload-storage.ts";
-import { parseInput } from "./validation.ts";
+import { parseInput, runMiddleware } from "./validation.ts";
 import { evidenceLinks, evidenceView } from "./views.ts";
 
 export interface EvidenceRouteDeps {
@@ -89,12 +89,12 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
     let claims: unknown = {};
     let screenshot: Express.Multer.File | undefined;
     if (req.is("application/json")) {
-      await run(snapshotJson, req, res);
+      await runMiddleware(snapshotJson, req, res);
       const { caseRef, description, ...rest } = (req.body ?? {}) as Record<string, unknown>;
       snapshot = rest;
       claims = { caseRef, description };
     } else if (req.is("multipart/form-data")) {
-      await run(snapshotUpload, req, res);
+      await runMiddleware(snapshotUpload, req, res);
       const { snapshot: raw, ...fields } = { ...req.body } as Record<string, string>;
       if (raw === undefined) throw new AppError(Errors.INVALID_REQUEST, { reason: "the multipart field 'snapshot' (JSON) is required" });
       snapshot = parseJsonField(raw, "snapshot");
@@ -183,10 +183,6 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
 function uploadedFiles(req: Request): Record<string, Express.Multer.File | undefined> {
   const files = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
   return Object.fromEntries(Object.entries(files).map(([field, list]) => [field, list[0]]));
-}
-
-function run(handler: (req: Request, res: Response, next: (e?: unknown) => void) => void, req: Request, res: Response) {
-  return new Promise<void>((resolve, reject) => handler(req, res, (error) => (error ? reject(error) : resolve())));
 }
 
 function parseJsonField(raw: string, field: string): unknown {

@@ -1,4 +1,5 @@
-/** zod at the edge: a request that does not match its schema is a 400 that says which field is wrong. */
+/** Request handling at the edge: zod validation (a 400 that names the field), and middleware run inside a route. */
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { z } from "zod";
 import { AppError, Errors } from "../errors.ts";
 
@@ -11,4 +12,9 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.in
   }
   const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
   throw new AppError(Errors.INVALID_REQUEST, { reason: `${where}${issue.message}` });
+}
+
+/** Runs a middleware (a body parser, multer) inside a route, when the route picks it by content type. */
+export function runMiddleware(handler: RequestHandler | ((req: Request, res: Response, next: NextFunction) => void), req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => handler(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
 }

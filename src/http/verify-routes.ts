@@ -15,6 +15,7 @@ import { AppError, Errors } from "../errors.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
 import { verifyReceipt } from "../use-cases/verify-receipt.ts";
 import { toMultipartError } from "./multipart.ts";
+import { runMiddleware } from "./validation.ts";
 
 export interface VerifyRouteDeps {
   /** A reader of this service's chain; receipts for other chains fail the chain id check. */
@@ -50,10 +51,10 @@ export function verifyRoutes(deps: VerifyRouteDeps): Router {
     let receiptValue: unknown;
     let file: FileFacts | undefined;
     if (req.is("application/json")) {
-      await run(json({ limit: RECEIPT_MAX_BYTES }), req, res);
+      await runMiddleware(json({ limit: RECEIPT_MAX_BYTES }), req, res);
       receiptValue = (req.body as { receipt?: unknown } | undefined)?.receipt;
     } else if (req.is("multipart/form-data")) {
-      await run(upload, req, res).catch((error) => {
+      await runMiddleware(upload, req, res).catch((error) => {
         throw toMultipartError(error, { maxFileBytes: deps.maxUploadBytes, fileFields: ["receipt", "file"] });
       });
       const parts = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
@@ -136,8 +137,4 @@ function parseJson(text: string): unknown {
   } catch {
     throw new AppError(Errors.RECEIPT_INVALID, { reason: "the receipt is not JSON" });
   }
-}
-
-function run(handler: (req: Request, res: Response, next: (e?: unknown) => void) => void, req: Request, res: Response) {
-  return new Promise<void>((resolve, reject) => handler(req, res, (error) => (error ? reject(error) : resolve())));
 }
