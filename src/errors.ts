@@ -31,6 +31,8 @@ export const Errors = descriptors({
   BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the limit of {limit} bytes" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send {expected}" },
   NOT_FOUND: { status: 404, message: "No route {method} {path}" },
+  HEADERS_TOO_LARGE: { status: 431, message: "The request headers are larger than the server accepts" },
+  BAD_REQUEST: { status: 400, message: "The HTTP request could not be parsed" },
   // Accounts
   UNAUTHENTICATED: { status: 401, message: "A valid API key is required: send 'Authorization: Bearer <key>'" },
   FORBIDDEN: { status: 403, message: "This API key may not {action}" },

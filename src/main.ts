@@ -1,13 +1,15 @@
 /**
- * The composition root: configuration → adapters (chain, content store, index) → use-cases → HTTP app
- * and anchoring worker. `npm start` runs this. SIGINT/SIGTERM shut down in order: stop accepting
- * requests and let in-flight ones finish, stop the worker (a batch in flight stays recorded and is
- * finished at the next start), close the store and the index, and stop the embedded chain, which
- * saves its state.
+ * The composition root: configuration → adapters (chain, content store, index, browser) → use-cases →
+ * HTTP app, anchoring worker and capture worker. `npm start` runs this. SIGINT/SIGTERM shut down in
+ * order: stop accepting requests and let in-flight ones finish, stop the workers (a batch or a capture
+ * in flight stays recorded and is finished at the next start), close the store and the index, and stop
+ * the embedded chain, which saves its state.
  */
+import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
+import { chromiumCapturer } from "./adapters/capture/chromium-capturer.ts";
 import { jsonRpcChainReader } from "./adapters/chain/chain-reader.ts";
 import { connectChain, type ConnectedChain } from "./adapters/chain/connect.ts";
 import { HeliaContentStore } from "./adapters/helia/helia-store.ts";
@@ -16,12 +18,11 @@ import { SqliteIndex } from "./adapters/sqlite/sqlite-index.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { isAppError } from "./errors.ts";
 import { createApp } from "./http/create-app.ts";
+import { answerClientError } from "./http/errors.ts";
 import type { ContentStore } from "./ports/content-store.ts";
 import { bootstrapAdmin } from "./use-cases/accounts.ts";
 import { startAnchorWorker } from "./workers/anchor-worker.ts";
 import { startCaptureWorker } from "./workers/capture-worker.ts";
-import { chromiumCapturer } from "./adapters/capture/chromium-capturer.ts";
-import { existsSync } from "node:fs";
 
 export interface RunningService {
   url: string;
@@ -49,7 +50,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const keyFile = join(config.dataDir, "bootstrap-api-key");
   const bootstrap = bootstrapAdmin(sqlite, { bootstrapKey: config.bootstrapApiKey, keyFile });
 
-  const workerAbort = new AbortController();
+  const workers = new AbortController();
   const worker = startAnchorWorker(
     {
       queue: sqlite,
@@ -58,13 +59,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
       maxBatch: config.anchorMaxBatch,
       log: log.child({ component: "anchor" }),
     },
-    { intervalMs: config.anchorIntervalMs, signal: workerAbort.signal, log: log.child({ component: "anchor" }) },
+    { intervalMs: config.anchorIntervalMs, signal: workers.signal, log: log.child({ component: "anchor" }) },
   );
 
   let url = "";
   const policy = { allowPrivate: config.captureAllowPrivate, allowHosts: [...config.captureAllowHosts] };
   const browserMissing = () => (existsSync(config.chromiumPath) ? null : `no browser at ${config.chromiumPath} (set CHROMIUM_PATH, or install Debian's chromium)`);
-  const captureAbort = new AbortController();
   const captureWorker = startCaptureWorker(
     {
       captures: sqlite,
@@ -75,7 +75,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       timeoutMs: config.captureTimeoutMs,
       maxBytes: config.captureMaxBytes,
     },
-    { concurrency: config.captureConcurrency, signal: captureAbort.signal, log: log.child({ component: "capture" }) },
+    { concurrency: config.captureConcurrency, signal: workers.signal, log: log.child({ component: "capture" }) },
   );
 
   const app = createApp({
@@ -107,22 +107,30 @@ export async function startService(config: Config, log: Logger): Promise<Running
     }),
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once("error", reject);
-  });
-  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
-    // Node's parser rejects bad requests (oversized headers, say) before Express sees them.
-    if (!socket.writable) return socket.destroy();
-    const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-    const body = JSON.stringify({
-      error: { code: status === 431 ? "HEADERS_TOO_LARGE" : "BAD_REQUEST", message: status === 431 ? "Request headers too large" : "Malformed HTTP request" },
+  const stopWorkers = () => {
+    workers.abort();
+    return Promise.all([worker.done, captureWorker.done]);
+  };
+  const closeResources = async () => {
+    sqlite.close();
+    await contentStore.close();
+    await chain.client.close();
+    await chain.embedded?.stop();
+  };
+
+  let server: Server;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once("error", reject);
     });
-    socket.end(
-      `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  });
+  } catch (error) {
+    // The port is taken, say: undo what was started.
+    await stopWorkers();
+    await closeResources();
+    throw error;
+  }
+  server.on("clientError", answerClientError);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -151,13 +159,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
       log.info("shutting down");
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      workerAbort.abort();
-      captureAbort.abort();
-      await Promise.all([closed, worker.done, captureWorker.done]);
-      sqlite.close();
-      await contentStore.close();
-      await chain.client.close();
-      await chain.embedded?.stop();
+      await Promise.all([closed, stopWorkers()]); // in-flight requests and work finish first
+      await closeResources();
       log.info("stopped");
     })();
     return stopping;

@@ -1,4 +1,5 @@
 /** Every error leaves as `{ "error": { "code", "message" } }`; only unexpected ones are logged as errors. */
+import type { Duplex } from "node:stream";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "pino";
 import { AppError, Errors, isAppError } from "../errors.ts";
@@ -17,6 +18,24 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     res.status(appError.status).json({ error: { code: appError.code, message: appError.message } });
   };
+}
+
+/**
+ * For the HTTP server's `clientError` event: Node's parser rejects some requests (oversized headers,
+ * malformed request lines) before Express sees them; answer those in the same JSON shape.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const descriptor = error.code === "HPE_HEADER_OVERFLOW" ? Errors.HEADERS_TOO_LARGE : Errors.BAD_REQUEST;
+  const body = JSON.stringify({ error: { code: descriptor.code, message: descriptor.message } });
+  const reason = descriptor.status === 431 ? "Request Header Fields Too Large" : "Bad Request";
+  socket.end(
+    `HTTP/1.1 ${descriptor.status} ${reason}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function toAppError(error: unknown): AppError {
