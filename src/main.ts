@@ -121,7 +121,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   let server: Server;
   try {
     server = await new Promise((resolve, reject) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
+      // Express 5 hands a listen error to this callback (and emits it too).
+      const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
       s.once("error", reject);
     });
   } catch (error) {

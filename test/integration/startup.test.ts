@@ -1,0 +1,40 @@
+/** Starting up as `npm start` does: bad configuration and a taken port fail cleanly, leaving nothing running. */
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { once } from "node:events";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startTestService } from "../helpers/service.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+
+describe("start-up", function () {
+  this.timeout(60_000);
+  const dir = tempDir("startup-");
+  after(() => dir.remove());
+
+  it("stops at once on a bad variable, naming it, with exit code 2", async () => {
+    const result = await new Promise<{ code: number; err: string }>((resolve) =>
+      execFile(process.execPath, ["--disable-warning=ExperimentalWarning", MAIN], { env: { ...process.env, PORT: "eighty", DATA_DIR: join(dir.path, "bad") } }, (error, _out, err) =>
+        resolve({ code: error ? Number(error.code) : 0, err }),
+      ),
+    );
+    expect(result.code).to.equal(2);
+    expect(result.err).to.match(/Invalid configuration: PORT/);
+    expect(existsSync(join(dir.path, "bad"))).to.equal(false); // nothing was started or written
+  });
+
+  it("fails on a taken port and stops the chain it had started", async () => {
+    const blocker = createServer().listen(0, "127.0.0.1");
+    await once(blocker, "listening");
+    const port = (blocker.address() as { port: number }).port;
+    let error: unknown;
+    await startTestService(join(dir.path, "taken"), { PORT: String(port) }).catch((e) => (error = e));
+    blocker.close();
+    expect((error as NodeJS.ErrnoException).code).to.equal("EADDRINUSE");
+    expect(existsSync(join(dir.path, "taken", "chain", "anvil.pid")), "the chain was stopped").to.equal(false);
+  });
+});
