@@ -7,14 +7,12 @@
 import { readFileSync } from "node:fs";
 import { checkEgress, type EgressPolicy } from "../adapters/capture/egress-proxy.ts";
 import { canonicalJson } from "../domain/canonical-json.ts";
-import { sha256Hex } from "../domain/hashing.ts";
-import { SNIFF_BYTES } from "../domain/media-type.ts";
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { PageCapture, PageCapturer } from "../ports/page-capturer.ts";
 import type { CaptureRecord, CaptureRepository, EvidenceRecord, EvidenceRepository } from "../ports/repositories.ts";
-import { prepareEvidence } from "./submit-evidence.ts";
+import { prepareEvidence, receivedBytes } from "./submit-evidence.ts";
 
 const SERVICE = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { name: string; version: string };
 export const MANIFEST_VERSION = "capture-manifest/v1";
@@ -80,7 +78,7 @@ export async function runCapture(deps: CaptureDeps, capture: CaptureRecord, opti
       await prepareEvidence(deps, {
         accountId: capture.accountId,
         kind: "capture-artifact",
-        file: { content: { bytes: artifact.bytes }, sha256: sha256Hex(artifact.bytes), size: artifact.bytes.length, head: artifact.bytes.subarray(0, SNIFF_BYTES) },
+        file: receivedBytes(artifact.bytes),
         claims: { ...claims, fileName: artifact.fileName, description: `${artifact.role} of ${capture.url}` },
       }),
     );
@@ -92,7 +90,7 @@ export async function runCapture(deps: CaptureDeps, capture: CaptureRecord, opti
     {
       accountId: capture.accountId,
       kind: "capture-manifest",
-      file: { content: { bytes }, sha256: sha256Hex(bytes), size: bytes.length, head: bytes.subarray(0, SNIFF_BYTES) },
+      file: receivedBytes(bytes),
       claims: { sourceUrl: capture.url, capturedAt: page.startedAt, caseRef: capture.caseRef, fileName: "capture-manifest.json", description: `capture ${capture.id} of ${capture.url}` },
     },
     manifestId,

@@ -4,7 +4,8 @@
  * described and queued for anchoring. When this resolves the bytes and the record are durable.
  */
 import { buildMetadata, type EvidenceClaims, type EvidenceKind } from "../domain/evidence.ts";
-import { sniffMediaType } from "../domain/media-type.ts";
+import { sha256Hex } from "../domain/hashing.ts";
+import { SNIFF_BYTES, sniffMediaType } from "../domain/media-type.ts";
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { ContentStore } from "../ports/content-store.ts";
@@ -23,6 +24,11 @@ export interface ReceivedFile {
   size: number;
   /** The first bytes, for sniffing the media type. */
   head: Uint8Array;
+}
+
+/** Bytes made by the service (a snapshot, a capture artifact, a manifest), as a file to submit. */
+export function receivedBytes(bytes: Uint8Array): ReceivedFile {
+  return { content: { bytes }, sha256: sha256Hex(bytes), size: bytes.length, head: bytes.subarray(0, SNIFF_BYTES) };
 }
 
 export interface EvidenceSubmission {

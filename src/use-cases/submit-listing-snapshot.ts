@@ -4,12 +4,10 @@
  * are indexed in one transaction: either both are accepted or neither is.
  */
 import { canonicalJson } from "../domain/canonical-json.ts";
-import { sha256Hex } from "../domain/hashing.ts";
 import type { ListingSnapshot } from "../domain/listing-snapshot.ts";
-import { SNIFF_BYTES } from "../domain/media-type.ts";
 import type { EvidenceClaims } from "../domain/evidence.ts";
 import type { EvidenceRecord } from "../ports/repositories.ts";
-import { prepareEvidence, type ReceivedFile, type SubmitEvidenceDeps } from "./submit-evidence.ts";
+import { prepareEvidence, receivedBytes, type ReceivedFile, type SubmitEvidenceDeps } from "./submit-evidence.ts";
 
 export interface ListingSnapshotSubmission {
   accountId: string;
@@ -22,13 +20,7 @@ export async function submitListingSnapshot(
   deps: SubmitEvidenceDeps,
   submission: ListingSnapshotSubmission,
 ): Promise<{ snapshot: EvidenceRecord; screenshot?: EvidenceRecord }> {
-  const bytes = new TextEncoder().encode(canonicalJson(submission.snapshot));
-  const file: ReceivedFile = {
-    content: { bytes },
-    sha256: sha256Hex(bytes),
-    size: bytes.length,
-    head: bytes.subarray(0, SNIFF_BYTES),
-  };
+  const file = receivedBytes(new TextEncoder().encode(canonicalJson(submission.snapshot)));
   const { snapshot: s } = submission;
   const snapshot = await prepareEvidence(deps, {
     accountId: submission.accountId,
