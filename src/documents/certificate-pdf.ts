@@ -1,9 +1,11 @@
 /**
  * The court certificate: a PDF a lawyer can file, stating what the evidence is, its fingerprints, its
  * Merkle inclusion and its anchor, how anyone can check them without us, and a declaration template for
- * the operator (in the style of US FRE 902(13)/(14)). Rendered with pdfkit and DejaVu Sans, which
- * covers Latin, Greek and Cyrillic text in file names and claims.
+ * the operator (in the style of US FRE 902(13)/(14)). Rendered with pdfkit and DejaVu Sans (Latin,
+ * Greek, Cyrillic); characters DejaVu lacks, Chinese, Japanese and Korean in file names and claims, are
+ * set in a CJK font from the system when one is installed (Debian's fonts-wqy-microhei).
  */
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
@@ -23,6 +25,30 @@ export interface CertificateInput {
   /** Where the verification page is: `${publicUrl}/verify`. */
   publicUrl: string;
   generatedAt?: Date;
+}
+
+/** System CJK fonts, in order of preference (path, and the face's PostScript name inside a collection). */
+const CJK_FONTS = [
+  { path: "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", face: "WenQuanYiMicroHei" },
+  { path: "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", face: undefined },
+];
+
+interface GlyphCoverage {
+  hasGlyphForCodePoint(codePoint: number): boolean;
+}
+let dejaVu: GlyphCoverage | undefined;
+
+/** The text cut into runs that DejaVu can set and runs that need the CJK font. */
+function fontRuns(text: string): { text: string; fallback: boolean }[] {
+  dejaVu ??= (require("fontkit") as { openSync(path: string): GlyphCoverage }).openSync(FONTS.regular);
+  const runs: { text: string; fallback: boolean }[] = [];
+  for (const char of text) {
+    const fallback = !/\s/.test(char) && !dejaVu.hasGlyphForCodePoint(char.codePointAt(0)!);
+    const last = runs[runs.length - 1];
+    if (last && (last.fallback === fallback || /\s/.test(char))) last.text += char;
+    else runs.push({ text: char, fallback });
+  }
+  return runs;
 }
 
 const utc = (seconds: number) => new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.000Z$/, " UTC");
@@ -47,6 +73,15 @@ export async function renderCertificate(input: CertificateInput): Promise<Buffer
     },
   });
   doc.registerFont("regular", FONTS.regular).registerFont("bold", FONTS.bold).registerFont("mono", FONTS.mono);
+  const cjk = CJK_FONTS.find((f) => existsSync(f.path));
+  if (cjk) doc.registerFont("cjk", cjk.path, cjk.face as string);
+  /** Writes text in `font`, switching to the CJK font for the characters `font` lacks. */
+  const write = (text: string, font: "regular" | "bold" | "mono", size: number, options: PDFKit.Mixins.TextOptions) => {
+    const runs = cjk ? fontRuns(text) : [{ text, fallback: false }];
+    runs.forEach((run, i) => {
+      doc.font(run.fallback ? "cjk" : font).fontSize(size).text(run.text, { ...options, continued: i < runs.length - 1 || options.continued });
+    });
+  };
   const chunks: Buffer[] = [];
   doc.on("data", (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve) => doc.on("end", () => resolve(Buffer.concat(chunks))));
@@ -56,10 +91,19 @@ export async function renderCertificate(input: CertificateInput): Promise<Buffer
   const row = (label: string, value: string | number | undefined, mono = false) => {
     if (value === undefined || value === "") return;
     doc.font("bold").fontSize(9).fillColor("#333").text(`${label}: `, { continued: true });
-    doc.font(mono ? "mono" : "regular").fontSize(mono ? 8.3 : 9).fillColor("#000").text(String(value), { width });
+    doc.fillColor("#000");
+    write(String(value), mono ? "mono" : "regular", mono ? 8.3 : 9, { width });
   };
-  const para = (text: string) => doc.font("regular").fontSize(9).fillColor("#000").text(text, { width, align: "left" }).moveDown(0.3);
-  const code = (text: string) => doc.font("mono").fontSize(8.2).fillColor("#000").text(text, { width }).moveDown(0.3);
+  const para = (text: string) => {
+    doc.fillColor("#000");
+    write(text, "regular", 9, { width, align: "left" });
+    doc.moveDown(0.3);
+  };
+  const code = (text: string) => {
+    doc.fillColor("#000");
+    write(text, "mono", 8.2, { width });
+    doc.moveDown(0.3);
+  };
 
   // The QR code to the verification page sits at the top right, beside the title.
   const qrSize = 78;

@@ -36,7 +36,7 @@ describe("certificate and bundle", function () {
   let receipt: Json;
   let id: string;
   const bytes = randomBytes(600_000); // three IPFS chunks: the CAR holds a real DAG
-  const claims = { kind: "screenshot", sourceUrl: "https://marketplace.example/item/8842", capturedAt: "2026-11-20T08:30:00Z", caseRef: "CASE-77", description: "Listing of a counterfeit handbag" };
+  const claims = { kind: "screenshot", sourceUrl: "https://marketplace.example/item/8842", capturedAt: "2026-11-20T08:30:00Z", caseRef: "CASE-77", description: "Listing of a counterfeit handbag（仿冒手提包）" };
 
   before(async () => {
     // An external chain, so that it outlives the service: the bundle is checked after the service stops.
@@ -51,7 +51,7 @@ describe("certificate and bundle", function () {
       PUBLIC_URL: "https://evidence.example.org",
     });
     const api = client(service.url);
-    const up = (await (await api.postForm("/v1/evidence", fileForm(claims, { file: { bytes, name: "Listing 8842 — screenshot.png" } }))).json()) as Json;
+    const up = (await (await api.postForm("/v1/evidence", fileForm(claims, { file: { bytes, name: "Listing 8842 — 商品截图.png" } }))).json()) as Json;
     await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(50), name: "x" } }));
     await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(50), name: "y" } }));
     id = up.id;
@@ -78,7 +78,7 @@ describe("certificate and bundle", function () {
     for (const expected of [
       "Certificate of Blockchain-Anchored Evidence",
       `existed no later than ${time}`,
-      "Listing 8842 — screenshot.png", receipt.evidence.mediaType, `${bytes.length.toLocaleString("en-US")} bytes`,
+      "Listing 8842 — 商品截图.png", receipt.evidence.mediaType, `${bytes.length.toLocaleString("en-US")} bytes`,
       claims.sourceUrl, claims.capturedAt, claims.caseRef, claims.description, receipt.metadata.receivedAt,
       receipt.evidence.sha256, receipt.evidence.cid, receipt.evidence.metadataSha256, receipt.merkle.root,
       ...receipt.merkle.proof,
@@ -124,7 +124,7 @@ describe("certificate and bundle", function () {
 
     const out = join(dir.path, "unpacked");
     await run("unzip", ["-q", zipPath, "-d", out]);
-    const fileName = "Listing 8842 — screenshot.png";
+    const fileName = "Listing 8842 — 商品截图.png";
     expect(readdirSync(out).sort()).to.deep.equal(["README.txt", "certificate.pdf", "content.car", fileName, "metadata.json", "receipt.json"].sort());
     expect(readFileSync(join(out, fileName)).equals(bytes)).to.equal(true);
     expect(JSON.parse(readFileSync(join(out, "receipt.json"), "utf8"))).to.deep.equal(receipt);
