@@ -5,7 +5,7 @@
  * anchored with the artifacts: its receipt proves the whole capture.
  */
 import { readFileSync } from "node:fs";
-import { checkEgress, type EgressPolicy } from "../adapters/capture/egress-proxy.ts";
+import { checkEgress, endpointOf, type EgressPolicy } from "../adapters/capture/egress-proxy.ts";
 import { canonicalJson } from "../domain/canonical-json.ts";
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -45,8 +45,7 @@ export async function requestCapture(deps: Pick<CaptureDeps, "captures" | "polic
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new AppError(Errors.CAPTURE_URL_INVALID, { reason: `${url.protocol} URLs cannot be captured; use http or https` });
   if (url.username || url.password) throw new AppError(Errors.CAPTURE_URL_INVALID, { reason: "URLs with credentials are not captured" });
-  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
-  const decision = await checkEgress(url.hostname, port, deps.policy);
+  const decision = await checkEgress(url.hostname, endpointOf(url).port, deps.policy);
   // A name that does not resolve is queued: the capture records the DNS failure as its outcome.
   if ("refused" in decision && decision.addresses.length > 0) {
     throw new AppError(Errors.CAPTURE_URL_FORBIDDEN, { reason: decision.refused });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
 import type { BrowserContext, Page, Response } from "playwright-core";
 import type { CapturedArtifact, PageCapture, PageCapturer } from "../../ports/page-capturer.ts";
-import { startEgressProxy, type EgressPolicy } from "./egress-proxy.ts";
+import { bareHost, endpointOf, startEgressProxy, type EgressPolicy } from "./egress-proxy.ts";
 import { EXTRACT_LISTING_SCRIPT, type ExtractedListing } from "./listing-extraction.ts";
 
 export const CAPTURE_VIEWPORT = { width: 1366, height: 900 };
@@ -99,8 +99,7 @@ async function captureWithChromium(
     result.browser.userAgent = version.userAgent;
     page.on("request", (request) => {
       try {
-        const u = new URL(request.url());
-        pageHosts.add(`${u.hostname.replace(/^\[|\]$/g, "")}:${u.port || (u.protocol === "https:" ? 443 : 80)}`);
+        pageHosts.add(endpointOf(new URL(request.url())).key);
       } catch {
         // data: and blob: URLs go nowhere
       }
@@ -134,7 +133,7 @@ async function captureWithChromium(
     await rm(harPath, { force: true });
     const refused = new Map<string, PageCapture["refused"][number]>();
     for (const r of proxy.records) {
-      const key = `${r.host.replace(/^\[|\]$/g, "")}:${r.port}`;
+      const key = `${bareHost(r.host)}:${r.port}`;
       if (r.refused && pageHosts.has(key)) refused.set(key, { host: r.host, port: r.port, reason: r.refused });
     }
     result.refused = [...refused.values()];
@@ -157,8 +156,8 @@ async function describeResponse(
   if (headers["x-evidence-refused"]) throw new Error((await response.text()).replace(/^refused: /, "refused: "));
   result.http = { status: response.status(), statusText: response.statusText(), headers };
   const final = new URL(result.finalUrl);
-  const port = Number(final.port || (final.protocol === "https:" ? 443 : 80));
-  const hop = [...egress].reverse().find((e) => e.host.replace(/^\[|\]$/g, "") === final.hostname.replace(/^\[|\]$/g, "") && e.port === port && e.address);
+  const { host, port } = endpointOf(final);
+  const hop = [...egress].reverse().find((e) => bareHost(e.host) === host && e.port === port && e.address);
   if (hop) result.server = { address: hop.address!, port };
   const security = final.protocol === "https:" ? await response.securityDetails() : null;
   if (security) {
@@ -183,8 +182,8 @@ async function describeResponse(
 
 function describeError(error: unknown, egress: { host: string; refused?: string }[], url: string): string {
   const message = error instanceof Error ? error.message : String(error);
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
-  const refused = egress.find((e) => e.refused && e.host.replace(/^\[|\]$/g, "") === host) ?? egress.find((e) => e.refused);
+  const { host } = endpointOf(new URL(url));
+  const refused = egress.find((e) => e.refused && bareHost(e.host) === host) ?? egress.find((e) => e.refused);
   if (refused && /ERR_TUNNEL_CONNECTION_FAILED|ERR_PROXY|refused:/.test(message)) return `refused: ${refused.refused}`;
   if (/Timeout \d+ms exceeded/i.test(message)) return `timed out: ${message.split("\n")[0]}`;
   return message.split("\n")[0]!;

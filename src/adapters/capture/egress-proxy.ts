@@ -29,6 +29,18 @@ export interface EgressRecord {
 
 export type Lookup = (host: string) => Promise<string[]>;
 
+/** A host without IPv6 brackets, as DNS, allow-lists and logs name it. */
+export function bareHost(host: string): string {
+  return host.replace(/^\[|\]$/g, "");
+}
+
+/** Where a URL connects: its bare host and its port (the scheme's default when none is given). */
+export function endpointOf(url: URL): { host: string; port: number; key: string } {
+  const host = bareHost(url.hostname);
+  const port = Number(url.port || (url.protocol === "https:" || url.protocol === "wss:" ? 443 : 80));
+  return { host, port, key: `${host}:${port}` };
+}
+
 const defaultLookup: Lookup = async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /** Resolves `host` and decides: the address to connect to, or why not. */
@@ -38,7 +50,7 @@ export async function checkEgress(
   policy: EgressPolicy,
   lookup: Lookup = defaultLookup,
 ): Promise<{ address: string; addresses: string[] } | { refused: string; addresses: string[] }> {
-  const bare = host.replace(/^\[|\]$/g, "");
+  const bare = bareHost(host);
   let addresses: string[];
   try {
     addresses = isIP(bare) ? [bare] : await lookup(bare);
@@ -79,7 +91,7 @@ export async function startEgressProxy(policy: EgressPolicy, lookup: Lookup = de
       res.writeHead(400).end("this proxy forwards absolute http:// URLs only");
       return;
     }
-    const port = Number(target.port || 80);
+    const { port } = endpointOf(target);
     const decision = await decide(target.hostname, port);
     if ("refused" in decision) {
       res.writeHead(403, { "content-type": "text/plain", "x-evidence-refused": "1" }).end(`refused: ${decision.refused}`);
