@@ -153,7 +153,7 @@ async function describeResponse(
   if (!response) return;
   for (let r = response.request().redirectedFrom(); r; r = r.redirectedFrom()) result.redirects.unshift(r.url());
   const headers = await response.allHeaders();
-  if (headers["x-evidence-refused"]) throw new Error((await response.text()).replace(/^refused: /, "refused: "));
+  if (headers["x-evidence-refused"]) throw new Error(await response.text()); // "refused: …", from the egress proxy
   result.http = { status: response.status(), statusText: response.statusText(), headers };
   const final = new URL(result.finalUrl);
   const { host, port } = endpointOf(final);
