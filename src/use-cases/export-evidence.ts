@@ -8,7 +8,7 @@ import { renderCertificate } from "../documents/certificate-pdf.ts";
 import { bundleFileName, bundleZip } from "../documents/evidence-bundle.ts";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { EvidenceRepository } from "../ports/repositories.ts";
-import { getEvidence, getReceipt, openVerifiedContent } from "./read-evidence.ts";
+import { getEvidence, getReceipt, openVerifiedContent, receiptOf } from "./read-evidence.ts";
 
 export interface ExportDeps {
   evidence: EvidenceRepository;
@@ -27,8 +27,8 @@ export async function evidenceBundle(
   id: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<{ zip: Readable; fileName: string }> {
-  const receipt = getReceipt(deps.evidence, accountId, id);
   const record = getEvidence(deps.evidence, accountId, id);
+  const receipt = receiptOf(record);
   const content = await openVerifiedContent(deps.store, record, options);
   const certificate = await renderCertificate({ receipt, publicUrl: deps.publicUrl() });
   const zip = bundleZip({ receipt, certificate, content, car: deps.store.car(record.cid, options) });

@@ -15,7 +15,12 @@ export function getEvidence(evidence: EvidenceRepository, accountId: string, id:
 }
 
 export function getReceipt(evidence: EvidenceRepository, accountId: string, id: string): EvidenceReceipt {
-  const record = getEvidence(evidence, accountId, id);
+  return receiptOf(getEvidence(evidence, accountId, id));
+}
+
+/** The receipt of a record, once it is anchored. */
+export function receiptOf(record: EvidenceRecord): EvidenceReceipt {
+  const { id } = record;
   if (record.status !== "anchored" || !record.merkle || !record.anchor) {
     throw new AppError(Errors.EVIDENCE_NOT_ANCHORED, { id, status: record.status });
   }
