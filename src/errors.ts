@@ -1,13 +1,15 @@
 /**
- * Every error a client or operator can see, as a descriptor with a stable code, an HTTP status and a
- * message template (after Hardhat's hardhat-errors). Code checks `isAppError(e, Errors.X)`, never the
- * message text, so messages can be improved without breaking anyone.
+ * Every error a client or operator can see, as a descriptor with a stable code, a title and a message
+ * template (after Hardhat's hardhat-errors). Code checks `isAppError(e, Errors.X)`, never the message
+ * text, so messages can be improved without breaking anyone. Errors know nothing of HTTP: the HTTP layer
+ * maps codes to statuses (src/http/problem.ts).
  */
 
 export interface ErrorDescriptor {
   /** Stable, documented in docs/api.md; clients branch on it. */
   readonly code: string;
-  readonly status: number;
+  /** A short, fixed summary of the kind of problem (RFC 9457 `title`). */
+  readonly title: string;
   /** `{name}` placeholders are filled from the error's params. */
   readonly message: string;
 }
@@ -20,50 +22,56 @@ function descriptors<T extends Record<string, Omit<ErrorDescriptor, "code">>>(ta
 
 export const Errors = descriptors({
   // Requests
-  INVALID_REQUEST: { status: 400, message: "{reason}" },
-  MALFORMED_MULTIPART: { status: 400, message: "The multipart body could not be read: {reason}" },
-  MALFORMED_JSON: { status: 400, message: "The body is not valid JSON" },
-  FILE_REQUIRED: { status: 400, message: "A file is required in the multipart field '{field}'" },
-  EMPTY_FILE: { status: 400, message: "The file is empty: there is nothing to preserve" },
-  TOO_MANY_FILES: { status: 400, message: "Only one file may be sent in the field '{field}'" },
-  UNEXPECTED_FIELD: { status: 400, message: "Unexpected field '{field}'" },
-  FILE_TOO_LARGE: { status: 413, message: "The file is larger than the limit of {limit} bytes" },
-  BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the limit of {limit} bytes" },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send {expected}" },
-  NOT_FOUND: { status: 404, message: "No route {method} {path}" },
-  HEADERS_TOO_LARGE: { status: 431, message: "The request headers are larger than the server accepts" },
-  BAD_REQUEST: { status: 400, message: "The HTTP request could not be parsed" },
+  INVALID_REQUEST: { title: "Invalid request", message: "{reason}" },
+  MALFORMED_MULTIPART: { title: "Malformed multipart body", message: "The multipart body could not be read: {reason}" },
+  MALFORMED_JSON: { title: "Malformed JSON body", message: "The body is not valid JSON" },
+  FILE_REQUIRED: { title: "File required", message: "A file is required in the multipart field '{field}'" },
+  EMPTY_FILE: { title: "Empty file", message: "The file is empty: there is nothing to preserve" },
+  TOO_MANY_FILES: { title: "Too many files", message: "Only one file may be sent in the field '{field}'" },
+  UNEXPECTED_FIELD: { title: "Unexpected field", message: "Unexpected field '{field}'" },
+  FILE_TOO_LARGE: { title: "File too large", message: "The file is larger than the limit of {limit} bytes" },
+  BODY_TOO_LARGE: { title: "Body too large", message: "The request body is larger than the limit of {limit} bytes" },
+  UNSUPPORTED_MEDIA_TYPE: { title: "Unsupported media type", message: "Send {expected}" },
+  NOT_FOUND: { title: "No such route", message: "No route {method} {path}" },
+  HEADERS_TOO_LARGE: { title: "Headers too large", message: "The request headers are larger than the server accepts" },
+  BAD_REQUEST: { title: "Unreadable request", message: "The HTTP request could not be parsed" },
   // Accounts
-  UNAUTHENTICATED: { status: 401, message: "A valid API key is required: send 'Authorization: Bearer <key>'" },
-  FORBIDDEN: { status: 403, message: "This API key may not {action}" },
-  ACCOUNT_NOT_FOUND: { status: 404, message: "No account {id}" },
-  API_KEY_NOT_FOUND: { status: 404, message: "No API key {id} on this account" },
+  UNAUTHENTICATED: { title: "Unauthenticated", message: "A valid API key is required: send 'Authorization: Bearer <key>'" },
+  FORBIDDEN: { title: "Forbidden", message: "This API key may not {action}" },
+  ACCOUNT_NOT_FOUND: { title: "Account not found", message: "No account {id}" },
+  API_KEY_NOT_FOUND: { title: "API key not found", message: "No API key {id} on this account" },
   // Evidence
-  EVIDENCE_NOT_FOUND: { status: 404, message: "No evidence {id}" },
-  EVIDENCE_NOT_ANCHORED: { status: 409, message: "Evidence {id} is not anchored yet (status: {status})" },
+  EVIDENCE_NOT_FOUND: { title: "Evidence not found", message: "No evidence {id}" },
+  EVIDENCE_NOT_ANCHORED: { title: "Evidence not anchored yet", message: "Evidence {id} is not anchored yet (status: {status})" },
   CONTENT_INTEGRITY: {
-    status: 500,
+    title: "Stored content altered",
     message: "The stored content of evidence {id} no longer matches its SHA-256: it will not be served",
   },
+  RECORD_INTEGRITY: {
+    title: "Stored record altered",
+    message: "The stored record of evidence {id} does not check out ({reason}): it will not be served",
+  },
   // Verification
-  RECEIPT_INVALID: { status: 400, message: "Not a readable evidence-receipt/v1: {reason}" },
-  RATE_LIMITED: { status: 429, message: "Too many requests: at most {limit} a minute. Try again shortly" },
+  RECEIPT_INVALID: { title: "Invalid receipt", message: "Not a readable evidence receipt: {reason}" },
+  RATE_LIMITED: { title: "Too many requests", message: "Too many requests: at most {limit} a minute. Try again shortly" },
   // Captures
-  CAPTURE_URL_INVALID: { status: 400, message: "This URL cannot be captured: {reason}" },
-  CAPTURE_URL_FORBIDDEN: { status: 422, message: "This URL may not be captured: {reason}" },
-  CAPTURE_NOT_FOUND: { status: 404, message: "No capture {id}" },
-  CAPTURE_UNAVAILABLE: { status: 503, message: "Captures are unavailable: {reason}" },
+  CAPTURE_URL_INVALID: { title: "URL cannot be captured", message: "This URL cannot be captured: {reason}" },
+  CAPTURE_URL_FORBIDDEN: { title: "URL may not be captured", message: "This URL may not be captured: {reason}" },
+  CAPTURE_NOT_FOUND: { title: "Capture not found", message: "No capture {id}" },
+  CAPTURE_UNAVAILABLE: { title: "Captures unavailable", message: "Captures are unavailable: {reason}" },
   // Infrastructure
-  CHAIN_UNAVAILABLE: { status: 503, message: "The chain is unavailable: {reason}" },
-  STORE_UNAVAILABLE: { status: 503, message: "The content store is unavailable: {reason}" },
-  CONFIG_INVALID: { status: 500, message: "Invalid configuration: {reason}" },
-  INTERNAL: { status: 500, message: "Internal error" },
+  CHAIN_UNAVAILABLE: { title: "Chain unavailable", message: "The chain is unavailable: {reason}" },
+  STORE_UNAVAILABLE: { title: "Content store unavailable", message: "The content store is unavailable: {reason}" },
+  INDEX_UNAVAILABLE: { title: "Index unavailable", message: "The index is unavailable: {reason}" },
+  CONFIG_INVALID: { title: "Invalid configuration", message: "Invalid configuration: {reason}" },
+  INTERNAL: { title: "Internal error", message: "Internal error" },
 });
 
+export type ErrorCode = keyof typeof Errors;
 
 export class AppError extends Error {
   override readonly name = "AppError";
-  readonly descriptor: ErrorDescriptor;
+  readonly code: ErrorCode;
   readonly params: Readonly<Record<string, unknown>>;
 
   constructor(descriptor: ErrorDescriptor, params: Record<string, unknown> = {}, cause?: unknown) {
@@ -71,19 +79,24 @@ export class AppError extends Error {
       descriptor.message.replace(/\{(\w+)\}/g, (_, key: string) => String(params[key] ?? `{${key}}`)),
       cause === undefined ? undefined : { cause },
     );
-    this.descriptor = descriptor;
-    this.params = params;
+    this.code = descriptor.code as ErrorCode;
+    // A plain copy: loggers walk an error's properties and must not meet frozen objects.
+    this.params = { ...params };
   }
 
-  get code(): string {
-    return this.descriptor.code;
-  }
-
-  get status(): number {
-    return this.descriptor.status;
+  get descriptor(): ErrorDescriptor {
+    return Errors[this.code];
   }
 }
 
 export function isAppError(error: unknown, descriptor?: ErrorDescriptor): error is AppError {
-  return error instanceof AppError && (descriptor === undefined || error.descriptor.code === descriptor.code);
+  return error instanceof AppError && (descriptor === undefined || error.code === descriptor.code);
+}
+
+/** The first AppError in an error's cause chain (viem's `walk`), if any. */
+export function findAppError(error: unknown): AppError | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 10; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof AppError) return e;
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
 import { chromiumCapturer } from "./adapters/capture/chromium-capturer.ts";
 import { jsonRpcChainReader } from "./adapters/chain/chain-reader.ts";
 import { connectChain, type ConnectedChain } from "./adapters/chain/connect.ts";
@@ -16,7 +16,8 @@ import { HeliaContentStore } from "./adapters/helia/helia-store.ts";
 import { KuboContentStore } from "./adapters/kubo/kubo-store.ts";
 import { SqliteIndex } from "./adapters/sqlite/sqlite-index.ts";
 import { loadConfig, type Config } from "./config.ts";
-import { isAppError } from "./errors.ts";
+import { Errors, isAppError } from "./errors.ts";
+import { createLogger } from "./logging.ts";
 import { createApp } from "./http/create-app.ts";
 import { answerClientError } from "./http/errors.ts";
 import type { ContentStore } from "./ports/content-store.ts";
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
   }
-  const log = pino({ level: config.logLevel, redact: ["req.headers.authorization", "*.apiKey", "*.privateKey"] });
+  const log = createLogger(config.logLevel);
   // Handlers first: a signal that arrives while the service is starting still stops it cleanly.
   let service: Promise<RunningService | undefined> = Promise.resolve(undefined);
   const shutdown = (signal: string) => {
@@ -200,7 +201,9 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   service = startService(config, log).catch((error) => {
     log.fatal({ err: isAppError(error) ? undefined : error }, error instanceof Error ? error.message : String(error));
-    process.exit(1);
+    // A configuration found wrong only on connecting (no registry, a key without the role) is still bad
+    // configuration: the documented exit code 2, so a supervisor does not restart in a loop.
+    process.exit(isAppError(error, Errors.CONFIG_INVALID) ? 2 : 1);
   });
   await service;
 }

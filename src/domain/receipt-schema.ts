@@ -3,6 +3,7 @@
  * untrusted input, and a malformed one is "unreadable", not "failed".
  */
 import { z } from "zod";
+import { illFormedStringPath } from "./canonical-json.ts";
 import { EVIDENCE_KINDS } from "./evidence.ts";
 import { RECEIPT_VERSION, type EvidenceReceipt } from "./receipt.ts";
 
@@ -42,6 +43,8 @@ export const ReceiptSchema = z.object({
 
 /** The receipt, or a message saying what is wrong with it. */
 export function parseReceipt(value: unknown): { receipt: EvidenceReceipt } | { error: string } {
+  const illFormed = illFormedStringPath(value);
+  if (illFormed) return { error: `${illFormed}: holds invalid Unicode (a lone surrogate)` };
   const result = ReceiptSchema.safeParse(value);
   if (result.success) return { receipt: result.data as unknown as EvidenceReceipt };
   const issue = result.error.issues[0]!;

@@ -4,7 +4,8 @@ import type { Logger } from "pino";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { AccountRepository, EvidenceRepository } from "../ports/repositories.ts";
 import { accountRoutes } from "./account-routes.ts";
-import { errorHandler, notFound } from "./errors.ts";
+import { errorHandler, notFound, problemTypes } from "./errors.ts";
+import { requestLog } from "./request-log.ts";
 import { evidenceRoutes } from "./evidence-routes.ts";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.ts";
 import { verifyRoutes } from "./verify-routes.ts";
@@ -47,20 +48,9 @@ export function createApp(deps: AppDeps): Express {
   app.use("/v1/evidence", evidenceRoutes(deps));
   if (deps.captures) app.use("/v1/captures", captureRoutes(deps.captures));
   app.use("/v1", accountRoutes(deps.accounts));
+  app.use(problemTypes());
   app.use(notFound);
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler());
   return app;
 }
 
-/** One line per request; never the Authorization header, never query strings (they may hold hashes of cases). */
-function requestLog(log: Logger): RequestHandler {
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on("finish", () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const path = req.originalUrl.split("?")[0];
-      log.info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
-    });
-    next();
-  };
-}

@@ -23,11 +23,13 @@ export function multipart(options: MultipartOptions): RequestHandler {
     defParamCharset: "utf8",
     limits: {
       fileSize: options.maxFileBytes,
-      files: options.fileFields.length,
+      // One more than the route takes, so that an extra file part is reported by its field name
+      // (UNEXPECTED_FIELD, or TOO_MANY_FILES for a second file in a file field), not as a bare count.
+      files: options.fileFields.length + 1,
       fields: options.maxTextFields,
       fieldSize: 64 * 1024,
       fieldNameSize: 100,
-      parts: options.fileFields.length + options.maxTextFields,
+      parts: options.fileFields.length + 1 + options.maxTextFields,
       headerPairs: 50,
     },
   }).fields(options.fileFields.map((name) => ({ name, maxCount: 1 })));

@@ -44,7 +44,7 @@ export function verifyRoutes(deps: VerifyRouteDeps): Router {
 
   const upload = multer({
     storage: factsOnlyStorage(),
-    limits: { fileSize: deps.maxUploadBytes, files: 2, fields: 1, parts: 3, fieldSize: RECEIPT_MAX_BYTES, headerPairs: 50 },
+    limits: { fileSize: deps.maxUploadBytes, files: 3, fields: 1, parts: 4, fieldSize: RECEIPT_MAX_BYTES, headerPairs: 50 },
   }).fields([{ name: "receipt", maxCount: 1 }, { name: "file", maxCount: 1 }]);
 
   router.post("/v1/verify", limiter, async (req: Request, res: Response) => {

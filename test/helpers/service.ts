@@ -1,14 +1,22 @@
 /**
  * The whole service, in-process, on its embedded defaults (real anvil, real Helia block store, real
- * SQLite file) under a temp DATA_DIR, on free ports.
+ * SQLite file) under a temp DATA_DIR, on free ports. It logs as in production (info, JSON lines), into
+ * test-results/logs/<data folder>.log: a silent logger once hid a crash in the error handler.
  */
+import { mkdirSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logging.ts";
 import { startService, type RunningService } from "../../src/main.ts";
+
+const LOG_DIR = join(import.meta.dirname, "..", "..", "test-results", "logs");
 
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
 
-export async function startTestService(dataDir: string, env: Record<string, string> = {}): Promise<RunningService> {
+export type TestService = RunningService & { logFile: string; logLines(): Record<string, any>[] };
+
+export async function startTestService(dataDir: string, env: Record<string, string> = {}): Promise<TestService> {
   const config = loadConfig({
     DATA_DIR: dataDir,
     PORT: "0",
@@ -17,7 +25,16 @@ export async function startTestService(dataDir: string, env: Record<string, stri
     BOOTSTRAP_API_KEY: ADMIN_KEY,
     ...env,
   });
-  return startService(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = join(LOG_DIR, `${basename(dirname(dataDir))}-${basename(dataDir)}.log`);
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? "info", pino.destination({ dest: logFile, sync: true, append: true }));
+  const service = await startService(config, log);
+  const logLines = () =>
+    readFileSync(logFile, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, any>);
+  return Object.assign(service, { logFile, logLines });
 }
 
 /** A small client for the API, as a user's script would be. */

@@ -9,9 +9,8 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { base32upper } from "multiformats/bases/base32";
 import { CID } from "multiformats/cid";
-import type { RunningService } from "../../src/main.ts";
 import { verifyIndependently } from "../helpers/independent-verifier.ts";
-import { ADMIN_KEY, client, fileForm, startTestService, waitForAnchored } from "../helpers/service.ts";
+import { ADMIN_KEY, client, fileForm, startTestService, waitForAnchored, type TestService } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { PNG, SNAPSHOT } from "../fixtures/listing-snapshot.ts";
 
@@ -20,7 +19,7 @@ type Json = Record<string, any>;
 describe("evidence service (embedded chain, IPFS store and index)", function () {
   this.timeout(60_000);
   const dir = tempDir("service-");
-  let service: RunningService;
+  let service: TestService;
   let api: ReturnType<typeof client>;
 
   before(async () => {
@@ -222,8 +221,7 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
     async function expectError(response: Response, status: number, code: string) {
       const body = (await response.json()) as Json;
       expect(response.status, JSON.stringify(body)).to.equal(status);
-      expect(body.error.code).to.equal(code);
-      expect(body.error.message).to.be.a("string").and.not.be.empty;
+      expectProblem(response, body, status, code);
     }
 
     it("no API key, or a wrong one: 401", async () => {
@@ -235,6 +233,34 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
     });
     it("an empty file: 400 EMPTY_FILE", async () => {
       await expectError(await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: new Uint8Array(0), name: "e" } })), 400, "EMPTY_FILE");
+    });
+    it("a second file in another field: 400 UNEXPECTED_FIELD naming it", async () => {
+      const form = fileForm({}, { file: { bytes: PNG, name: "a.png" }, attachment: { bytes: PNG, name: "b.png" } });
+      const response = await api.postForm("/v1/evidence", form);
+      const body = (await response.json()) as Json;
+      expectProblem(response, body, 400, "UNEXPECTED_FIELD");
+      expect(body.detail).to.equal("Unexpected field 'attachment'");
+    });
+    it("a snapshot with invalid Unicode (a lone surrogate): 400 INVALID_REQUEST naming the field", async () => {
+      const json = JSON.stringify({ ...SNAPSHOT, title: "Designer \ud800 bag" }); // JSON.stringify writes the escape \ud800
+      const response = await api.postRaw("/v1/evidence/listing-snapshots", json, "application/json");
+      const body = (await response.json()) as Json;
+      expectProblem(response, body, 400, "INVALID_REQUEST");
+      expect(body.detail).to.equal("title: holds invalid Unicode (a lone surrogate); send well-formed text");
+    });
+    it("a body that says gzip but is not: 400 INVALID_REQUEST", async () => {
+      const response = await fetch(`${service.url}/v1/evidence/listing-snapshots`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json", "content-encoding": "gzip" },
+        body: JSON.stringify(SNAPSHOT),
+      });
+      const body = (await response.json()) as Json;
+      expectProblem(response, body, 400, "INVALID_REQUEST");
+      expect(body.detail).to.match(/^the body could not be decoded as its Content-Encoding says/);
+    });
+    it("a malformed %-escape in the path: 400 INVALID_REQUEST", async () => {
+      const response = await api.get("/v1/evidence/%E0%A4%A/receipt");
+      expectProblem(response, (await response.json()) as Json, 400, "INVALID_REQUEST");
     });
     it("two files: 400 TOO_MANY_FILES", async () => {
       const form = fileForm({}, { file: { bytes: PNG, name: "a.png" } });
@@ -323,8 +349,12 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
       writeFileSync(blockFile, tampered);
       const response = await api.get(`/v1/evidence/${up.id}/content`);
       const body = (await response.json()) as Json;
-      expect(response.status).to.equal(500);
-      expect(body.error.code).to.equal("CONTENT_INTEGRITY");
+      expectProblem(response, body, 500, "CONTENT_INTEGRITY");
+      // The real cause is in the log, on the request's line, with the id the client was given.
+      const line = service.logLines().find((l) => l.req?.id === body.requestId);
+      expect(line, "the request's log line").to.include({ level: 50, msg: "request failed with 500" });
+      expect(line!.err).to.include({ type: "AppError", code: "CONTENT_INTEGRITY" });
+      expect(line!.err.message).to.match(/does not match its CID/);
       writeFileSync(blockFile, bytes); // put it back for the tests that follow
     });
   });
@@ -346,6 +376,17 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
     });
   });
 });
+
+/** An RFC 9457 problem, with the deprecated `error` object still beside it. */
+function expectProblem(response: Response, body: Json, status: number, code: string) {
+  expect(response.status, JSON.stringify(body)).to.equal(status);
+  expect(response.headers.get("content-type")).to.equal("application/problem+json; charset=utf-8");
+  expect(body).to.include({ type: `/problems/${code}`, status, code });
+  expect(body.title).to.be.a("string").and.not.be.empty;
+  expect(body.detail).to.be.a("string").and.not.be.empty;
+  expect(body.requestId).to.equal(response.headers.get("x-request-id"));
+  expect(body.error).to.deep.equal({ code, message: body.detail });
+}
 
 function countFiles(root: string): number {
   let n = 0;
