@@ -33,6 +33,7 @@ const schema = z
     ANCHOR_MAX_BATCH: positiveInt.max(100_000).default(1000),
     IPFS_API_URL: optionalUrl,
     MAX_UPLOAD_BYTES: positiveInt.default(50 * MiB),
+    STORE_TIMEOUT_MS: positiveInt.min(100).default(30_000),
     BOOTSTRAP_API_KEY: z.string().min(24, "must be at least 24 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     TRUST_PROXY: bool.default(false),
@@ -76,6 +77,8 @@ export interface Config {
   /** undefined: the embedded IPFS block store under dataDir. */
   readonly ipfsApiUrl: string | undefined;
   readonly maxUploadBytes: number;
+  /** Longest the content store may take over one step (a chunk, a call) before it counts as down. */
+  readonly storeTimeoutMs: number;
   readonly bootstrapApiKey: string | undefined;
   readonly logLevel: string;
   readonly trustProxy: boolean;
@@ -118,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     anchorMaxBatch: e.ANCHOR_MAX_BATCH,
     ipfsApiUrl: e.IPFS_API_URL,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    storeTimeoutMs: e.STORE_TIMEOUT_MS,
     bootstrapApiKey: e.BOOTSTRAP_API_KEY,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,

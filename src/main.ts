@@ -24,6 +24,8 @@ import type { ContentStore } from "./ports/content-store.ts";
 import { bootstrapAdmin } from "./use-cases/accounts.ts";
 import { startAnchorWorker } from "./workers/anchor-worker.ts";
 import { startCaptureWorker } from "./workers/capture-worker.ts";
+import { startReleaseWorker } from "./workers/release-worker.ts";
+import { withDeadlines } from "./adapters/store-deadlines.ts";
 
 export interface RunningService {
   url: string;
@@ -37,9 +39,10 @@ export async function startService(config: Config, log: Logger): Promise<Running
   let store: ContentStore | undefined;
   let index: SqliteIndex | undefined;
   try {
-    store = config.ipfsApiUrl
+    const inner = config.ipfsApiUrl
       ? await KuboContentStore.connect(config.ipfsApiUrl)
       : await HeliaContentStore.open(join(config.dataDir, "ipfs"));
+    store = withDeadlines(inner, { stepTimeoutMs: config.storeTimeoutMs, checkTimeoutMs: 3000 });
     index = new SqliteIndex(join(config.dataDir, "index.sqlite"));
   } catch (error) {
     await chain.client.close();
@@ -63,6 +66,11 @@ export async function startService(config: Config, log: Logger): Promise<Running
     { intervalMs: config.anchorIntervalMs, signal: workers.signal, log: log.child({ component: "anchor" }) },
   );
 
+  const releaseWorker = startReleaseWorker(
+    { releases: sqlite, store: contentStore },
+    { intervalMs: 60_000, signal: workers.signal, log: log.child({ component: "release" }) },
+  );
+
   let url = "";
   const policy = { allowPrivate: config.captureAllowPrivate, allowHosts: [...config.captureAllowHosts] };
   const browserMissing = () => (existsSync(config.chromiumPath) ? null : `no browser at ${config.chromiumPath} (set CHROMIUM_PATH, or install Debian's chromium)`);
@@ -84,6 +92,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     store: contentStore,
     evidence: sqlite,
     accounts: sqlite,
+    releases: sqlite,
     maxUploadBytes: config.maxUploadBytes,
     log,
     trustProxy: config.trustProxy,
@@ -110,7 +119,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
   const stopWorkers = () => {
     workers.abort();
-    return Promise.all([worker.done, captureWorker.done]);
+    return Promise.all([worker.done, captureWorker.done, releaseWorker.done]);
   };
   const closeResources = async () => {
     sqlite.close();

@@ -26,7 +26,7 @@ export interface FileFacts {
 }
 
 /** SHA-256, size and CID of a stream, in one pass, keeping no block. */
-export async function fileFacts(source: AsyncIterable<Uint8Array>): Promise<FileFacts> {
+export async function fileFacts(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<FileFacts> {
   const hash = createHash("sha256");
   let size = 0;
   async function* tapped() {

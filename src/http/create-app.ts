@@ -2,7 +2,7 @@
 import express, { type Express, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import type { ContentStore } from "../ports/content-store.ts";
-import type { AccountRepository, EvidenceRepository } from "../ports/repositories.ts";
+import type { AccountRepository, ContentReleaseQueue, EvidenceRepository } from "../ports/repositories.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { errorHandler, notFound, problemTypes } from "./errors.ts";
 import { requestLog } from "./request-log.ts";
@@ -16,6 +16,7 @@ export interface AppDeps {
   store: ContentStore;
   evidence: EvidenceRepository;
   accounts: AccountRepository;
+  releases: ContentReleaseQueue;
   maxUploadBytes: number;
   log: Logger;
   readiness: Record<string, ReadinessCheck>;

@@ -2,21 +2,23 @@
  * /v1/evidence: upload files and listing snapshots, read records, receipts and content. Every route
  * needs an API key, and an account sees only its own evidence (another's id is simply not found).
  */
-import { Router, json, type Request, type Response } from "express";
+import { Router, json, type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { ListingSnapshotSchema } from "../domain/listing-snapshot.ts";
 import { SHA256_HEX } from "../domain/hashing.ts";
 import { AppError, Errors } from "../errors.ts";
 import type { ContentStore } from "../ports/content-store.ts";
-import type { AccountRepository, EvidenceRepository } from "../ports/repositories.ts";
+import type { AccountRepository, ContentReleaseQueue, EvidenceRepository } from "../ports/repositories.ts";
 import { getEvidence, getReceipt, openVerifiedContent } from "../use-cases/read-evidence.ts";
 import { evidenceBundle, evidenceCertificate } from "../use-cases/export-evidence.ts";
 import { pipeline } from "node:stream/promises";
 import { submitEvidence } from "../use-cases/submit-evidence.ts";
 import { submitListingSnapshot } from "../use-cases/submit-listing-snapshot.ts";
+import { requestRelease } from "../use-cases/release-content.ts";
+import { requestSignal } from "./request-signal.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
 import { multipart } from "./multipart.ts";
-import { receivedFile } from "./upload-storage.ts";
+import { receivedFile, storedCids } from "./upload-storage.ts";
 import { parseInput, runMiddleware } from "./validation.ts";
 import { evidenceLinks, evidenceView } from "./views.ts";
 
@@ -24,6 +26,7 @@ export interface EvidenceRouteDeps {
   store: ContentStore;
   evidence: EvidenceRepository;
   accounts: AccountRepository;
+  releases: ContentReleaseQueue;
   maxUploadBytes: number;
   publicUrl: () => string;
 }
@@ -60,8 +63,9 @@ const IdParamSchema = z.object({ id: z.string().min(1).max(100) });
 export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
   const router = Router();
   router.use(requireApiKey(deps.accounts));
-  const fileUpload = multipart({ store: deps.store, maxFileBytes: deps.maxUploadBytes, fileFields: ["file"], maxTextFields: 8 });
-  const snapshotUpload = multipart({ store: deps.store, maxFileBytes: deps.maxUploadBytes, fileFields: ["screenshot"], maxTextFields: 4 });
+  const onRefused = (cids: string[]) => requestRelease({ releases: deps.releases, store: deps.store }, cids);
+  const fileUpload = multipart({ store: deps.store, onRefused, maxFileBytes: deps.maxUploadBytes, fileFields: ["file"], maxTextFields: 8 });
+  const snapshotUpload = multipart({ store: deps.store, onRefused, maxFileBytes: deps.maxUploadBytes, fileFields: ["screenshot"], maxTextFields: 4 });
   const snapshotJson = json({ limit: "1mb", strict: true });
 
   router.post("/", fileUpload, async (req: Request, res: Response) => {
@@ -69,6 +73,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
     if (!file) throw new AppError(Errors.FILE_REQUIRED, { field: "file" });
     const fields = parseInput(UploadFieldsSchema, { ...req.body });
     const record = await submitEvidence(deps, {
+      signal: requestSignal(req, res),
       accountId: accountOf(req).id,
       kind: fields.kind,
       file: receivedFile(file),
@@ -106,6 +111,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
     const parsedClaims = parseInput(SnapshotClaimsSchema, stripUndefined(claims));
     const parsedSnapshot = parseInput(ListingSnapshotSchema, snapshot);
     const result = await submitListingSnapshot(deps, {
+      signal: requestSignal(req, res),
       accountId: accountOf(req).id,
       snapshot: parsedSnapshot,
       claims: parsedClaims,
@@ -146,9 +152,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
 
   router.get("/:id/bundle", async (req: Request, res: Response) => {
     const { id } = parseInput(IdParamSchema, req.params);
-    const controller = new AbortController();
-    res.on("close", () => controller.abort());
-    const { zip } = await evidenceBundle(deps, accountOf(req).id, id, { signal: controller.signal });
+    const { zip } = await evidenceBundle(deps, accountOf(req).id, id, { signal: requestSignal(req, res) });
     res.type("application/zip").setHeader("Content-Disposition", `attachment; filename="${id}.bundle.zip"`);
     await pipeline(zip, res);
   });
@@ -162,9 +166,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
       res.status(304).end();
       return;
     }
-    const controller = new AbortController();
-    res.on("close", () => controller.abort());
-    const content = await openVerifiedContent(deps.store, record, { signal: controller.signal });
+    const content = await openVerifiedContent(deps.store, record, { signal: requestSignal(req, res) });
     res.setHeader("Content-Type", record.mediaType);
     res.setHeader("Content-Length", String(record.size));
     // Evidence is often hostile HTML or SVG: never let a browser run it on this origin.
@@ -177,6 +179,11 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
     res.end();
   });
 
+  // A refused request's stored files are released later, unless another record uses the same bytes.
+  router.use((error: unknown, req: Request, _res: Response, next: NextFunction) => {
+    onRefused(storedCids(req));
+    next(error);
+  });
   return router;
 }
 

@@ -10,6 +10,8 @@ import { contentStoreStorage, StorageWriteError } from "./upload-storage.ts";
 
 export interface MultipartOptions {
   store: ContentStore;
+  /** Content stored for a request that is then refused, to release later. */
+  onRefused: (cids: string[]) => void;
   maxFileBytes: number;
   /** The file fields this route takes, one file each. */
   fileFields: string[];
@@ -18,7 +20,7 @@ export interface MultipartOptions {
 
 export function multipart(options: MultipartOptions): RequestHandler {
   const upload = multer({
-    storage: contentStoreStorage(options.store),
+    storage: contentStoreStorage(options.store, options.onRefused),
     // Browsers and curl send file names as raw UTF-8; multer's default (latin1) would garble them.
     defParamCharset: "utf8",
     limits: {

@@ -30,6 +30,17 @@ export interface EvidencePage {
   nextCursor: string | null;
 }
 
+/** Content stored for requests that were then refused: released (unpinned) later if nothing uses it. */
+export interface ContentReleaseQueue {
+  /** Records that these CIDs may be released (a later request for the same CID only moves it back). */
+  requestRelease(cids: string[], at: string): void;
+  /** CIDs asked to be released before `before`, oldest first. */
+  dueReleases(before: string, max: number): string[];
+  /** Whether any evidence record, of any account, has this content. */
+  isReferenced(cid: string): boolean;
+  forgetRelease(cid: string): void;
+}
+
 export interface EvidenceRepository {
   /** Adds pending records, queued for anchoring: all of them or none. Resolves once they are durable. */
   insert(...records: Omit<EvidenceRecord, "status">[]): Promise<void>;

@@ -6,7 +6,7 @@ import { buildReceipt, type EvidenceReceipt } from "../domain/receipt.ts";
 import { AppError, Errors } from "../errors.ts";
 import { ContentIntegrityError, type ContentStore } from "../ports/content-store.ts";
 import type { EvidenceRecord, EvidenceRepository } from "../ports/repositories.ts";
-import { createHash } from "node:crypto";
+import { fileFacts, type FileFacts } from "../domain/content-id.ts";
 
 export function getEvidence(evidence: EvidenceRepository, accountId: string, id: string): EvidenceRecord {
   const record = evidence.get(accountId, id);
@@ -35,26 +35,23 @@ export function receiptOf(record: EvidenceRecord): EvidenceReceipt {
 }
 
 /**
- * Checks the whole content against its SHA-256 first (the store also checks each block against the
- * CID), then hands back a fresh stream of it; the stream re-checks its blocks as it goes.
+ * Checks the whole content first: its SHA-256, size and CID, recomputed from the bytes the store gives
+ * (a Kubo node does not re-hash its blocks on read; the embedded store does, block by block). Then it
+ * hands back a fresh stream of it; the embedded store re-checks its blocks as that stream goes.
  */
 export async function openVerifiedContent(
   store: ContentStore,
   record: EvidenceRecord,
   options: { signal?: AbortSignal } = {},
 ): Promise<AsyncIterable<Uint8Array>> {
-  const hash = createHash("sha256");
-  let size = 0;
+  let facts: FileFacts;
   try {
-    for await (const chunk of store.cat(record.cid, options)) {
-      hash.update(chunk);
-      size += chunk.byteLength;
-    }
+    facts = await fileFacts(store.cat(record.cid, options));
   } catch (error) {
     if (error instanceof ContentIntegrityError) throw new AppError(Errors.CONTENT_INTEGRITY, { id: record.id }, error);
     throw error;
   }
-  if (size !== record.size || hash.digest("hex") !== record.sha256) {
+  if (facts.size !== record.size || facts.sha256 !== record.sha256 || facts.cid !== record.cid) {
     throw new AppError(Errors.CONTENT_INTEGRITY, { id: record.id });
   }
   return store.cat(record.cid, options);

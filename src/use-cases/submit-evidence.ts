@@ -33,6 +33,8 @@ export function receivedBytes(bytes: Uint8Array): ReceivedFile {
 
 export interface EvidenceSubmission {
   accountId: string;
+  /** The request's: a client that hung up gets nothing committed. */
+  signal?: AbortSignal;
   kind: EvidenceKind;
   file: ReceivedFile;
   claims: EvidenceClaims;
@@ -46,7 +48,7 @@ export async function prepareEvidence(
 ): Promise<EvidenceRecord> {
   const { file } = submission;
   if (file.size === 0) throw new AppError(Errors.EMPTY_FILE);
-  const cid = "cid" in file.content ? file.content.cid : await deps.store.addBytes(file.content.bytes);
+  const cid = "cid" in file.content ? file.content.cid : await deps.store.addBytes(file.content.bytes, { signal: submission.signal });
   const mediaType = await sniffMediaType(file.head);
   const receivedAt = (deps.now?.() ?? new Date()).toISOString();
   const { metadata, metadataSha256 } = buildMetadata({
@@ -76,6 +78,7 @@ export async function prepareEvidence(
 
 export async function submitEvidence(deps: SubmitEvidenceDeps, submission: EvidenceSubmission): Promise<EvidenceRecord> {
   const record = await prepareEvidence(deps, submission);
+  submission.signal?.throwIfAborted();
   await deps.evidence.insert(record);
   return record;
 }

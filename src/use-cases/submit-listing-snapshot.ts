@@ -11,6 +11,7 @@ import { prepareEvidence, receivedBytes, type ReceivedFile, type SubmitEvidenceD
 
 export interface ListingSnapshotSubmission {
   accountId: string;
+  signal?: AbortSignal;
   snapshot: ListingSnapshot;
   claims: Pick<EvidenceClaims, "caseRef" | "description">;
   screenshot?: { file: ReceivedFile; fileName?: string; claimedMediaType?: string };
@@ -23,6 +24,7 @@ export async function submitListingSnapshot(
   const file = receivedBytes(new TextEncoder().encode(canonicalJson(submission.snapshot)));
   const { snapshot: s } = submission;
   const snapshot = await prepareEvidence(deps, {
+    signal: submission.signal,
     accountId: submission.accountId,
     kind: "listing-snapshot",
     file,
@@ -31,6 +33,7 @@ export async function submitListingSnapshot(
   let screenshot: EvidenceRecord | undefined;
   if (submission.screenshot) {
     screenshot = await prepareEvidence(deps, {
+      signal: submission.signal,
       accountId: submission.accountId,
       kind: "screenshot",
       file: submission.screenshot.file,
@@ -44,6 +47,7 @@ export async function submitListingSnapshot(
       },
     });
   }
+  submission.signal?.throwIfAborted();
   await deps.evidence.insert(snapshot, ...(screenshot ? [screenshot] : []));
   return { snapshot, screenshot };
 }

@@ -9,6 +9,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { base32upper } from "multiformats/bases/base32";
 import { CID } from "multiformats/cid";
+import { fileFacts } from "../../src/domain/content-id.ts";
 import { verifyIndependently } from "../helpers/independent-verifier.ts";
 import { ADMIN_KEY, client, fileForm, startTestService, waitForAnchored, type TestService } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -282,6 +283,17 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
         expect(body.error.code).to.equal("INVALID_REQUEST");
         expect(body.error.message).to.include(Object.keys(fields)[0]);
       }
+    });
+    it("a refused upload's stored content is queued for release (unpinned later unless a record uses it)", async () => {
+      const bytes = randomBytes(1000);
+      const response = await api.postForm("/v1/evidence", fileForm({ kind: "video" }, { file: { bytes, name: "x.bin" } }));
+      expect(response.status).to.equal(400);
+      const { cid } = await fileFacts([bytes]);
+      const { DatabaseSync } = await import("node:sqlite");
+      const db = new DatabaseSync(join(dir.path, "index.sqlite"), { readOnly: true });
+      const rows = db.prepare("SELECT cid FROM content_releases WHERE cid = ?").all(cid);
+      db.close();
+      expect(rows.map((r) => r.cid)).to.deep.equal([cid]);
     });
     it("a body that is not multipart: 415", async () => {
       await expectError(await api.postRaw("/v1/evidence", "hello", "text/plain"), 415, "UNSUPPORTED_MEDIA_TYPE");

@@ -1,7 +1,7 @@
 /** The embedded IPFS store on a real folder: Kubo's CIDs, blocks checked on read, CAR export. */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CarReader } from "@ipld/car";
 import { HeliaContentStore } from "../../src/adapters/helia/helia-store.ts";
@@ -44,6 +44,28 @@ describe("HeliaContentStore (blockstore-fs on disk)", () => {
     let blocks = 0;
     for await (const _ of car.blocks()) blocks++;
     expect(blocks).to.equal(4); // three 256 KiB leaves and their parent
+  });
+
+  it("writes each block once in a CAR, as Kubo's `dag export` does (1 MiB of zeros shares one leaf)", async () => {
+    const cid = await store.add(chunked(Buffer.alloc(1024 * 1024)));
+    const bytes = await collect(store.car(cid));
+    const car = await CarReader.fromBytes(bytes);
+    const blocks: string[] = [];
+    for await (const block of car.blocks()) blocks.push(block.cid.toString());
+    // the root (four links to the same leaf) and that one leaf: the raw CID of 262,144 zero bytes
+    expect(blocks).to.deep.equal([cid, "bafkreiekhhjkxu4ztk3tyng3er3ijhg56mb44oe3gwbgquhzu4afrg2ksa"]);
+    expect(bytes.length).to.be.within(262_144, 262_144 + 400); // the leaf, the root node and the CAR's framing
+  });
+
+  it("counts a block missing from disk as altered content", async () => {
+    const cid = await store.add(chunked(Buffer.from("a block that will disappear")));
+    const files = readdirSync(join(dir.path, "ipfs"), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    const blockFile = files.map((f) => join(f.parentPath, f.name)).find((p) => readFileSync(p).toString() === "a block that will disappear")!;
+    rmSync(blockFile);
+    let error: unknown;
+    await collect(store.cat(cid)).catch((e) => (error = e));
+    expect(error).to.be.instanceOf(ContentIntegrityError);
+    expect((error as Error).message).to.equal(`block ${cid} is missing from the store`);
   });
 
   it("refuses to serve a block altered on disk", async () => {

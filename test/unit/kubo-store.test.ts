@@ -27,6 +27,14 @@ function recordingClient() {
         yield Buffer.from("car bytes");
       },
     },
+    pin: {
+      async rm(cid) {
+        calls.push({ method: `pin rm ${cid}` });
+        // Kubo's own answer for a CID that has no pin
+        if (String(cid).endsWith("4")) throw new Error(`${cid} is not pinned or pinned indirectly`);
+        return [cid];
+      },
+    },
   };
   return { client, calls };
 }
@@ -63,6 +71,17 @@ describe("KuboContentStore", () => {
     for await (const c of new KuboContentStore(client).car("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4")) chunks.push(c);
     expect(Buffer.concat(chunks).toString()).to.equal("car bytes");
     expect(calls.map((c) => c.method)).to.deep.equal(["dag export bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"]);
+  });
+
+  it("unpins with `pin rm`, and takes Kubo's 'not pinned' as done", async () => {
+    const { client, calls } = recordingClient();
+    const store = new KuboContentStore(client);
+    await store.unpin("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
+    await store.unpin("bafkreibpchm2li4bqxnrj2fdputsn2ufnf54dlwm4cl2udfa2n2gzikv3m");
+    expect(calls.map((c) => c.method)).to.deep.equal([
+      "pin rm bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4",
+      "pin rm bafkreibpchm2li4bqxnrj2fdputsn2ufnf54dlwm4cl2udfa2n2gzikv3m",
+    ]);
   });
 
   it("refuses a CID that does not parse, before asking Kubo", () => {

@@ -64,7 +64,13 @@ class DurableVerifiedBlockstore {
 
   async *get(cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
     const chunks: Uint8Array[] = [];
-    for await (const chunk of this.#inner.get(cid, options)) chunks.push(chunk);
+    try {
+      for await (const chunk of this.#inner.get(cid, options)) chunks.push(chunk);
+    } catch (error) {
+      // A block that a record needs and that is gone is altered content, like a changed one.
+      if ((error as { name?: string }).name === "NotFoundError") throw new ContentIntegrityError(`block ${cid} is missing from the store`);
+      throw error;
+    }
     const bytes = Buffer.concat(chunks);
     if (cid.multihash.code !== sha256.code) {
       throw new ContentIntegrityError(`block ${cid} uses a hash this store does not verify`);
@@ -114,9 +120,13 @@ export class HeliaContentStore implements ContentStore {
     const blocks = this.#verified;
     const write = (async () => {
       try {
-        // Depth first, links in order: a reader can stream the file back out of the CAR.
+        // Depth first, links in order: a reader can stream the file back out of the CAR. Each block
+        // once: a file of repeated chunks (zeros, say) shares blocks, and Kubo's export has no repeats.
+        const written = new Set<string>();
         const visit = async (node: CID): Promise<void> => {
           options.signal?.throwIfAborted();
+          if (written.has(node.toString())) return;
+          written.add(node.toString());
           const chunks: Uint8Array[] = [];
           for await (const chunk of blocks.get(node, options)) chunks.push(chunk);
           const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
@@ -130,6 +140,10 @@ export class HeliaContentStore implements ContentStore {
     })();
     yield* out;
     await write;
+  }
+
+  async unpin(): Promise<void> {
+    // No pins here: blocks stay, content-addressed and never served without a record.
   }
 
   async check(): Promise<void> {

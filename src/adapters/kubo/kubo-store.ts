@@ -1,7 +1,9 @@
 /**
  * A Kubo node over its RPC API (kubo-rpc-client), selected by IPFS_API_URL. Files are added with the
  * same import settings as the embedded store and pinned, so both give the same CID for the same bytes.
- * Kubo verifies blocks against their CIDs itself; the service re-hashes the whole file on read as well.
+ * Kubo does not re-hash blocks it reads from its own disk (Datastore.HashOnRead is off by default), so
+ * the service checks what it reads: the whole file against its SHA-256, size and CID before serving it.
+ * Deadlines and error mapping are added around this store by store-deadlines.ts.
  */
 import { CID } from "multiformats/cid";
 import type { ContentStore } from "../../ports/content-store.ts";
@@ -15,6 +17,7 @@ export interface KuboClient {
   cat(cid: CID, options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
   version(options?: { signal?: AbortSignal }): Promise<{ version: string }>;
   dag: { export(cid: CID, options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array> };
+  pin: { rm(cid: CID, options?: { signal?: AbortSignal }): Promise<unknown> };
 }
 
 /** `ipfs add --cid-version=1 --pin`: CIDv1, raw leaves, 256 KiB chunks, balanced DAG. */
@@ -56,8 +59,17 @@ export class KuboContentStore implements ContentStore {
     return this.#client.dag.export(CID.parse(cid), options);
   }
 
-  async check(): Promise<void> {
-    await this.#client.version({ signal: AbortSignal.timeout(3000) });
+  async unpin(cid: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    try {
+      await this.#client.pin.rm(CID.parse(cid), options);
+    } catch (error) {
+      if (/not pinned/i.test(String((error as Error).message))) return; // Kubo's answer for a CID without a pin
+      throw error;
+    }
+  }
+
+  async check(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.#client.version(options);
   }
 
   async close(): Promise<void> {}

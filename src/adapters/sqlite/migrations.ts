@@ -99,4 +99,15 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX captures_account ON captures(account_id, seq);
     `,
   },
+  {
+    version: 3,
+    name: "content held by refused uploads, to release",
+    sql: `
+      CREATE TABLE content_releases (
+        cid           TEXT PRIMARY KEY,
+        requested_at  TEXT NOT NULL
+      );
+      CREATE INDEX evidence_cid ON evidence(cid);
+    `,
+  },
 ];

@@ -17,6 +17,7 @@ import type {
   CaptureRepository,
   Batch,
   BatchProofs,
+  ContentReleaseQueue,
   EvidencePage,
   EvidenceRecord,
   EvidenceRepository,
@@ -25,7 +26,7 @@ import { MIGRATIONS } from "./migrations.ts";
 
 type Row = Record<string, SQLInputValue>;
 
-export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepository, CaptureRepository {
+export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepository, CaptureRepository, ContentReleaseQueue {
   readonly #db: DatabaseSync;
   readonly path: string;
 
@@ -326,6 +327,30 @@ export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepo
         )
         .run(outcome.status, new Date().toISOString(), outcome.failureReason ?? null, outcome.manifestId, JSON.stringify(outcome.summary), id);
     });
+  }
+
+  // Content to release ------------------------------------------------------------------------------
+
+  requestRelease(cids: string[], at: string): void {
+    const upsert = this.#db.prepare(
+      "INSERT INTO content_releases (cid, requested_at) VALUES (?, ?) ON CONFLICT (cid) DO UPDATE SET requested_at = excluded.requested_at",
+    );
+    for (const cid of cids) upsert.run(cid, at);
+  }
+
+  dueReleases(before: string, max: number): string[] {
+    return this.#db
+      .prepare("SELECT cid FROM content_releases WHERE requested_at < ? ORDER BY requested_at LIMIT ?")
+      .all(before, max)
+      .map((r) => String(r.cid));
+  }
+
+  isReferenced(cid: string): boolean {
+    return this.#db.prepare("SELECT 1 FROM evidence WHERE cid = ? LIMIT 1").get(cid) !== undefined;
+  }
+
+  forgetRelease(cid: string): void {
+    this.#db.prepare("DELETE FROM content_releases WHERE cid = ?").run(cid);
   }
 
   // Accounts ----------------------------------------------------------------------------------------

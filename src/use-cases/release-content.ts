@@ -1,0 +1,36 @@
+/**
+ * Content stored for a request that was then refused (a bad field after the file, a client that hung
+ * up, a failed commit) is released: on Kubo, its pin is removed so the node's garbage collector may
+ * reclaim it. Not at once: the same bytes may belong to another request still in flight, whose record is
+ * not yet committed; a release waits `delayMs`, and content any record uses is never released.
+ */
+import type { ContentStore } from "../ports/content-store.ts";
+import type { ContentReleaseQueue } from "../ports/repositories.ts";
+
+export interface ReleaseDeps {
+  releases: ContentReleaseQueue;
+  store: Pick<ContentStore, "unpin">;
+  now?: () => Date;
+}
+
+/** How long a refused upload's content waits before it is released. */
+export const RELEASE_DELAY_MS = 10 * 60_000;
+
+export function requestRelease(deps: ReleaseDeps, cids: string[]): void {
+  if (cids.length) deps.releases.requestRelease([...new Set(cids)], (deps.now?.() ?? new Date()).toISOString());
+}
+
+/** Releases what has waited long enough; returns the CIDs unpinned. */
+export async function releaseDueContent(deps: ReleaseDeps, options: { delayMs?: number; max?: number; signal?: AbortSignal } = {}): Promise<string[]> {
+  const before = new Date((deps.now?.() ?? new Date()).getTime() - (options.delayMs ?? RELEASE_DELAY_MS)).toISOString();
+  const released: string[] = [];
+  for (const cid of deps.releases.dueReleases(before, options.max ?? 100)) {
+    if (options.signal?.aborted) break;
+    if (!deps.releases.isReferenced(cid)) {
+      await deps.store.unpin(cid, { signal: options.signal });
+      released.push(cid);
+    }
+    deps.releases.forgetRelease(cid);
+  }
+  return released;
+}
