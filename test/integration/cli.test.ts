@@ -120,13 +120,16 @@ describe("the evidence CLI", function () {
   });
 
   it("fails on a root that was never anchored, even with a consistent proof", async () => {
+    // The leaf's own tree with a leaf nobody ever submitted: its root cannot have been anchored, whether
+    // the item had its batch to itself or not.
     const tampered = structuredClone(receipt);
-    const tree = StandardMerkleTree.of([tampered.merkle.leaf], ["bytes32", "bytes32"]);
+    const stranger = ["0x" + randomBytes(32).toString("hex"), "0x" + randomBytes(32).toString("hex")];
+    const tree = StandardMerkleTree.of([tampered.merkle.leaf, stranger], ["bytes32", "bytes32"]);
     tampered.merkle.root = tree.root;
-    tampered.merkle.proof = [];
+    tampered.merkle.proof = tree.getProof(tampered.merkle.leaf);
     const { code, out } = await cli(["verify", write("t4.json", tampered), file, "--rpc", service.chain.rpcUrl]);
     expect(code).to.equal(1);
-    expect(out).to.match(/✓ Merkle proof/);
+    expect(out).to.match(new RegExp(`✓ Merkle proof\\s+1 step to root ${tree.root} `));
     expect(out).to.match(/✗ anchor\s+the registry .* has no anchor for root/);
   });
 
