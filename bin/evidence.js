@@ -7,4 +7,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text + "\n"),
   err: (text) => process.stderr.write(text + "\n"),
   env: process.env,
+  stdin: process.stdin,
 });

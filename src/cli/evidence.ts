@@ -2,26 +2,68 @@
  * `evidence`: the verifier a lawyer, a judge or the other side runs, with no server, no database and no
  * key. Only the receipt, optionally the file, and any JSON-RPC endpoint of the receipt's chain.
  *
- *   evidence verify RECEIPT.json [FILE] --rpc URL [--json]
- *   evidence verify RECEIPT.json [FILE] --offline [--json]
- *   evidence hash FILE
+ *   evidence verify RECEIPT.json [FILE|-] --rpc URL [--timeout SECONDS] [--json]
+ *   evidence verify RECEIPT.json [FILE|-] --offline [--json]
+ *   evidence hash FILE|-
+ *   evidence help [COMMAND] | --help | --version
  *
- * Exit codes: 0 verified, 1 a check failed, 2 bad usage or unreadable input.
+ * Exit codes: see EXIT.
  */
 import { createReadStream, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { jsonRpcChainReader } from "../adapters/chain/chain-reader.ts";
+import { DEFAULT_RPC_TIMEOUT_MS, jsonRpcChainReader } from "../adapters/chain/chain-reader.ts";
 import { fileFacts } from "../domain/content-id.ts";
 import { parseReceipt } from "../domain/receipt-schema.ts";
+import { PACKAGE } from "../package-info.ts";
 import { verifyReceipt, type Verification } from "../use-cases/verify-receipt.ts";
+
+/** Stable: scripts branch on them. 3 is reserved for "verified only on a development chain". */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 4 } as const;
+
+const EXIT_CODES = `Exit codes: 0 verified (with --offline: the offline checks passed, no time is proven);
+1 a check failed: the file, receipt or anchor does not match (this wins over 4);
+2 bad usage or unreadable input; 4 the chain could not be reached (down, refused, no answer within
+the timeout, not JSON-RPC): nothing was found wrong, try again or another endpoint.`;
+
+const VERIFY_USAGE = `Usage:
+  evidence verify RECEIPT.json [FILE] --rpc URL [--timeout SECONDS] [--json]
+  evidence verify RECEIPT.json [FILE] --offline [--json]
+
+Checks a receipt and, if given, its file (FILE "-" reads it from standard input): the file's SHA-256,
+size and CID, the metadata hash, the Merkle leaf and proof, then on the chain the anchor, its block and
+transaction, and the registry's own verify().
+
+  --rpc URL          any JSON-RPC endpoint of the receipt's chain (or set EVIDENCE_RPC_URL)
+  --offline          skip the chain: check only the file, metadata and Merkle proof
+  --timeout SECONDS  how long to wait for each answer of the RPC endpoint (default ${DEFAULT_RPC_TIMEOUT_MS / 1000})
+  --json             print the result as JSON
+  -h, --help         print this help
+
+${EXIT_CODES}`;
+
+const HASH_USAGE = `Usage:
+  evidence hash FILE [--json]
+
+Prints a file's SHA-256 (as sha256sum does), size and IPFS CID (as ipfs add --cid-version=1 does).
+FILE "-" reads it from standard input.
+
+  --json             print the result as JSON
+  -h, --help         print this help
+
+Exit codes: 0 printed; 2 bad usage or unreadable input.`;
 
 export const USAGE = `Usage:
   evidence verify RECEIPT.json [FILE] --rpc URL [--json]   check a receipt (and its file) against the chain
   evidence verify RECEIPT.json [FILE] --offline [--json]   check only the file, metadata and Merkle proof
   evidence hash FILE                                       print a file's SHA-256, size and IPFS CID
+  evidence help COMMAND                                    a command's options (or COMMAND --help)
+  evidence --version                                       print the name and version
 
-The RPC URL may also be given as EVIDENCE_RPC_URL. Exit codes: 0 verified, 1 a check failed,
-2 bad usage or unreadable input.`;
+FILE may be "-" to read it from standard input. The RPC URL may also be given as EVIDENCE_RPC_URL.
+
+${EXIT_CODES}`;
+
+const COMMAND_USAGE: Record<string, string> = { verify: VERIFY_USAGE, hash: HASH_USAGE };
 
 class UsageError extends Error {}
 
@@ -29,6 +71,8 @@ export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Read for a FILE given as "-". */
+  stdin: AsyncIterable<Uint8Array>;
 }
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -36,18 +80,25 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const [command, ...rest] = argv;
     if (command === "verify") return await verifyCommand(rest, io);
     if (command === "hash") return await hashCommand(rest, io);
+    if (command === "--version" || command === "-V") {
+      io.out(`${PACKAGE.name} ${PACKAGE.version}`);
+      return EXIT.ok;
+    }
     if (command === "--help" || command === "-h" || command === "help") {
-      io.out(USAGE);
-      return 0;
+      const [topic, extra] = rest;
+      if (extra) throw new UsageError(`unexpected argument '${extra}'`);
+      if (topic && !COMMAND_USAGE[topic]) throw new UsageError(`unknown command '${topic}'`);
+      io.out(topic ? COMMAND_USAGE[topic]! : USAGE);
+      return EXIT.ok;
     }
     throw new UsageError(command ? `unknown command '${command}'` : "no command given");
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`evidence: ${error.message}\n\n${USAGE}`);
-      return 2;
+      return EXIT.usage;
     }
     io.err(`evidence: ${error instanceof Error ? error.message : String(error)}`);
-    return 2;
+    return EXIT.usage;
   }
 }
 
@@ -55,8 +106,14 @@ async function verifyCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, {
     rpc: { type: "string" },
     offline: { type: "boolean" },
+    timeout: { type: "string" },
     json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
   });
+  if (values.help) {
+    io.out(VERIFY_USAGE);
+    return EXIT.ok;
+  }
   const [receiptPath, filePath, extra] = positionals;
   if (!receiptPath) throw new UsageError("verify needs a receipt file");
   if (extra) throw new UsageError(`unexpected argument '${extra}'`);
@@ -65,11 +122,12 @@ async function verifyCommand(args: string[], io: CliIO): Promise<number> {
     throw new UsageError("give --rpc URL (any JSON-RPC endpoint of the receipt's chain), or --offline to skip the chain");
   }
   if (rpc && !/^https?:\/\//.test(rpc)) throw new UsageError(`--rpc must be an http(s) URL, not '${rpc}'`);
+  const timeoutMs = values.timeout === undefined ? DEFAULT_RPC_TIMEOUT_MS : seconds(values.timeout as string) * 1000;
 
   const parsed = parseReceipt(readJson(receiptPath));
   if ("error" in parsed) throw new Error(`${receiptPath} is not an evidence-receipt/v1: ${parsed.error}`);
-  const file = filePath ? await factsOf(filePath) : undefined;
-  const chain = rpc && !values.offline ? jsonRpcChainReader(rpc) : undefined;
+  const file = filePath ? await factsOf(filePath, io) : undefined;
+  const chain = rpc && !values.offline ? jsonRpcChainReader(rpc, { timeoutMs }) : undefined;
   let result: Verification;
   try {
     result = await verifyReceipt({ receipt: parsed.receipt, file, chain });
@@ -79,16 +137,22 @@ async function verifyCommand(args: string[], io: CliIO): Promise<number> {
 
   if (values.json) io.out(JSON.stringify({ receipt: receiptPath, file: filePath ?? null, ...result }, null, 2));
   else io.out(render(parsed.receipt.evidence.id, result));
-  const failed = result.checks.some((c) => c.status === "fail");
-  return failed ? 1 : 0;
+  // A mismatch is news about the evidence; an unreachable chain is news about the endpoint only.
+  if (result.checks.some((c) => c.status === "fail" && !c.unreachable)) return EXIT.failed;
+  if (result.chainReachable === false) return EXIT.unreachable;
+  return EXIT.ok;
 }
 
 async function hashCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: "boolean" } });
+  const { values, positionals } = parse(args, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } });
+  if (values.help) {
+    io.out(HASH_USAGE);
+    return EXIT.ok;
+  }
   if (positionals.length !== 1) throw new UsageError("hash needs exactly one file");
-  const facts = await factsOf(positionals[0]!);
+  const facts = await factsOf(positionals[0]!, io);
   io.out(values.json ? JSON.stringify(facts, null, 2) : `sha256  ${facts.sha256}\nsize    ${facts.size} bytes\ncid     ${facts.cid}`);
-  return 0;
+  return EXIT.ok;
 }
 
 function parse(args: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>) {
@@ -97,6 +161,14 @@ function parse(args: string[], options: NonNullable<NonNullable<Parameters<typeo
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+function seconds(text: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0 && value <= 3600)) {
+    throw new UsageError(`--timeout must be a number of seconds, above 0 and at most 3600, not '${text}'`);
+  }
+  return value;
 }
 
 function readJson(path: string): unknown {
@@ -113,11 +185,13 @@ function readJson(path: string): unknown {
   }
 }
 
-async function factsOf(path: string) {
+/** "-" is standard input, as for sha256sum. */
+async function factsOf(path: string, io: CliIO) {
   try {
-    return await fileFacts(createReadStream(path));
+    return await fileFacts(path === "-" ? io.stdin : createReadStream(path));
   } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const what = path === "-" ? "standard input" : path;
+    throw new Error(`cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
 

@@ -1,4 +1,9 @@
-/** What a verifier reads from a chain, through any JSON-RPC endpoint. Read-only: no key involved. */
+/**
+ * What a verifier reads from a chain, through any JSON-RPC endpoint. Read-only: no key involved.
+ * Every call has a deadline, and rejects with AppError CHAIN_UNAVAILABLE when the endpoint fails us
+ * (down, refused, silent past the deadline, an answer that is not JSON-RPC) rather than answers: a
+ * verifier must not take an outage for a failed check.
+ */
 export interface ChainReader {
   readonly endpoint: string;
   chainId(): Promise<number>;

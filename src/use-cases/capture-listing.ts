@@ -4,17 +4,16 @@
  * (RFC 8785 JSON) lists them all with how, when and from where they were taken. The manifest is
  * anchored with the artifacts: its receipt proves the whole capture.
  */
-import { readFileSync } from "node:fs";
 import { checkEgress, endpointOf, type EgressPolicy } from "../adapters/capture/egress-proxy.ts";
 import { canonicalJson } from "../domain/canonical-json.ts";
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { PACKAGE } from "../package-info.ts";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { PageCapture, PageCapturer } from "../ports/page-capturer.ts";
 import type { CaptureRecord, CaptureRepository, EvidenceRecord, EvidenceRepository } from "../ports/repositories.ts";
 import { prepareEvidence, receivedBytes } from "./submit-evidence.ts";
 
-const SERVICE = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { name: string; version: string };
 export const MANIFEST_VERSION = "capture-manifest/v1";
 
 export interface CaptureDeps {
@@ -145,7 +144,7 @@ function buildManifest(capture: CaptureRecord, page: PageCapture, artifacts: { r
     startedAt: page.startedAt,
     endedAt: page.endedAt,
     browser: page.browser,
-    service: { name: SERVICE.name, version: SERVICE.version },
+    service: { name: PACKAGE.name, version: PACKAGE.version },
     requestedBy: { account: capture.accountId, caseRef: capture.caseRef, listingId: capture.listingId, note: capture.note },
     listing,
     listingNote: listing ? undefined : "the page has no schema.org Product data (JSON-LD or microdata); the capture is complete without it",

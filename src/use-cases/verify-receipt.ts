@@ -9,6 +9,7 @@ import { LEAF_ENCODING, verifyMerkleProof } from "../domain/merkle-batch.ts";
 import type { EvidenceReceipt } from "../domain/receipt.ts";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { ChainReader } from "../ports/chain-reader.ts";
+import { Errors, isAppError } from "../errors.ts";
 
 export type CheckStatus = "pass" | "fail" | "skip";
 
@@ -18,12 +19,23 @@ export interface Check {
   label: string;
   status: CheckStatus;
   detail: string;
+  /**
+   * Set on a failed check that could not be made because the chain could not be read (the endpoint
+   * was down, refused, silent past the deadline or answered something that is not JSON-RPC): nothing
+   * was found wrong with the evidence. Absent on every other check.
+   */
+  unreachable?: true;
 }
 
 export interface Verification {
   /** No check failed and the chain confirmed the anchor (file checks are skipped when no file was given). */
   verified: boolean;
   checks: Check[];
+  /**
+   * false when the chain could not be read (the check that hit it says `unreachable: true`): try again
+   * or another endpoint. true when the endpoint answered every call made; null when no chain was given.
+   */
+  chainReachable: boolean | null;
   /** The proven time, when the chain confirmed it. */
   anchoredAt?: { iso: string; timestamp: number; blockNumber: number; chainId: number };
   summary: string;
@@ -40,7 +52,8 @@ export interface VerifyInput {
 export async function verifyReceipt(input: VerifyInput): Promise<Verification> {
   const { receipt: r, file, chain } = input;
   const checks: Check[] = [];
-  const add = (id: string, label: string, status: CheckStatus, detail: string) => checks.push({ id, label, status, detail });
+  const add: AddCheck = (id, label, status, detail, unreachable) =>
+    checks.push(unreachable ? { id, label, status, detail, unreachable } : { id, label, status, detail });
   const e = r.evidence;
 
   // The file ----------------------------------------------------------------------------------------
@@ -83,13 +96,20 @@ export async function verifyReceipt(input: VerifyInput): Promise<Verification> {
     for (const [id, label] of CHAIN_CHECKS) add(id, label, "skip", "no RPC endpoint given: the anchor was not checked");
   } else {
     anchoredAt = await checkChain(r, leaf, chain, add);
+    // A read that failed midway (chain.error) leaves the later checks unmade: say so.
+    for (const [id, label] of CHAIN_CHECKS) {
+      if (!checks.some((c) => c.id === id)) add(id, label, "skip", "not checked: reading the chain failed");
+    }
   }
 
   const failed = checks.filter((c) => c.status === "fail");
   const chainChecked = !!chain && checks.filter((c) => c.id.startsWith("chain.")).every((c) => c.status === "pass");
   const verified = failed.length === 0 && chainChecked;
-  return { verified, checks, anchoredAt, summary: summarize(r, file, failed, anchoredAt, !!chain) };
+  const chainReachable = chain ? !checks.some((c) => c.unreachable) : null;
+  return { verified, checks, chainReachable, anchoredAt, summary: summarize(r, file, failed, anchoredAt, !!chain) };
 }
+
+type AddCheck = (id: string, label: string, status: CheckStatus, detail: string, unreachable?: true) => void;
 
 const CHAIN_CHECKS: [string, string][] = [
   ["chain.id", "chain id"],
@@ -103,7 +123,7 @@ async function checkChain(
   r: EvidenceReceipt,
   leaf: [string, string],
   chain: ChainReader,
-  add: (id: string, label: string, status: CheckStatus, detail: string) => void,
+  add: AddCheck,
 ): Promise<Verification["anchoredAt"]> {
   const a = r.anchor;
   const skipRest = (from: number, why: string) => {
@@ -113,7 +133,7 @@ async function checkChain(
   try {
     chainId = await chain.chainId();
   } catch (error) {
-    add("chain.id", "chain id", "fail", `could not reach the RPC endpoint ${chain.endpoint}: ${reason(error)}`);
+    add("chain.id", "chain id", "fail", `could not reach the RPC endpoint ${chain.endpoint}: ${reason(error)}`, unreachable(error));
     skipRest(1, "the chain could not be read");
     return undefined;
   }
@@ -155,13 +175,19 @@ async function checkChain(
       verified ? `verify(root, leaf, proof) = ${verified}` : "the registry's verify(root, leaf, proof) returned 0: it does not confirm the inclusion");
     return same ? { iso: iso(anchor.timestamp), timestamp: anchor.timestamp, blockNumber: anchor.blockNumber, chainId } : undefined;
   } catch (error) {
-    add("chain.error", "chain", "fail", `reading the chain failed: ${reason(error)}`);
+    add("chain.error", "chain", "fail", `reading the chain failed: ${reason(error)}`, unreachable(error));
     return undefined;
   }
 }
 
 function summarize(r: EvidenceReceipt, file: FileFacts | undefined, failed: Check[], anchoredAt: Verification["anchoredAt"], chainGiven: boolean): string {
-  if (failed.length) return `NOT VERIFIED: ${failed.map((c) => c.label).join(", ")} failed.`;
+  const wrong = failed.filter((c) => !c.unreachable);
+  const cut = failed.length > wrong.length;
+  if (wrong.length) return `NOT VERIFIED: ${wrong.map((c) => c.label).join(", ")} failed.${cut ? " The chain could not be read." : ""}`;
+  if (cut) {
+    return `NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong. ` +
+      `Try again, or another RPC endpoint of chain ${r.anchor.chainId}.`;
+  }
   if (!chainGiven) {
     return "The file, metadata and Merkle proof check out, but the anchor was not checked on the chain: no time is proven.";
   }
@@ -173,7 +199,13 @@ function iso(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 }
 
+/** The endpoint failed us (the ChainReader says so with CHAIN_UNAVAILABLE), as opposed to answering. */
+function unreachable(error: unknown): true | undefined {
+  return isAppError(error, Errors.CHAIN_UNAVAILABLE) ? true : undefined;
+}
+
 function reason(error: unknown): string {
+  if (isAppError(error, Errors.CHAIN_UNAVAILABLE)) return String(error.params.reason);
   const e = error as { shortMessage?: string; message?: string; cause?: { code?: string; message?: string } };
   const base = e.shortMessage ?? e.message ?? String(error);
   const cause = e.cause?.code ?? e.cause?.message;

@@ -5,7 +5,9 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { randomBytes, createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -17,12 +19,49 @@ import { tempDir } from "../helpers/temp.ts";
 type Json = Record<string, any>;
 const BIN = fileURLToPath(new URL("../../bin/evidence.js", import.meta.url));
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+/** Runs the CLI; `stdin` is piped to it (and standard input is closed either way). */
+function cli(args: string[], env: Record<string, string> = {}, stdin?: Buffer): Promise<{ code: number; out: string; err: string; ms: number }> {
+  const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } }, (error, out, err) =>
-      resolve({ code: error ? Number(error.code) : 0, out, err }),
+    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } }, (error, out, err) =>
+      resolve({ code: error ? Number(error.code) : 0, out, err, ms: Date.now() - started }),
     );
+    child.stdin!.end(stdin);
   });
+}
+
+/** RPC endpoints that fail a verifier, on loopback: each is the chain being unreachable, not evidence being wrong. */
+async function brokenEndpoints() {
+  const url = (server: Server | ReturnType<typeof createHttpServer>) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = <T extends Server | ReturnType<typeof createHttpServer>>(server: T) =>
+    new Promise<T>((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+  const sockets = new Set<Socket>();
+  // accepts the TCP connection, reads the request, never answers
+  const silent = await listening(createTcpServer((socket) => sockets.add(socket.on("close", () => sockets.delete(socket)))));
+  // answers eth_chainId for the receipt's chain (31337), then nothing: the deadline of every later call
+  const chainIdOnly = await listening(createHttpServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk)).on("end", () => {
+      const call = JSON.parse(body) as { id: number; method: string };
+      if (call.method === "eth_chainId") res.setHeader("content-type", "application/json").end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result: "0x7a69" }));
+    });
+  }));
+  // answers, but not JSON-RPC
+  const garbage = await listening(createHttpServer((_req, res) => res.setHeader("content-type", "text/html").end("<html>Welcome to nginx!</html>")));
+  const closed = await listening(createTcpServer());
+  const closedUrl = url(closed);
+  await new Promise((resolve) => closed.close(resolve));
+  return {
+    silent: url(silent),
+    chainIdOnly: url(chainIdOnly),
+    garbage: url(garbage),
+    closed: closedUrl,
+    stop() {
+      for (const socket of sockets) socket.destroy();
+      chainIdOnly.closeAllConnections();
+      for (const server of [silent, chainIdOnly, garbage]) server.close();
+    },
+  };
 }
 
 describe("the evidence CLI", function () {
@@ -72,6 +111,7 @@ describe("the evidence CLI", function () {
     expect(code).to.equal(0);
     const result = JSON.parse(out);
     expect(result.verified).to.equal(true);
+    expect(result.chainReachable).to.equal(true);
     expect(result.anchoredAt.timestamp).to.equal(receipt.anchor.timestamp);
     expect(result.checks.every((c: Json) => c.status === "pass")).to.equal(true);
   });
@@ -120,13 +160,16 @@ describe("the evidence CLI", function () {
   });
 
   it("fails on a root that was never anchored, even with a consistent proof", async () => {
+    // The leaf's own tree with a leaf nobody ever submitted: its root cannot have been anchored, whether
+    // the item had its batch to itself or not.
     const tampered = structuredClone(receipt);
-    const tree = StandardMerkleTree.of([tampered.merkle.leaf], ["bytes32", "bytes32"]);
+    const stranger = ["0x" + randomBytes(32).toString("hex"), "0x" + randomBytes(32).toString("hex")];
+    const tree = StandardMerkleTree.of([tampered.merkle.leaf, stranger], ["bytes32", "bytes32"]);
     tampered.merkle.root = tree.root;
-    tampered.merkle.proof = [];
+    tampered.merkle.proof = tree.getProof(tampered.merkle.leaf);
     const { code, out } = await cli(["verify", write("t4.json", tampered), file, "--rpc", service.chain.rpcUrl]);
     expect(code).to.equal(1);
-    expect(out).to.match(/✓ Merkle proof/);
+    expect(out).to.match(new RegExp(`✓ Merkle proof\\s+1 step to root ${tree.root} `));
     expect(out).to.match(/✗ anchor\s+the registry .* has no anchor for root/);
   });
 
@@ -150,11 +193,85 @@ describe("the evidence CLI", function () {
     expect(r.out).to.match(/✗ transaction\s+transaction 0xcdcd.* is not on this chain/);
   });
 
-  it("says precisely when the RPC endpoint is down, without a stack trace", async () => {
-    const { code, out, err } = await cli(["verify", receiptFile, file, "--rpc", "http://127.0.0.1:9"]);
-    expect(code).to.equal(1);
-    expect(out).to.match(/✗ chain id\s+could not reach the RPC endpoint http:\/\/127\.0\.0\.1:9: /);
-    expect(out + err).not.to.match(/\n\s+at /);
+  describe("when the chain cannot be reached", function () {
+    let endpoints: Awaited<ReturnType<typeof brokenEndpoints>>;
+    before(async () => {
+      endpoints = await brokenEndpoints();
+    });
+    after(() => endpoints.stop());
+
+    it("says precisely that the RPC endpoint is down, without a stack trace, and exits 4, not 1", async () => {
+      const { code, out, err } = await cli(["verify", receiptFile, file, "--rpc", endpoints.closed]);
+      expect(code, out + err).to.equal(4);
+      expect(out).to.include(`✗ chain id         could not reach the RPC endpoint ${endpoints.closed}: connection failed (ECONNREFUSED)`);
+      expect(out).to.include("NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong. " +
+        "Try again, or another RPC endpoint of chain 31337.");
+      expect(out + err).not.to.match(/\n\s+at /);
+    });
+
+    it("gives up on an endpoint that accepts the connection and never answers, after --timeout", async () => {
+      const { code, out, ms } = await cli(["verify", receiptFile, file, "--rpc", endpoints.silent, "--timeout", "1"]);
+      expect(code, out).to.equal(4);
+      expect(out).to.include(`✗ chain id         could not reach the RPC endpoint ${endpoints.silent}: no answer within 1 s`);
+      expect(ms).to.be.within(1000, 5000);
+    });
+
+    it("gives every later call the same deadline: the anchor read times out after the chain id answered", async () => {
+      const { code, out, ms } = await cli(["verify", receiptFile, file, "--rpc", endpoints.chainIdOnly, "--timeout", "1"]);
+      expect(code, out).to.equal(4);
+      expect(out).to.match(/✓ chain id\s+31337\n/);
+      expect(out).to.match(/✗ chain\s+reading the chain failed: no answer within 1 s\n/);
+      for (const label of ["anchor", "block", "transaction", "registry verify"]) {
+        expect(out, label).to.match(new RegExp(`– ${label}\\s+not checked: reading the chain failed\n`));
+      }
+      expect(ms).to.be.within(1000, 5000);
+    });
+
+    it("waits 15 s for an answer by default", async function () {
+      this.timeout(40_000);
+      const { code, out, ms } = await cli(["verify", receiptFile, "--rpc", endpoints.silent]);
+      expect(code, out).to.equal(4);
+      expect(out).to.include("no answer within 15 s");
+      expect(ms).to.be.within(15_000, 25_000);
+    });
+
+    it("takes an answer that is not JSON-RPC (a web page) for an unreachable chain", async () => {
+      const { code, out } = await cli(["verify", receiptFile, file, "--rpc", endpoints.garbage]);
+      expect(code, out).to.equal(4);
+      expect(out).to.include(`could not reach the RPC endpoint ${endpoints.garbage}: the answer is not JSON-RPC (text/html, 30 bytes)`);
+    });
+
+    it("tells machines which check the outage cut short (--json: chainReachable false, the check unreachable)", async () => {
+      const { code, out } = await cli(["verify", receiptFile, file, "--rpc", endpoints.closed, "--json"]);
+      expect(code).to.equal(4);
+      const result = JSON.parse(out);
+      expect(result.verified).to.equal(false);
+      expect(result.chainReachable).to.equal(false);
+      expect(result.checks.filter((c: Json) => c.status === "fail")).to.deep.equal([{
+        id: "chain.id", label: "chain id", status: "fail", unreachable: true,
+        detail: `could not reach the RPC endpoint ${endpoints.closed}: connection failed (ECONNREFUSED)`,
+      }]);
+    });
+
+    it("still exits 1 when a check failed too: tampered evidence wins over an outage", async () => {
+      const altered = Buffer.from(bytes);
+      altered[0]! ^= 0x01;
+      const { code, out } = await cli(["verify", receiptFile, write("altered-offline.bin", altered), "--rpc", endpoints.closed]);
+      expect(code, out).to.equal(1);
+      expect(out).to.include("NOT VERIFIED: file SHA-256, file CID failed. The chain could not be read.");
+    });
+  });
+
+  it("fails (1, not 4) on a receipt naming another registry address: the chain answered, with nothing there", async () => {
+    const tampered = structuredClone(receipt);
+    tampered.anchor.registry = "0x" + "5a".repeat(20);
+    const { code, out } = await cli(["verify", write("t8.json", tampered), file, "--rpc", service.chain.rpcUrl, "--json"]);
+    expect(code, out).to.equal(1);
+    const result = JSON.parse(out);
+    expect(result.chainReachable).to.equal(true);
+    const failed = result.checks.filter((c: Json) => c.status === "fail");
+    expect(failed.map((c: Json) => [c.id, c.unreachable])).to.deep.equal([["chain.error", undefined]]);
+    expect(failed[0].detail).to.match(/^reading the chain failed: could not decode result data/);
   });
 
   it("checks offline only when asked, and then proves no time", async () => {
@@ -175,6 +292,10 @@ describe("the evidence CLI", function () {
       [["verify", write("shape.json", { version: "evidence-receipt/v1" }), "--offline"], /is not an evidence-receipt\/v1: evidence/],
       [["verify", receiptFile, join(dir.path, "missing.bin"), "--offline"], /cannot read .*missing\.bin: ENOENT/],
       [["verify", receiptFile, "--bogus"], /Unknown option '--bogus'/],
+      [["verify", receiptFile, "--rpc", "http://127.0.0.1:1", "--timeout", "0"], /--timeout must be a number of seconds, above 0 and at most 3600, not '0'/],
+      [["verify", receiptFile, "--rpc", "http://127.0.0.1:1", "--timeout", "15s"], /--timeout must be .* not '15s'/],
+      [["help", "frobnicate"], /unknown command 'frobnicate'/],
+      [["verify", "--version"], /Unknown option '--version'/],
     ];
     for (const [args, message] of cases) {
       const { code, err } = await cli(args);
@@ -188,6 +309,50 @@ describe("the evidence CLI", function () {
     const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
     const { stdout } = await promisify(execFile)("npx", ["evidence", "hash", file], { cwd: projectRoot });
     expect(stdout).to.include(`cid     ${receipt.evidence.cid}`);
+  });
+
+  it("prints its name and version with --version or -V, exit 0", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as Json;
+    for (const flag of ["--version", "-V"]) {
+      const { code, out, err } = await cli([flag]);
+      expect(code, flag).to.equal(0);
+      expect(out, flag).to.equal(`evidence-anchor ${pkg.version}\n`);
+      expect(err, flag).to.equal("");
+    }
+  });
+
+  it("prints a command's help on stdout with --help, -h or `help COMMAND`, exit 0", async () => {
+    for (const args of [["verify", "--help"], ["verify", "-h"], ["help", "verify"], ["verify", receiptFile, "--help"]]) {
+      const { code, out, err } = await cli(args);
+      expect(code, args.join(" ")).to.equal(0);
+      expect(out, args.join(" ")).to.match(/^Usage:\n  evidence verify RECEIPT\.json \[FILE\] --rpc URL \[--timeout SECONDS\] \[--json\]\n/);
+      expect(out).to.include("--timeout SECONDS  how long to wait for each answer of the RPC endpoint (default 15)");
+      expect(out).to.include("4 the chain could not be reached");
+      expect(err).to.equal("");
+    }
+    for (const args of [["hash", "--help"], ["hash", "-h"], ["help", "hash"]]) {
+      const { code, out, err } = await cli(args);
+      expect(code, args.join(" ")).to.equal(0);
+      expect(out, args.join(" ")).to.match(/^Usage:\n  evidence hash FILE \[--json\]\n/);
+      expect(err).to.equal("");
+    }
+  });
+
+  it("reads the file from standard input when it is given as -", async () => {
+    const hashed = await cli(["hash", "-"], {}, bytes);
+    expect(hashed.code, hashed.err).to.equal(0);
+    expect(hashed.out).to.equal(`sha256  ${receipt.evidence.sha256}\nsize    ${bytes.length} bytes\ncid     ${receipt.evidence.cid}\n`);
+
+    const verified = await cli(["verify", receiptFile, "-", "--rpc", service.chain.rpcUrl], {}, bytes);
+    expect(verified.code, verified.out + verified.err).to.equal(0);
+    expect(verified.out).to.match(/✓ file SHA-256\s+[0-9a-f]{64}\n/);
+    expect(verified.out).to.include("VERIFIED: This file existed no later than");
+
+    const altered = Buffer.from(bytes);
+    altered[7]! ^= 0x01;
+    const tampered = await cli(["verify", receiptFile, "-", "--rpc", service.chain.rpcUrl], {}, altered);
+    expect(tampered.code).to.equal(1);
+    expect(tampered.out).to.match(/✗ file SHA-256\s+the file's SHA-256 is/);
   });
 
   it("hashes a file as sha256sum does and gives the CID the service gave", async () => {

@@ -39,6 +39,7 @@ describe("POST /v1/verify", function () {
     const body = (await response.json()) as Json;
     expect(response.status, JSON.stringify(body)).to.equal(200);
     expect(body.verified).to.equal(true);
+    expect(body.chainReachable).to.equal(true);
     expect(body.evidenceId).to.equal(receipt.evidence.id);
     expect(body.checks.map((c: Json) => [c.id, c.status])).to.deep.include.members([
       ["file.sha256", "pass"], ["file.cid", "pass"], ["merkle.proof", "pass"], ["chain.anchor", "pass"], ["chain.verify", "pass"],
@@ -64,6 +65,8 @@ describe("POST /v1/verify", function () {
     const body = (await (await anonymous().postForm("/v1/verify", fileForm({}, { receipt: receiptPart(receipt), file: { bytes: altered, name: "s.png" } }))).json()) as Json;
     expect(body.verified).to.equal(false);
     expect(body.checks.filter((c: Json) => c.status === "fail").map((c: Json) => c.id)).to.deep.equal(["file.sha256", "file.cid"]);
+    expect(body.checks.some((c: Json) => "unreachable" in c)).to.equal(false);
+    expect(body.chainReachable).to.equal(true);
     expect(body.summary).to.match(/^NOT VERIFIED/);
   });
 

@@ -1,16 +1,32 @@
 /** ChainReader over a JSON-RPC endpoint with ethers (read-only calls). */
 import { Contract, type JsonRpcProvider } from "ethers";
+import { AppError, Errors } from "../../errors.ts";
 import type { ChainReader } from "../../ports/chain-reader.ts";
 import { registryArtifact } from "./artifact.ts";
 import { rpcCall, rpcProvider } from "./provider.ts";
 
-export function jsonRpcChainReader(url: string): ChainReader {
+/** How long each call waits for the endpoint's answer, unless told otherwise. */
+export const DEFAULT_RPC_TIMEOUT_MS = 15_000;
+
+export interface ChainReaderOptions {
+  /** Deadline per JSON-RPC call. @default DEFAULT_RPC_TIMEOUT_MS (15 s) */
+  timeoutMs?: number;
+}
+
+export function jsonRpcChainReader(url: string, options: ChainReaderOptions = {}): ChainReader {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
   // The provider is made once the chain id is known: ethers would otherwise probe the endpoint in a
   // loop, printing to the console, when it is down.
   let provider: JsonRpcProvider | undefined;
   let chainId: Promise<number> | undefined;
-  const connected = async () => (provider ??= rpcProvider(url, await (chainId ??= fetchChainId())));
-  const fetchChainId = async () => Number(await rpcCall(url, "eth_chainId"));
+  const connected = async () => (provider ??= rpcProvider(url, await (chainId ??= fetchChainId()), { timeoutMs }));
+  const fetchChainId = async () => {
+    const answer = await rpcCall(url, "eth_chainId", [], timeoutMs);
+    if (typeof answer !== "string" || !/^0x[0-9a-f]{1,16}$/i.test(answer)) {
+      throw new AppError(Errors.CHAIN_UNAVAILABLE, { reason: `eth_chainId answered ${JSON.stringify(answer)?.slice(0, 80)}, not a chain id` });
+    }
+    return Number(answer);
+  };
   const registry = async (address: string) => new Contract(address, registryArtifact.abi, await connected());
   return {
     endpoint: url,
