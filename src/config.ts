@@ -29,8 +29,10 @@ const schema = z
     ANCHOR_PRIVATE_KEY: privateKey.optional(),
     REGISTRY_ADDRESS: address.optional(),
     CONFIRMATIONS: positiveInt.max(1000).default(1),
+    CHAIN_TIMEOUT_MS: positiveInt.min(100).default(15_000),
     ANCHOR_INTERVAL_MS: positiveInt.min(50).default(2000),
     ANCHOR_MAX_BATCH: positiveInt.max(100_000).default(1000),
+    ANCHOR_RECHECK_INTERVAL_MS: positiveInt.min(100).default(60_000),
     IPFS_API_URL: optionalUrl,
     MAX_UPLOAD_BYTES: positiveInt.default(50 * MiB),
     STORE_TIMEOUT_MS: positiveInt.min(100).default(30_000),
@@ -72,8 +74,12 @@ export interface Config {
   readonly anchorPrivateKey: string | undefined;
   readonly registryAddress: string | undefined;
   readonly confirmations: number;
+  /** Deadline of each call to the chain's JSON-RPC endpoint. */
+  readonly chainTimeoutMs: number;
   readonly anchorIntervalMs: number;
   readonly anchorMaxBatch: number;
+  /** How often the newest anchors are re-checked against the chain (lost ones are queued again). */
+  readonly anchorRecheckIntervalMs: number;
   /** undefined: the embedded IPFS block store under dataDir. */
   readonly ipfsApiUrl: string | undefined;
   readonly maxUploadBytes: number;
@@ -117,8 +123,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     anchorPrivateKey: e.ANCHOR_PRIVATE_KEY,
     registryAddress: e.REGISTRY_ADDRESS,
     confirmations: e.CONFIRMATIONS,
+    chainTimeoutMs: e.CHAIN_TIMEOUT_MS,
     anchorIntervalMs: e.ANCHOR_INTERVAL_MS,
     anchorMaxBatch: e.ANCHOR_MAX_BATCH,
+    anchorRecheckIntervalMs: e.ANCHOR_RECHECK_INTERVAL_MS,
     ipfsApiUrl: e.IPFS_API_URL,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,

@@ -25,6 +25,8 @@ import { bootstrapAdmin } from "./use-cases/accounts.ts";
 import { startAnchorWorker } from "./workers/anchor-worker.ts";
 import { startCaptureWorker } from "./workers/capture-worker.ts";
 import { startReleaseWorker } from "./workers/release-worker.ts";
+import { startAnchorRecheckWorker } from "./workers/anchor-recheck-worker.ts";
+import type { AnchorCheckDeps } from "./use-cases/confirm-anchors.ts";
 import { withDeadlines } from "./adapters/store-deadlines.ts";
 
 export interface RunningService {
@@ -61,10 +63,18 @@ export async function startService(config: Config, log: Logger): Promise<Running
       chain: chain.client,
       confirmations: config.confirmations,
       maxBatch: config.anchorMaxBatch,
+      persistedBlock: chain.embedded ? () => chain.embedded!.persistedBlock() : undefined,
       log: log.child({ component: "anchor" }),
     },
     { intervalMs: config.anchorIntervalMs, signal: workers.signal, log: log.child({ component: "anchor" }) },
   );
+
+  const anchorChecks: AnchorCheckDeps = { chain: chain.client, queue: sqlite, confirmed: new Map(), log: log.child({ component: "anchors" }) };
+  const recheckWorker = startAnchorRecheckWorker(anchorChecks, {
+    intervalMs: config.anchorRecheckIntervalMs,
+    signal: workers.signal,
+    log: log.child({ component: "anchors" }),
+  });
 
   const releaseWorker = startReleaseWorker(
     { releases: sqlite, store: contentStore },
@@ -93,10 +103,11 @@ export async function startService(config: Config, log: Logger): Promise<Running
     evidence: sqlite,
     accounts: sqlite,
     releases: sqlite,
+    anchors: anchorChecks,
     maxUploadBytes: config.maxUploadBytes,
     log,
     trustProxy: config.trustProxy,
-    chainReader: () => jsonRpcChainReader(chain.rpcUrl),
+    chainReader: () => jsonRpcChainReader(chain.rpcUrl, { timeoutMs: config.chainTimeoutMs }),
     publicUrl: () => config.publicUrl ?? url,
     verifyRateLimitPerMinute: config.verifyRateLimit,
     readiness: {
@@ -119,7 +130,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
   const stopWorkers = () => {
     workers.abort();
-    return Promise.all([worker.done, captureWorker.done, releaseWorker.done]);
+    return Promise.all([worker.done, captureWorker.done, releaseWorker.done, recheckWorker.done]);
   };
   const closeResources = async () => {
     sqlite.close();

@@ -6,6 +6,7 @@ import type { AccountRepository, ContentReleaseQueue, EvidenceRepository } from 
 import { accountRoutes } from "./account-routes.ts";
 import { errorHandler, notFound, problemTypes } from "./errors.ts";
 import { requestLog } from "./request-log.ts";
+import type { AnchorCheckDeps } from "../use-cases/confirm-anchors.ts";
 import { evidenceRoutes } from "./evidence-routes.ts";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.ts";
 import { verifyRoutes } from "./verify-routes.ts";
@@ -17,6 +18,7 @@ export interface AppDeps {
   evidence: EvidenceRepository;
   accounts: AccountRepository;
   releases: ContentReleaseQueue;
+  anchors: AnchorCheckDeps;
   maxUploadBytes: number;
   log: Logger;
   readiness: Record<string, ReadinessCheck>;

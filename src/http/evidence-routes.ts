@@ -9,7 +9,8 @@ import { SHA256_HEX } from "../domain/hashing.ts";
 import { AppError, Errors } from "../errors.ts";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { AccountRepository, ContentReleaseQueue, EvidenceRepository } from "../ports/repositories.ts";
-import { getEvidence, getReceipt, openVerifiedContent } from "../use-cases/read-evidence.ts";
+import { getCheckedEvidence, getEvidence, getReceipt, openVerifiedContent } from "../use-cases/read-evidence.ts";
+import type { AnchorCheckDeps } from "../use-cases/confirm-anchors.ts";
 import { evidenceBundle, evidenceCertificate } from "../use-cases/export-evidence.ts";
 import { pipeline } from "node:stream/promises";
 import { submitEvidence } from "../use-cases/submit-evidence.ts";
@@ -27,6 +28,8 @@ export interface EvidenceRouteDeps {
   evidence: EvidenceRepository;
   accounts: AccountRepository;
   releases: ContentReleaseQueue;
+  /** Anchors are confirmed on the chain before a receipt is served. */
+  anchors: AnchorCheckDeps;
   maxUploadBytes: number;
   publicUrl: () => string;
 }
@@ -136,9 +139,9 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
     res.json(evidenceView(getEvidence(deps.evidence, accountOf(req).id, id)));
   });
 
-  router.get("/:id/receipt", (req: Request, res: Response) => {
+  router.get("/:id/receipt", async (req: Request, res: Response) => {
     const { id } = parseInput(IdParamSchema, req.params);
-    const receipt = getReceipt(deps.evidence, accountOf(req).id, id);
+    const receipt = await getReceipt(deps, accountOf(req).id, id);
     res.setHeader("Content-Disposition", `attachment; filename="${id}.receipt.json"`);
     res.json(receipt);
   });
@@ -159,7 +162,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
 
   router.get("/:id/content", async (req: Request, res: Response) => {
     const { id } = parseInput(IdParamSchema, req.params);
-    const record = getEvidence(deps.evidence, accountOf(req).id, id);
+    const record = getCheckedEvidence(deps.evidence, accountOf(req).id, id);
     const etag = `"${record.cid}"`;
     res.setHeader("ETag", etag);
     if (req.get("if-none-match") === etag) {

@@ -83,6 +83,13 @@ export interface AnchorQueue {
   completeBatch(batchId: string, anchor: AnchorFacts): void;
   /** Gives up on a batch: its items go back to the queue, or fail after too many attempts. */
   abandonBatch(batchId: string, reason: string, maxAttempts: number): void;
+  /** Anchored batches, newest anchor first. */
+  recentAnchors(max: number): { batchId: string; root: string; anchor: AnchorFacts }[];
+  /**
+   * An anchor the chain no longer has (a chain that lost its last blocks, a reorganisation): the batch
+   * is given up and its items go back to the queue, to be anchored again. Not counted as an attempt.
+   */
+  reopenLostBatch(batchId: string, reason: string): void;
 }
 
 export interface Account {

@@ -27,6 +27,12 @@ export interface AnchorDeps {
   waitMs?: number;
   /** Attempts (reverted transactions) before an item is marked failed. */
   maxAttempts?: number;
+  /**
+   * For a chain that saves its state to disk now and then (the embedded anvil): the latest block it has
+   * saved (null: it cannot tell). A batch is recorded anchored only once its block is saved, or after
+   * PERSIST_WAIT_MS at most, so that a receipt is not handed out for a block the chain may still lose.
+   */
+  persistedBlock?: () => number | null;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -91,7 +97,7 @@ export async function advanceBatch(deps: AnchorDeps, batch: Batch): Promise<{ pr
   const onChain = await chain.anchorOf(batch.root);
   if (onChain) {
     const mined = await anchoringTx(chain, batch, onChain);
-    if (!(await isFinal(deps, mined))) return { progress: "waiting", batch };
+    if (!(await isFinal(deps, mined)) || !isPersisted(deps, batch, mined)) return { progress: "waiting", batch };
     await complete(deps, batch, mined, onChain);
     return { progress: "anchored", batch };
   }
@@ -139,6 +145,23 @@ async function isFinal(deps: AnchorDeps, mined: MinedTx): Promise<boolean> {
   if (head - mined.blockNumber + 1 < deps.confirmations) return false;
   const block = await deps.chain.block(mined.blockNumber);
   return block?.hash === mined.blockHash;
+}
+
+/** How long a final batch waits for the chain to save its block (anvil saves every second). */
+export const PERSIST_WAIT_MS = 5000;
+const finalSince = new Map<string, number>();
+
+function isPersisted(deps: AnchorDeps, batch: Batch, mined: MinedTx): boolean {
+  if (!deps.persistedBlock) return true;
+  const since = finalSince.get(batch.id) ?? Date.now();
+  finalSince.set(batch.id, since);
+  const saved = deps.persistedBlock();
+  if (saved !== null && saved < mined.blockNumber && Date.now() - since < PERSIST_WAIT_MS) return false;
+  if (saved === null || saved < mined.blockNumber) {
+    deps.log?.warn({ batch: batch.id, block: mined.blockNumber, saved }, "the chain has not saved the anchoring block; recording the anchor anyway");
+  }
+  finalSince.delete(batch.id);
+  return true;
 }
 
 async function complete(deps: AnchorDeps, batch: Batch, mined: MinedTx, onChain: OnChainAnchor): Promise<void> {

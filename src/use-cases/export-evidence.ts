@@ -7,18 +7,16 @@ import type { Readable } from "node:stream";
 import { renderCertificate } from "../documents/certificate-pdf.ts";
 import { bundleFileName, bundleZip } from "../documents/evidence-bundle.ts";
 import type { ContentStore } from "../ports/content-store.ts";
-import type { EvidenceRepository } from "../ports/repositories.ts";
-import { getEvidence, getReceipt, openVerifiedContent, receiptOf } from "./read-evidence.ts";
+import { getEvidence, getReceipt, openVerifiedContent, receiptOf, type ReadDeps } from "./read-evidence.ts";
 
-export interface ExportDeps {
-  evidence: EvidenceRepository;
+export interface ExportDeps extends ReadDeps {
   store: ContentStore;
   /** Where users reach this service (the certificate links to its verification page). */
   publicUrl: () => string;
 }
 
 export async function evidenceCertificate(deps: ExportDeps, accountId: string, id: string): Promise<Buffer> {
-  return renderCertificate({ receipt: getReceipt(deps.evidence, accountId, id), publicUrl: deps.publicUrl() });
+  return renderCertificate({ receipt: await getReceipt(deps, accountId, id), publicUrl: deps.publicUrl() });
 }
 
 export async function evidenceBundle(
@@ -28,7 +26,7 @@ export async function evidenceBundle(
   options: { signal?: AbortSignal } = {},
 ): Promise<{ zip: Readable; fileName: string }> {
   const record = getEvidence(deps.evidence, accountId, id);
-  const receipt = receiptOf(record);
+  const receipt = await receiptOf(deps, record);
   const content = await openVerifiedContent(deps.store, record, options);
   const certificate = await renderCertificate({ receipt, publicUrl: deps.publicUrl() });
   const zip = bundleZip({ receipt, certificate, content, car: deps.store.car(record.cid, options) });

@@ -1,12 +1,21 @@
 /**
- * Reading evidence back: records (own account only), receipts once anchored, and the bytes, which are
- * re-hashed against the recorded SHA-256 before a single byte is served.
+ * Reading evidence back: records (own account only), receipts once anchored, and the bytes. Nothing is
+ * served on the index's word alone: a record is checked as a verifier would check it (recordProblem),
+ * a receipt's anchor against the chain (confirm-anchors.ts), and the bytes against the record's hashes
+ * before a single byte is sent.
  */
+import { fileFacts, type FileFacts } from "../domain/content-id.ts";
 import { buildReceipt, type EvidenceReceipt } from "../domain/receipt.ts";
+import { recordProblem } from "../domain/record-integrity.ts";
 import { AppError, Errors } from "../errors.ts";
 import { ContentIntegrityError, type ContentStore } from "../ports/content-store.ts";
 import type { EvidenceRecord, EvidenceRepository } from "../ports/repositories.ts";
-import { fileFacts, type FileFacts } from "../domain/content-id.ts";
+import { requireHeldAnchor, type AnchorCheckDeps } from "./confirm-anchors.ts";
+
+export interface ReadDeps {
+  evidence: EvidenceRepository;
+  anchors: AnchorCheckDeps;
+}
 
 export function getEvidence(evidence: EvidenceRepository, accountId: string, id: string): EvidenceRecord {
   const record = evidence.get(accountId, id);
@@ -14,16 +23,29 @@ export function getEvidence(evidence: EvidenceRepository, accountId: string, id:
   return record;
 }
 
-export function getReceipt(evidence: EvidenceRepository, accountId: string, id: string): EvidenceReceipt {
-  return receiptOf(getEvidence(evidence, accountId, id));
+/** The record, if it checks out: for serving its bytes or documents. */
+export function getCheckedEvidence(evidence: EvidenceRepository, accountId: string, id: string): EvidenceRecord {
+  return checked(getEvidence(evidence, accountId, id));
 }
 
-/** The receipt of a record, once it is anchored. */
-export function receiptOf(record: EvidenceRecord): EvidenceReceipt {
+function checked(record: EvidenceRecord): EvidenceRecord {
+  const problem = recordProblem(record);
+  if (problem) throw new AppError(Errors.RECORD_INTEGRITY, { id: record.id, reason: problem });
+  return record;
+}
+
+export async function getReceipt(deps: ReadDeps, accountId: string, id: string): Promise<EvidenceReceipt> {
+  return receiptOf(deps, getEvidence(deps.evidence, accountId, id));
+}
+
+/** The receipt of a record, once it is anchored, the record checked and its anchor confirmed on the chain. */
+export async function receiptOf(deps: Pick<ReadDeps, "anchors">, record: EvidenceRecord): Promise<EvidenceReceipt> {
   const { id } = record;
   if (record.status !== "anchored" || !record.merkle || !record.anchor) {
     throw new AppError(Errors.EVIDENCE_NOT_ANCHORED, { id, status: record.status });
   }
+  checked(record);
+  await requireHeldAnchor(deps.anchors, record, record.merkle.root, record.anchor);
   return buildReceipt({
     metadata: record.metadata,
     metadataSha256: record.metadataSha256,

@@ -14,6 +14,7 @@ import { isAppError, Errors } from "../../src/errors.ts";
 import type { RunningService } from "../../src/main.ts";
 import { verifyIndependently } from "../helpers/independent-verifier.ts";
 import { client, fileForm, startTestService, waitForAnchored } from "../helpers/service.ts";
+import { freePort } from "../helpers/ports.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 type Json = Record<string, any>;
@@ -60,10 +61,37 @@ describe("an external chain (CHAIN_RPC_URL)", function () {
     expect(String(error)).to.include(new Wallet(ANVIL_DEV_PRIVATE_KEY).address).and.to.include("ANCHORER_ROLE");
   });
 
-  it("refuses to start when CHAIN_RPC_URL does not answer", async () => {
-    let error: unknown;
-    await startTestService(join(dir.path, "down"), { ...env(), CHAIN_RPC_URL: "http://127.0.0.1:9" }).catch((e) => (error = e));
-    expect(isAppError(error, Errors.CHAIN_UNAVAILABLE), String(error)).to.equal(true);
+  it("starts while the chain is down: accepts uploads, names the chain on /readyz, anchors once it answers", async () => {
+    const port = await freePort();
+    const down = await startTestService(join(dir.path, "down"), { ...env(), CHAIN_RPC_URL: `http://127.0.0.1:${port}` });
+    let late: AnvilChain | undefined;
+    try {
+      const api = client(down.url);
+      const bytes = Buffer.from("uploaded before the chain was ever reached");
+      const response = await api.postForm("/v1/evidence", fileForm({}, { file: { bytes, name: "early.txt" } }));
+      expect(response.status).to.equal(201);
+      const up = (await response.json()) as Json;
+      const ready = await api.get("/readyz");
+      const body = (await ready.json()) as Json;
+      expect(ready.status).to.equal(503);
+      expect(body.unavailable).to.include("chain");
+      expect(body.checks.chain.error).to.match(/^The chain is unavailable: CHAIN_RPC_URL does not answer eth_chainId/);
+      expect(down.logLines().some((l) => l.level === 40 && l.msg === "the chain does not answer; starting without it, and anchoring once it does")).to.equal(true);
+
+      // The operator's chain comes up, with the registry at the address the service was given.
+      late = await startAnvil({ stateDir: join(dir.path, "late-chain"), port });
+      const provider = rpcProvider(late.rpcUrl);
+      const record = await deployRegistry(new Wallet(ANVIL_DEV_PRIVATE_KEY, provider), registryArtifact, { network: "late", anchorer: new Wallet(ANCHOR_KEY).address });
+      provider.destroy();
+      expect(record.address).to.equal(registry); // the same deployer and nonce: the same address
+      const anchored = await waitForAnchored(api, up.id, 30_000);
+      expect(anchored.status).to.equal("anchored");
+      await verifyIndependently((await (await api.get(`/v1/evidence/${up.id}/receipt`)).json()) as Json, bytes, late.rpcUrl);
+      expect((await api.get("/readyz")).status).to.equal(200);
+    } finally {
+      await down.stop();
+      await late?.stop();
+    }
   });
 
   it("anchors with the operator's key on the operator's registry", async () => {

@@ -4,6 +4,7 @@ import { buildMerkleBatch, verifyMerkleProof } from "../../src/domain/merkle-bat
 import { sha256Hex } from "../../src/domain/hashing.ts";
 import { advanceBatch, anchorPending, formBatch, type AnchorDeps } from "../../src/use-cases/anchor-batch.ts";
 import { FakeChain } from "../helpers/fake-chain.ts";
+import { recheckRecentAnchors } from "../../src/use-cases/confirm-anchors.ts";
 
 /** The queue is the real SQLite index, in memory: the chain is the only stand-in. */
 function setup(options: Partial<AnchorDeps> = {}) {
@@ -178,5 +179,59 @@ describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)
     const step = await advanceBatch(deps, index.openBatches()[0]!);
     expect(step.progress).to.equal("waiting");
     expect(index.get("acc_1", id!)!.status).to.equal("pending");
+  });
+
+  describe("re-checking anchors against the chain", () => {
+    const quiet = { error() {}, warn() {}, info() {} };
+    const checks = (index: SqliteIndex, chain: FakeChain) => ({ chain, queue: index, confirmed: new Map<string, string>(), log: quiet });
+
+    /** Anchors `batches` batches of one item each; returns their roots, oldest first. */
+    async function anchoredBatches(ctx: ReturnType<typeof setup>, batches: number): Promise<string[]> {
+      const roots: string[] = [];
+      for (let i = 0; i < batches; i++) {
+        await ctx.add(1);
+        await anchorPending(ctx.deps);
+        roots.push(ctx.index.recentAnchors(1)[0]!.root);
+      }
+      return roots;
+    }
+
+    it("queues again the items of the anchors a chain lost, newest first, and stops at the first it still holds", async () => {
+      const ctx = setup();
+      const roots = await anchoredBatches(ctx, 4);
+      // The chain loses its last two blocks' anchors (as anvil killed before it saved them would).
+      ctx.chain.anchors.delete(roots[3]!);
+      ctx.chain.anchors.delete(roots[2]!);
+      const asked: string[] = [];
+      const anchorOf = ctx.chain.anchorOf.bind(ctx.chain);
+      ctx.chain.anchorOf = async (root: string) => (asked.push(root), anchorOf(root));
+
+      expect(await recheckRecentAnchors(checks(ctx.index, ctx.chain))).to.equal(2);
+      expect(asked).to.deep.equal([roots[3], roots[2], roots[1]]); // never further back than the first held
+      expect(ctx.index.countByStatus()).to.deep.equal({ pending: 2, anchored: 2, failed: 0 });
+      await anchorPending(ctx.deps);
+      expect(ctx.index.countByStatus()).to.deep.equal({ pending: 0, anchored: 4, failed: 0 });
+    });
+
+    it("counts a changed block hash at the anchor's height as lost (a reorganisation)", async () => {
+      const ctx = setup();
+      const [root] = await anchoredBatches(ctx, 1);
+      const { blockNumber } = ctx.chain.anchors.get(root!)!;
+      ctx.chain.blocks.set(blockNumber, { ...ctx.chain.blocks.get(blockNumber)!, hash: "0x" + "ee".repeat(32) });
+      expect(await recheckRecentAnchors(checks(ctx.index, ctx.chain))).to.equal(1);
+    });
+
+    it("changes nothing when the chain cannot be asked, or disagrees with the index (that is the index's fault)", async () => {
+      const ctx = setup();
+      const [root] = await anchoredBatches(ctx, 1);
+      ctx.chain.down = true;
+      let error: unknown;
+      await recheckRecentAnchors(checks(ctx.index, ctx.chain)).catch((e) => (error = e));
+      expect(String(error)).to.match(/ECONNREFUSED/);
+      ctx.chain.down = false;
+      ctx.chain.anchors.set(root!, { ...ctx.chain.anchors.get(root!)!, timestamp: 1 });
+      expect(await recheckRecentAnchors(checks(ctx.index, ctx.chain))).to.equal(0);
+      expect(ctx.index.countByStatus()).to.deep.equal({ pending: 0, anchored: 1, failed: 0 });
+    });
   });
 });

@@ -4,7 +4,7 @@
  * that receipts issued before a restart still verify after it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -22,12 +22,23 @@ export interface AnvilOptions {
   startTimeoutMs?: number;
   /** Receives anvil's own log lines. */
   onLog?: (line: string) => void;
+  /** Start anvil again, on the same port and state, when it dies without being stopped. */
+  respawn?: boolean;
+  /** Told of what the supervisor does: a chain that died, was restarted, or had its state set aside. */
+  onEvent?: (event: { kind: "exited" | "respawned" | "respawn-failed" | "state-set-aside"; detail: string }) => void;
 }
 
 export interface AnvilChain {
   readonly rpcUrl: string;
+  /** The running anvil's pid (a respawned chain has a new one). */
   readonly pid: number;
   readonly stateFile: string;
+  /**
+   * The latest block the state file holds, read from the head of the file; -1 before the first write;
+   * null if the file's head is not what this version of anvil writes (then nobody can tell). anvil
+   * rewrites the file every second: a block it does not hold yet would be lost if anvil were killed now.
+   */
+  persistedBlock(): number | null;
   /** SIGTERM, which makes anvil write its state, then waits for it to exit (SIGKILL after a grace period). */
   stop(): Promise<void>;
 }
@@ -56,9 +67,81 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilChain> {
   const pidFile = join(options.stateDir, "anvil.pid");
   await stopLeftover(pidFile);
 
+  let { child, rpcUrl } = await launchOrSetStateAside(options, stateFile, pidFile, options.port);
+  const port = Number(new URL(rpcUrl).port);
+  let stopping = false;
+  let stopped: Promise<void> | undefined;
+
+  // The supervisor: a chain killed behind the service's back (kill -9, the OOM killer) comes back on
+  // the same port with the state it last saved; the anchors it lost are found by the anchor re-check.
+  const supervise = (current: ChildProcess) => {
+    current.once("exit", async (code, signal) => {
+      if (stopping || !options.respawn) return;
+      options.onEvent?.({ kind: "exited", detail: `anvil (pid ${current.pid}) exited (${signal ?? `code ${code}`}); restarting it` });
+      for (let attempt = 0, delay = 500; !stopping; attempt++, delay = Math.min(delay * 2, 30_000)) {
+        await sleep(delay);
+        if (stopping) return;
+        try {
+          ({ child } = await launchOrSetStateAside(options, stateFile, pidFile, port));
+          if (stopping) {
+            await terminate(child);
+            return;
+          }
+          options.onEvent?.({ kind: "respawned", detail: `anvil restarted (pid ${child.pid}) on ${rpcUrl}` });
+          supervise(child);
+          return;
+        } catch (error) {
+          options.onEvent?.({ kind: "respawn-failed", detail: `attempt ${attempt + 1}: ${(error as Error).message.split("\n")[0]}` });
+        }
+      }
+    });
+  };
+  supervise(child);
+
+  return {
+    rpcUrl,
+    get pid() {
+      return child.pid!;
+    },
+    stateFile,
+    persistedBlock: () => persistedBlock(stateFile),
+    stop() {
+      stopping = true;
+      stopped ??= terminate(child).finally(() => rmSync(pidFile, { force: true }));
+      return stopped;
+    },
+  };
+}
+
+/**
+ * Starts anvil on the state file. A state file anvil cannot load (cut short by a kill in the middle of
+ * a write: anvil rewrites it in place) is set aside and the chain starts empty, rather than never.
+ */
+async function launchOrSetStateAside(options: AnvilOptions, stateFile: string, pidFile: string, port: number) {
+  try {
+    return await launch(options, stateFile, pidFile, port);
+  } catch (error) {
+    if (!existsSync(stateFile) || stateReadable(stateFile)) throw error;
+    const aside = `${stateFile}.unreadable-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    renameSync(stateFile, aside);
+    options.onEvent?.({ kind: "state-set-aside", detail: `the chain state could not be read; it was moved to ${aside} and the chain starts empty` });
+    return launch(options, stateFile, pidFile, port);
+  }
+}
+
+function stateReadable(stateFile: string): boolean {
+  try {
+    JSON.parse(readFileSync(stateFile, "utf8"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function launch(options: AnvilOptions, stateFile: string, pidFile: string, port: number): Promise<{ child: ChildProcess; rpcUrl: string }> {
   const args = [
     "--host", "127.0.0.1",
-    "--port", String(options.port),
+    "--port", String(port),
     "--state", stateFile,
     "--state-interval", "1",
     "--chain-id", String(EMBEDDED_CHAIN_ID),
@@ -73,18 +156,26 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilChain> {
     : [binary, args];
   const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
   writeFileSync(pidFile, String(child.pid));
+  return { child, rpcUrl: await waitForListening(child, options) };
+}
 
-  const rpcUrl = await waitForListening(child, options);
-  let stopped: Promise<void> | undefined;
-  return {
-    rpcUrl,
-    pid: child.pid!,
-    stateFile,
-    stop() {
-      stopped ??= terminate(child).finally(() => rmSync(pidFile, { force: true }));
-      return stopped;
-    },
-  };
+const STATE_HEAD = /^\{"block":\{"number":"0x([0-9a-fA-F]+)"/;
+
+function persistedBlock(stateFile: string): number | null {
+  let head: string;
+  try {
+    const fd = openSync(stateFile, "r");
+    try {
+      const buffer = Buffer.alloc(64);
+      head = buffer.subarray(0, readSync(fd, buffer, 0, 64, 0)).toString("latin1");
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return -1;
+  }
+  const match = STATE_HEAD.exec(head);
+  return match ? parseInt(match[1]!, 16) : head.length ? null : -1;
 }
 
 function waitForListening(child: ChildProcess, options: AnvilOptions): Promise<string> {

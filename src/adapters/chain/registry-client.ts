@@ -14,6 +14,8 @@ export interface RegistryClientOptions {
   privateKey: string;
   /** How far back (blocks) log queries may reach in one call; many public RPCs cap the range. */
   logRange?: number;
+  /** Deadline of each JSON-RPC call: a chain that stops answering fails the call with CHAIN_UNAVAILABLE. */
+  timeoutMs: number;
 }
 
 export class RegistryClient implements ChainAnchor {
@@ -25,7 +27,7 @@ export class RegistryClient implements ChainAnchor {
   readonly #chainId: number;
 
   constructor(options: RegistryClientOptions) {
-    this.#provider = rpcProvider(options.rpcUrl, options.chainId);
+    this.#provider = rpcProvider(options.rpcUrl, options.chainId, { timeoutMs: options.timeoutMs });
     this.#chainId = options.chainId;
     this.#wallet = new Wallet(options.privateKey, this.#provider);
     this.#registry = new Contract(options.registryAddress, options.abi, this.#wallet);

@@ -253,6 +253,28 @@ export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepo
     });
   }
 
+  recentAnchors(max: number): { batchId: string; root: string; anchor: AnchorFacts }[] {
+    return (
+      this.#db
+        .prepare(
+          `SELECT b.id AS batch_id, b.root, a.chain_id, a.registry, a.tx_hash, a.block_number, a.block_hash, a.timestamp
+           FROM anchors a JOIN batches b ON b.id = a.batch_id
+           WHERE b.state = 'anchored' ORDER BY a.block_number DESC, a.anchored_at DESC LIMIT ?`,
+        )
+        .all(max) as Row[]
+    ).map((row) => ({ batchId: String(row.batch_id), root: String(row.root), anchor: toAnchor(row) }));
+  }
+
+  reopenLostBatch(batchId: string, reason: string): void {
+    this.transaction(() => {
+      this.#db.prepare("UPDATE batches SET state = 'abandoned', last_error = ? WHERE id = ? AND state = 'anchored'").run(reason, batchId);
+      this.#db.prepare("DELETE FROM anchors WHERE batch_id = ?").run(batchId);
+      this.#db
+        .prepare("UPDATE evidence SET status = 'pending', batch_id = NULL, leaf_json = NULL, proof_json = NULL WHERE batch_id = ?")
+        .run(batchId);
+    });
+  }
+
   #toBatch(row: Row): Batch {
     const itemIds = this.#db
       .prepare("SELECT id FROM evidence WHERE batch_id = ? ORDER BY seq")
@@ -435,16 +457,20 @@ function toEvidence(row: Row): EvidenceRecord {
       proof: JSON.parse(String(row.proof_json)),
       root: String(row.batch_root),
     };
-    record.anchor = {
-      chainId: Number(row.chain_id),
-      registry: String(row.registry),
-      txHash: String(row.tx_hash),
-      blockNumber: Number(row.block_number),
-      blockHash: String(row.block_hash),
-      timestamp: Number(row.timestamp),
-    };
+    record.anchor = toAnchor(row);
   }
   return record;
+}
+
+function toAnchor(row: Row): AnchorFacts {
+  return {
+    chainId: Number(row.chain_id),
+    registry: String(row.registry),
+    txHash: String(row.tx_hash),
+    blockNumber: Number(row.block_number),
+    blockHash: String(row.block_hash),
+    timestamp: Number(row.timestamp),
+  };
 }
 
 function toCapture(row: Row): CaptureRecord {
