@@ -18,6 +18,7 @@ import { SqliteIndex } from "./adapters/sqlite/sqlite-index.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { Errors, isAppError } from "./errors.ts";
 import { createLogger } from "./logging.ts";
+import { createMetrics } from "./metrics.ts";
 import { createApp } from "./http/create-app.ts";
 import { answerClientError } from "./http/errors.ts";
 import type { ContentStore } from "./ports/content-store.ts";
@@ -40,11 +41,21 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const chain = await connectChain(config, log);
   let store: ContentStore | undefined;
   let index: SqliteIndex | undefined;
+  const metrics = createMetrics({
+    evidenceByStatus: () => index!.countByStatus(),
+    oldestPendingReceivedAt: () => index!.oldestPendingReceivedAt(),
+    batchesByState: () => index!.countBatchesByState(),
+    capturesByStatus: () => index!.countCapturesByStatus(),
+  });
   try {
     const inner = config.ipfsApiUrl
       ? await KuboContentStore.connect(config.ipfsApiUrl)
       : await HeliaContentStore.open(join(config.dataDir, "ipfs"));
-    store = withDeadlines(inner, { stepTimeoutMs: config.storeTimeoutMs, checkTimeoutMs: 3000 });
+    store = withDeadlines(inner, {
+      stepTimeoutMs: config.storeTimeoutMs,
+      checkTimeoutMs: 3000,
+      onFailure: (operation) => metrics.storeErrors.inc({ operation }),
+    });
     index = new SqliteIndex(join(config.dataDir, "index.sqlite"));
   } catch (error) {
     await chain.client.close();
@@ -66,7 +77,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
       persistedBlock: chain.embedded ? () => chain.embedded!.persistedBlock() : undefined,
       log: log.child({ component: "anchor" }),
     },
-    { intervalMs: config.anchorIntervalMs, signal: workers.signal, log: log.child({ component: "anchor" }) },
+    {
+      intervalMs: config.anchorIntervalMs,
+      signal: workers.signal,
+      log: log.child({ component: "anchor" }),
+      onRun: (outcome) => ("error" in outcome ? metrics.chainErrors.inc({ operation: "anchor" }) : metrics.anchoredItems.inc(outcome.anchoredItems)),
+    },
   );
 
   const anchorChecks: AnchorCheckDeps = { chain: chain.client, queue: sqlite, confirmed: new Map(), log: log.child({ component: "anchors" }) };
@@ -74,6 +90,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     intervalMs: config.anchorRecheckIntervalMs,
     signal: workers.signal,
     log: log.child({ component: "anchors" }),
+    onError: () => metrics.chainErrors.inc({ operation: "recheck" }),
   });
 
   const releaseWorker = startReleaseWorker(
@@ -104,6 +121,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     accounts: sqlite,
     releases: sqlite,
     anchors: anchorChecks,
+    metrics,
     maxUploadBytes: config.maxUploadBytes,
     log,
     trustProxy: config.trustProxy,

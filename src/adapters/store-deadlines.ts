@@ -16,6 +16,8 @@ export interface StoreDeadlines {
   stepTimeoutMs: number;
   /** Longest a readiness check may take. */
   checkTimeoutMs: number;
+  /** Told of every call the store failed (for metrics): not altered content, not the caller's abort. */
+  onFailure?: (operation: string) => void;
 }
 
 class StepGuard {
@@ -73,26 +75,31 @@ class StepGuard {
 
 export function withDeadlines(inner: ContentStore, deadlines: StoreDeadlines): ContentStore {
   const { stepTimeoutMs } = deadlines;
+  const counted = <T>(operation: string, promise: Promise<T>): Promise<T> =>
+    promise.catch((error: unknown) => {
+      if (isAppError(error, Errors.STORE_UNAVAILABLE)) deadlines.onFailure?.(operation);
+      throw error;
+    });
 
   /** One call, one deadline. */
-  async function call<T>(what: string, options: StoreOptions | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async function call<T>(operation: string, what: string, options: StoreOptions | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const guard = new StepGuard(stepTimeoutMs, what, options?.signal);
     guard.arm();
     try {
-      return await guard.race(fn(guard.signal));
+      return await counted(operation, guard.race(fn(guard.signal)));
     } finally {
       guard.dispose();
     }
   }
 
   /** A stream the store produces: each chunk within the deadline. */
-  async function* read(what: string, options: StoreOptions | undefined, open: (signal: AbortSignal) => AsyncIterable<Uint8Array>) {
+  async function* read(operation: string, what: string, options: StoreOptions | undefined, open: (signal: AbortSignal) => AsyncIterable<Uint8Array>) {
     const guard = new StepGuard(stepTimeoutMs, what, options?.signal);
     const iterator = open(guard.signal)[Symbol.asyncIterator]();
     try {
       for (;;) {
         guard.arm();
-        const next = await guard.race(iterator.next());
+        const next = await counted(operation, guard.race(iterator.next()));
         guard.disarm();
         if (next.done) return;
         yield next.value;
@@ -125,22 +132,22 @@ export function withDeadlines(inner: ContentStore, deadlines: StoreDeadlines): C
         guard.arm(); // and finish in time once it has them all
       }
       try {
-        return await guard.race(inner.add(paced(), { signal: guard.signal }));
+        return await counted("add", guard.race(inner.add(paced(), { signal: guard.signal })));
       } catch (error) {
         throw sourceError ?? error; // an upload that broke off is the client's failure, not the store's
       } finally {
         guard.dispose();
       }
     },
-    addBytes: (bytes, options) => call("adding content", options, (signal) => inner.addBytes(bytes, { signal })),
-    cat: (cid, options) => read(`reading ${cid}`, options, (signal) => inner.cat(cid, { signal })),
-    car: (cid, options) => read(`exporting ${cid}`, options, (signal) => inner.car(cid, { signal })),
-    unpin: (cid, options) => call(`unpinning ${cid}`, options, (signal) => inner.unpin(cid, { signal })),
+    addBytes: (bytes, options) => call("add", "adding content", options, (signal) => inner.addBytes(bytes, { signal })),
+    cat: (cid, options) => read("cat", `reading ${cid}`, options, (signal) => inner.cat(cid, { signal })),
+    car: (cid, options) => read("car", `exporting ${cid}`, options, (signal) => inner.car(cid, { signal })),
+    unpin: (cid, options) => call("unpin", `unpinning ${cid}`, options, (signal) => inner.unpin(cid, { signal })),
     async check(options) {
       const guard = new StepGuard(deadlines.checkTimeoutMs, "checking the store", options?.signal);
       guard.arm();
       try {
-        await guard.race(inner.check({ signal: guard.signal }));
+        await counted("check", guard.race(inner.check({ signal: guard.signal })));
       } finally {
         guard.dispose();
       }

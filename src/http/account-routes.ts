@@ -1,48 +1,103 @@
 /** /v1/account (who am I) and /v1/accounts: admins create accounts; keys are shown once, then only their prefix. */
-import { Router, json, type Request, type Response } from "express";
+import { json, type Request, type Response } from "express";
 import { z } from "zod";
 import type { AccountRepository } from "../ports/repositories.ts";
 import { createAccount, createApiKey, listApiKeys, revokeApiKey } from "../use-cases/accounts.ts";
 import { accountOf, requireAdmin, requireApiKey } from "./auth.ts";
+import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
+import { AccountSchema, ApiKeyListSchema, CreatedAccountSchema, CreatedApiKeySchema } from "./schemas.ts";
 import { parseInput } from "./validation.ts";
 
-const CreateAccountSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  role: z.enum(["admin", "member"]).default("member"),
-});
+const CreateAccountSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    role: z.enum(["admin", "member"]).default("member"),
+  })
+  .meta({ id: "NewAccount", example: { name: "Brand Protection Ltd", role: "member" } });
 const AccountParams = z.object({ id: z.string().min(1).max(100) });
 const KeyParams = AccountParams.extend({ keyId: z.string().min(1).max(100) });
 
-export function accountRoutes(accounts: AccountRepository): Router {
-  const router = Router();
-  router.use(requireApiKey(accounts), json({ limit: "16kb" }));
+const common = { tags: ["Accounts"], security: BEARER };
+const unauthenticated = { 401: "No key, an unknown key or a revoked key (UNAUTHENTICATED)" };
+const notFound = { 404: "No such account for this key (ACCOUNT_NOT_FOUND), or no such key (API_KEY_NOT_FOUND)" };
 
-  router.get("/account", (req: Request, res: Response) => {
-    res.json(accountOf(req));
-  });
+export function accountRoutes(accounts: AccountRepository): DocumentedRouter {
+  const routes = new DocumentedRouter("/v1");
+  routes.router.use(["/account", "/accounts"], requireApiKey(accounts), json({ limit: "16kb" }));
 
-  router.post("/accounts", requireAdmin(), (req: Request, res: Response) => {
-    const input = parseInput(CreateAccountSchema, req.body ?? {});
-    const { account, apiKey, keyId } = createAccount(accounts, input);
-    res.status(201).location(`/v1/accounts/${account.id}`).json({ ...account, apiKey, keyId });
-  });
+  routes.add(
+    { ...common, method: "get", path: "/account", summary: "The account of the key in use", responses: { 200: jsonResponse("The account", AccountSchema), ...problems(unauthenticated) } },
+    (req: Request, res: Response) => {
+      res.json(accountOf(req));
+    },
+  );
 
-  router.post("/accounts/:id/keys", (req: Request, res: Response) => {
-    const { id } = parseInput(AccountParams, req.params);
-    const { apiKey, record } = createApiKey(accounts, accountOf(req), id);
-    res.status(201).json({ ...record, apiKey });
-  });
+  routes.add(
+    {
+      ...common,
+      method: "post",
+      path: "/accounts",
+      summary: "Create an account (admin); its first API key is shown once",
+      request: { body: { content: { "application/json": { schema: CreateAccountSchema } } } },
+      responses: {
+        201: jsonResponse("Created", CreatedAccountSchema),
+        ...problems({ 400: "A field is missing or malformed", ...unauthenticated, 403: "The key's account is not an admin (FORBIDDEN)" }),
+      },
+    },
+    requireAdmin(),
+    (req: Request, res: Response) => {
+      const input = parseInput(CreateAccountSchema, req.body ?? {});
+      const { account, apiKey, keyId } = createAccount(accounts, input);
+      res.status(201).location(`/v1/accounts/${account.id}`).json({ ...account, apiKey, keyId });
+    },
+  );
 
-  router.get("/accounts/:id/keys", (req: Request, res: Response) => {
-    const { id } = parseInput(AccountParams, req.params);
-    res.json({ items: listApiKeys(accounts, accountOf(req), id) });
-  });
+  routes.add(
+    {
+      ...common,
+      method: "post",
+      path: "/accounts/:id/keys",
+      summary: "Issue another API key (admin, or the account itself); shown once",
+      request: { params: AccountParams },
+      responses: { 201: jsonResponse("Created", CreatedApiKeySchema), ...problems({ ...unauthenticated, ...notFound }) },
+    },
+    (req: Request, res: Response) => {
+      const { id } = parseInput(AccountParams, req.params);
+      const { apiKey, record } = createApiKey(accounts, accountOf(req), id);
+      res.status(201).json({ ...record, apiKey });
+    },
+  );
 
-  router.delete("/accounts/:id/keys/:keyId", (req: Request, res: Response) => {
-    const { id, keyId } = parseInput(KeyParams, req.params);
-    revokeApiKey(accounts, accountOf(req), id, keyId);
-    res.status(204).end();
-  });
+  routes.add(
+    {
+      ...common,
+      method: "get",
+      path: "/accounts/:id/keys",
+      summary: "List an account's keys (never the keys themselves)",
+      request: { params: AccountParams },
+      responses: { 200: jsonResponse("The keys", ApiKeyListSchema), ...problems({ ...unauthenticated, ...notFound }) },
+    },
+    (req: Request, res: Response) => {
+      const { id } = parseInput(AccountParams, req.params);
+      res.json({ items: listApiKeys(accounts, accountOf(req), id) });
+    },
+  );
 
-  return router;
+  routes.add(
+    {
+      ...common,
+      method: "delete",
+      path: "/accounts/:id/keys/:keyId",
+      summary: "Revoke a key: it answers 401 from then on",
+      request: { params: KeyParams },
+      responses: { 204: { description: "Revoked" }, ...problems({ ...unauthenticated, ...notFound }) },
+    },
+    (req: Request, res: Response) => {
+      const { id, keyId } = parseInput(KeyParams, req.params);
+      revokeApiKey(accounts, accountOf(req), id, keyId);
+      res.status(204).end();
+    },
+  );
+
+  return routes;
 }

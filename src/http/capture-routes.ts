@@ -1,5 +1,5 @@
 /** /v1/captures: ask for a listing URL to be captured (202), then follow the capture. */
-import { Router, json, type Request, type Response } from "express";
+import { json, type Request, type Response } from "express";
 import { z } from "zod";
 import { AppError, Errors } from "../errors.ts";
 import type { AccountRepository, CaptureRecord, CaptureRepository } from "../ports/repositories.ts";
@@ -8,6 +8,8 @@ import type { EgressPolicy } from "../adapters/capture/egress-proxy.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
 import { parseInput } from "./validation.ts";
 import { evidenceLinks } from "./views.ts";
+import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
+import { CaptureListSchema, CaptureViewSchema } from "./schemas.ts";
 
 export interface CaptureRouteDeps {
   accounts: AccountRepository;
@@ -17,37 +19,73 @@ export interface CaptureRouteDeps {
   unavailable: () => string | null;
 }
 
-const CaptureRequestSchema = z.strictObject({
-  url: z.string().min(1).max(4096),
-  caseRef: z.string().trim().min(1).max(200).optional(),
-  listingId: z.string().trim().min(1).max(500).optional(),
-  note: z.string().trim().min(1).max(10_000).optional(),
-});
+const CaptureRequestSchema = z
+  .strictObject({
+    url: z.string().min(1).max(4096).meta({ description: "an http(s) URL whose host resolves to public addresses only" }),
+    caseRef: z.string().trim().min(1).max(200).optional(),
+    listingId: z.string().trim().min(1).max(500).optional(),
+    note: z.string().trim().min(1).max(10_000).optional(),
+  })
+  .meta({ id: "CaptureRequest", example: { url: "https://marketplace.example/item/8842", caseRef: "CASE-9" } });
+const IdParams = z.object({ id: z.string().min(1).max(100) });
 
-export function captureRoutes(deps: CaptureRouteDeps): Router {
-  const router = Router();
-  router.use(requireApiKey(deps.accounts), json({ limit: "64kb" }));
+export function captureRoutes(deps: CaptureRouteDeps): DocumentedRouter {
+  const routes = new DocumentedRouter("/v1/captures");
+  routes.router.use(requireApiKey(deps.accounts), json({ limit: "64kb" }));
+  const common = { tags: ["Captures"], security: BEARER };
 
-  router.post("/", async (req: Request, res: Response) => {
-    if (!req.is("application/json")) throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json" });
-    const input = parseInput(CaptureRequestSchema, req.body ?? {});
-    const unavailable = deps.unavailable();
-    if (unavailable) throw new AppError(Errors.CAPTURE_UNAVAILABLE, { reason: unavailable });
-    const capture = await requestCapture(deps, { accountId: accountOf(req).id, ...input });
-    res.status(202).location(`/v1/captures/${capture.id}`).json(captureView(capture));
-  });
+  routes.add(
+    {
+      ...common,
+      method: "post",
+      path: "/",
+      summary: "Capture a listing URL in a clean browser; every artifact is stored and anchored",
+      request: { body: { content: { "application/json": { schema: CaptureRequestSchema } } } },
+      responses: {
+        202: jsonResponse("Queued", CaptureViewSchema),
+        ...problems({
+          400: "Not an http(s) URL, or one with credentials (CAPTURE_URL_INVALID); a malformed field",
+          401: "No valid API key",
+          415: "Not JSON",
+          422: "The host resolves to a non-public address (CAPTURE_URL_FORBIDDEN)",
+          503: "No browser on this machine (CAPTURE_UNAVAILABLE)",
+        }),
+      },
+    },
+    async (req: Request, res: Response) => {
+      if (!req.is("application/json")) throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json" });
+      const input = parseInput(CaptureRequestSchema, req.body ?? {});
+      const unavailable = deps.unavailable();
+      if (unavailable) throw new AppError(Errors.CAPTURE_UNAVAILABLE, { reason: unavailable });
+      const capture = await requestCapture(deps, { accountId: accountOf(req).id, ...input });
+      res.status(202).location(`/v1/captures/${capture.id}`).json(captureView(capture));
+    },
+  );
 
-  router.get("/", (req: Request, res: Response) => {
-    res.json({ items: deps.captures.listCaptures(accountOf(req).id, 100).map(captureView) });
-  });
+  routes.add(
+    { ...common, method: "get", path: "/", summary: "Your latest 100 captures, newest first", responses: { 200: jsonResponse("The captures", CaptureListSchema), ...problems({ 401: "No valid API key" }) } },
+    (req: Request, res: Response) => {
+      res.json({ items: deps.captures.listCaptures(accountOf(req).id, 100).map(captureView) });
+    },
+  );
 
-  router.get("/:id", (req: Request, res: Response) => {
-    const { id } = parseInput(z.object({ id: z.string().min(1).max(100) }), req.params);
-    const capture = deps.captures.getCapture(accountOf(req).id, id);
-    if (!capture) throw new AppError(Errors.CAPTURE_NOT_FOUND, { id });
-    res.json(captureView(capture));
-  });
-  return router;
+  routes.add(
+    {
+      ...common,
+      method: "get",
+      path: "/:id",
+      summary: "One capture: its state, what it found, its artifacts and manifest",
+      request: { params: IdParams },
+      responses: { 200: jsonResponse("The capture", CaptureViewSchema), ...problems({ 401: "No valid API key", 404: "No such capture for this account (CAPTURE_NOT_FOUND)" }) },
+    },
+    (req: Request, res: Response) => {
+      const { id } = parseInput(IdParams, req.params);
+      const capture = deps.captures.getCapture(accountOf(req).id, id);
+      if (!capture) throw new AppError(Errors.CAPTURE_NOT_FOUND, { id });
+      res.json(captureView(capture));
+    },
+  );
+  return routes;
 }
 
 function captureView(c: CaptureRecord) {

@@ -4,7 +4,11 @@ import type { Logger } from "pino";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { AccountRepository, ContentReleaseQueue, EvidenceRepository } from "../ports/repositories.ts";
 import { accountRoutes } from "./account-routes.ts";
-import { errorHandler, notFound, problemTypes } from "./errors.ts";
+import { errorHandler, notFound } from "./errors.ts";
+import type { DocumentedRouter } from "./documented-router.ts";
+import { apiDocsRoutes } from "./openapi.ts";
+import { measureRequests, metricsRoutes } from "./metrics-routes.ts";
+import type { Metrics } from "../metrics.ts";
 import { requestLog } from "./request-log.ts";
 import type { AnchorCheckDeps } from "../use-cases/confirm-anchors.ts";
 import { evidenceRoutes } from "./evidence-routes.ts";
@@ -19,6 +23,7 @@ export interface AppDeps {
   accounts: AccountRepository;
   releases: ContentReleaseQueue;
   anchors: AnchorCheckDeps;
+  metrics: Metrics;
   maxUploadBytes: number;
   log: Logger;
   readiness: Record<string, ReadinessCheck>;
@@ -39,19 +44,25 @@ export function createApp(deps: AppDeps): Express {
   app.disable("x-powered-by");
   app.set("trust proxy", deps.trustProxy ?? false);
   app.set("query parser", "simple"); // no nested objects from query strings
-  app.use(requestLog(deps.log));
+  app.use(requestLog(deps.log), measureRequests(deps.metrics));
   app.use((_req, res, next) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("Referrer-Policy", "no-referrer");
     next();
   });
 
-  app.use(healthRoutes(deps.readiness, deps.status ?? (() => ({}))));
-  app.use(verifyRoutes({ chainReader: deps.chainReader, maxUploadBytes: deps.maxUploadBytes, rateLimitPerMinute: deps.verifyRateLimitPerMinute }));
-  app.use("/v1/evidence", evidenceRoutes(deps));
-  if (deps.captures) app.use("/v1/captures", captureRoutes(deps.captures));
-  app.use("/v1", accountRoutes(deps.accounts));
-  app.use(problemTypes());
+  // Every route is declared with its OpenAPI description (documented-router.ts).
+  const routers: DocumentedRouter[] = [
+    healthRoutes(deps.readiness, deps.status ?? (() => ({}))),
+    metricsRoutes(deps.metrics),
+    verifyRoutes({ chainReader: deps.chainReader, maxUploadBytes: deps.maxUploadBytes, rateLimitPerMinute: deps.verifyRateLimitPerMinute }),
+    evidenceRoutes(deps),
+    ...(deps.captures ? [captureRoutes(deps.captures)] : []),
+    accountRoutes(deps.accounts),
+  ];
+  routers.push(apiDocsRoutes(() => routers.flatMap((r) => r.operations)));
+  for (const routes of routers) app.use(routes.mount, routes.router);
+  app.locals.operations = routers.flatMap((r) => r.operations);
   app.use(notFound);
   app.use(errorHandler());
   return app;

@@ -6,7 +6,6 @@
  */
 import type { Duplex } from "node:stream";
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
-import { Router } from "express";
 import { AppError, Errors, findAppError, type ErrorCode } from "../errors.ts";
 
 export const PROBLEM_JSON = "application/problem+json";
@@ -118,15 +117,11 @@ export function errorHandler(): ErrorRequestHandler {
   };
 }
 
-/** GET /problems/:code: what a problem `type` URI stands for. */
-export function problemTypes(): Router {
-  const router = Router();
-  router.get("/problems/:code", (req, res, next) => {
-    const code = req.params.code as ErrorCode;
-    if (!Object.hasOwn(HTTP_STATUS, code)) return next();
-    res.json({ type: problemType(code), code, title: Errors[code].title, status: HTTP_STATUS[code].status, documentation: "docs/api.md#error-codes" });
-  });
-  return router;
+/** What a problem `type` URI stands for (served at GET /problems/:code). */
+export function problemTypeOf(code: string): { type: string; code: string; title: string; status: number; documentation: string } | undefined {
+  if (!Object.hasOwn(HTTP_STATUS, code)) return undefined;
+  const known = code as ErrorCode;
+  return { type: problemType(known), code, title: Errors[known].title, status: HTTP_STATUS[known].status, documentation: "docs/api.md#error-codes" };
 }
 
 /**

@@ -2,7 +2,8 @@
  * /v1/evidence: upload files and listing snapshots, read records, receipts and content. Every route
  * needs an API key, and an account sees only its own evidence (another's id is simply not found).
  */
-import { Router, json, type NextFunction, type Request, type Response } from "express";
+import contentDisposition from "content-disposition";
+import { json, type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { ListingSnapshotSchema } from "../domain/listing-snapshot.ts";
 import { SHA256_HEX } from "../domain/hashing.ts";
@@ -22,6 +23,8 @@ import { multipart } from "./multipart.ts";
 import { receivedFile, storedCids } from "./upload-storage.ts";
 import { parseInput, runMiddleware } from "./validation.ts";
 import { evidenceLinks, evidenceView } from "./views.ts";
+import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
+import { EvidencePageSchema, EvidenceViewSchema, EvidenceWithRelatedSchema, ReceiptResponseSchema } from "./schemas.ts";
 
 export interface EvidenceRouteDeps {
   store: ContentStore;
@@ -40,10 +43,38 @@ const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" 
 
 const UploadFieldsSchema = z.strictObject({
   kind: z.enum(["screenshot", "listing-snapshot", "document"]).default("document"),
-  sourceUrl: httpUrl.max(4096).optional(),
-  capturedAt: isoDateTime.optional(),
+  sourceUrl: httpUrl.max(4096).optional().meta({ description: "where the evidence comes from (a claim)" }),
+  capturedAt: isoDateTime.optional().meta({ description: "when it was captured, with a time zone (a claim)" }),
+  description: text(10_000).optional(),
+  caseRef: text(200).optional().meta({ description: "your case or matter reference" }),
+});
+
+const UploadBodySchema = UploadFieldsSchema.extend({
+  file: z.string().meta({ format: "binary", description: "the file (one; at most MAX_UPLOAD_BYTES)" }),
+});
+
+const SnapshotJsonBodySchema = ListingSnapshotSchema.extend({
   description: text(10_000).optional(),
   caseRef: text(200).optional(),
+}).meta({
+  id: "ListingSnapshotSubmission",
+  example: {
+    url: "https://marketplace.example/item/8842",
+    platform: "marketplace.example",
+    listingId: "8842",
+    title: "Designer handbag",
+    price: { amount: "39.99", currency: "USD" },
+    seller: { id: "seller-77", name: "Bargain Bags" },
+    capturedAt: "2026-11-20T08:30:00Z",
+    caseRef: "CASE-2",
+  },
+});
+
+const SnapshotMultipartBodySchema = z.object({
+  snapshot: z.string().meta({ description: "the listing snapshot, as JSON (without caseRef and description)" }),
+  screenshot: z.string().meta({ format: "binary", description: "optional: a screenshot of the listing, stored as a related item" }).optional(),
+  caseRef: text(200).optional(),
+  description: text(10_000).optional(),
 });
 
 const SnapshotClaimsSchema = z.strictObject({
@@ -63,131 +94,235 @@ const ListQuerySchema = z.strictObject({
 
 const IdParamSchema = z.object({ id: z.string().min(1).max(100) });
 
-export function evidenceRoutes(deps: EvidenceRouteDeps): Router {
-  const router = Router();
+export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
+  const routes = new DocumentedRouter("/v1/evidence");
+  const router = routes.router;
   router.use(requireApiKey(deps.accounts));
   const onRefused = (cids: string[]) => requestRelease({ releases: deps.releases, store: deps.store }, cids);
   const fileUpload = multipart({ store: deps.store, onRefused, maxFileBytes: deps.maxUploadBytes, fileFields: ["file"], maxTextFields: 8 });
   const snapshotUpload = multipart({ store: deps.store, onRefused, maxFileBytes: deps.maxUploadBytes, fileFields: ["screenshot"], maxTextFields: 4 });
   const snapshotJson = json({ limit: "1mb", strict: true });
+  const common = { tags: ["Evidence"], security: BEARER };
+  const authAndNotFound = problems({ 401: "No valid API key", 404: "No such evidence for this account (EVIDENCE_NOT_FOUND)" });
+  const readProblems = problems({
+    401: "No valid API key",
+    404: "No such evidence for this account (EVIDENCE_NOT_FOUND)",
+    409: "Not anchored yet (EVIDENCE_NOT_ANCHORED)",
+    500: "The stored record or content no longer checks out (RECORD_INTEGRITY, CONTENT_INTEGRITY)",
+    503: "The chain or the content store cannot be reached (Retry-After)",
+  });
+  const uploadProblems = problems({
+    400: "A field is missing or malformed, no file, an empty file, an unexpected field",
+    401: "No valid API key",
+    413: "Over MAX_UPLOAD_BYTES (FILE_TOO_LARGE) or a JSON body over 1 MB",
+    415: "Not multipart/form-data (or JSON, for snapshots)",
+    503: "The content store cannot be reached (STORE_UNAVAILABLE, Retry-After)",
+  });
 
-  router.post("/", fileUpload, async (req: Request, res: Response) => {
-    const file = uploadedFiles(req).file;
-    if (!file) throw new AppError(Errors.FILE_REQUIRED, { field: "file" });
-    const fields = parseInput(UploadFieldsSchema, { ...req.body });
-    const record = await submitEvidence(deps, {
-      signal: requestSignal(req, res),
-      accountId: accountOf(req).id,
-      kind: fields.kind,
-      file: receivedFile(file),
-      claims: {
-        sourceUrl: fields.sourceUrl,
-        capturedAt: fields.capturedAt,
-        description: fields.description,
-        caseRef: fields.caseRef,
-        fileName: safeFileName(file.originalname),
-        claimedMediaType: file.mimetype,
+  routes.add(
+    {
+      ...common,
+      method: "post",
+      path: "/",
+      summary: "Upload a file: stored, hashed and queued for anchoring",
+      description: "Answered once the bytes and the record are on disk. The media type is read from the bytes; the client's is kept as a claim.",
+      request: { body: { content: { "multipart/form-data": { schema: UploadBodySchema } } } },
+      responses: { 201: jsonResponse("Stored and queued (status pending)", EvidenceViewSchema), ...uploadProblems },
+    },
+    fileUpload,
+    async (req: Request, res: Response) => {
+      const file = uploadedFiles(req).file;
+      if (!file) throw new AppError(Errors.FILE_REQUIRED, { field: "file" });
+      const fields = parseInput(UploadFieldsSchema, { ...req.body });
+      const record = await submitEvidence(deps, {
+        signal: requestSignal(req, res),
+        accountId: accountOf(req).id,
+        kind: fields.kind,
+        file: receivedFile(file),
+        claims: {
+          sourceUrl: fields.sourceUrl,
+          capturedAt: fields.capturedAt,
+          description: fields.description,
+          caseRef: fields.caseRef,
+          fileName: safeFileName(file.originalname),
+          claimedMediaType: file.mimetype,
+        },
+      });
+      res.status(201).location(evidenceLinks(record.id).self).json(evidenceView(record));
+    },
+  );
+
+  routes.add(
+    {
+      ...common,
+      method: "post",
+      path: "/listing-snapshots",
+      summary: "A structured listing snapshot, stored as RFC 8785 canonical JSON (optionally with its screenshot)",
+      request: {
+        body: {
+          content: {
+            "application/json": { schema: SnapshotJsonBodySchema },
+            "multipart/form-data": { schema: SnapshotMultipartBodySchema },
+          },
+        },
       },
-    });
-    res.status(201).location(evidenceLinks(record.id).self).json(evidenceView(record));
-  });
+      responses: { 201: jsonResponse("Stored and queued, with the screenshot in `related`", EvidenceWithRelatedSchema), ...uploadProblems },
+    },
+    async (req: Request, res: Response) => {
+      let snapshot: unknown;
+      let claims: unknown = {};
+      let screenshot: Express.Multer.File | undefined;
+      if (req.is("application/json")) {
+        await runMiddleware(snapshotJson, req, res);
+        const { caseRef, description, ...rest } = (req.body ?? {}) as Record<string, unknown>;
+        snapshot = rest;
+        claims = { caseRef, description };
+      } else if (req.is("multipart/form-data")) {
+        await runMiddleware(snapshotUpload, req, res);
+        const { snapshot: raw, ...fields } = { ...req.body } as Record<string, string>;
+        if (raw === undefined) throw new AppError(Errors.INVALID_REQUEST, { reason: "the multipart field 'snapshot' (JSON) is required" });
+        snapshot = parseJsonField(raw, "snapshot");
+        claims = fields;
+        screenshot = uploadedFiles(req).screenshot;
+      } else {
+        throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json or multipart/form-data" });
+      }
+      const parsedClaims = parseInput(SnapshotClaimsSchema, stripUndefined(claims));
+      const parsedSnapshot = parseInput(ListingSnapshotSchema, snapshot);
+      const result = await submitListingSnapshot(deps, {
+        signal: requestSignal(req, res),
+        accountId: accountOf(req).id,
+        snapshot: parsedSnapshot,
+        claims: parsedClaims,
+        screenshot: screenshot && {
+          file: receivedFile(screenshot),
+          fileName: safeFileName(screenshot.originalname),
+          claimedMediaType: screenshot.mimetype,
+        },
+      });
+      const body = { ...evidenceView(result.snapshot), related: result.screenshot ? [evidenceView(result.screenshot)] : [] };
+      res.status(201).location(evidenceLinks(result.snapshot.id).self).json(body);
+    },
+  );
 
-  router.post("/listing-snapshots", async (req: Request, res: Response) => {
-    let snapshot: unknown;
-    let claims: unknown = {};
-    let screenshot: Express.Multer.File | undefined;
-    if (req.is("application/json")) {
-      await runMiddleware(snapshotJson, req, res);
-      const { caseRef, description, ...rest } = (req.body ?? {}) as Record<string, unknown>;
-      snapshot = rest;
-      claims = { caseRef, description };
-    } else if (req.is("multipart/form-data")) {
-      await runMiddleware(snapshotUpload, req, res);
-      const { snapshot: raw, ...fields } = { ...req.body } as Record<string, string>;
-      if (raw === undefined) throw new AppError(Errors.INVALID_REQUEST, { reason: "the multipart field 'snapshot' (JSON) is required" });
-      snapshot = parseJsonField(raw, "snapshot");
-      claims = fields;
-      screenshot = uploadedFiles(req).screenshot;
-    } else {
-      throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json or multipart/form-data" });
-    }
-    const parsedClaims = parseInput(SnapshotClaimsSchema, stripUndefined(claims));
-    const parsedSnapshot = parseInput(ListingSnapshotSchema, snapshot);
-    const result = await submitListingSnapshot(deps, {
-      signal: requestSignal(req, res),
-      accountId: accountOf(req).id,
-      snapshot: parsedSnapshot,
-      claims: parsedClaims,
-      screenshot: screenshot && {
-        file: receivedFile(screenshot),
-        fileName: safeFileName(screenshot.originalname),
-        claimedMediaType: screenshot.mimetype,
+  routes.add(
+    {
+      ...common,
+      method: "get",
+      path: "/",
+      summary: "List your evidence, oldest first",
+      request: { query: ListQuerySchema },
+      responses: { 200: jsonResponse("A page", EvidencePageSchema), ...problems({ 400: "A bad sha256, limit or cursor", 401: "No valid API key" }) },
+    },
+    (req: Request, res: Response) => {
+      const query = parseInput(ListQuerySchema, { ...req.query });
+      const page = deps.evidence.list(accountOf(req).id, query);
+      res.json({ items: page.items.map(evidenceView), nextCursor: page.nextCursor });
+    },
+  );
+
+  routes.add(
+    { ...common, method: "get", path: "/:id", summary: "One record: its status, hashes, metadata and anchor", request: { params: IdParamSchema }, responses: { 200: jsonResponse("The record", EvidenceViewSchema), ...authAndNotFound } },
+    (req: Request, res: Response) => {
+      const { id } = parseInput(IdParamSchema, req.params);
+      res.json(evidenceView(getEvidence(deps.evidence, accountOf(req).id, id)));
+    },
+  );
+
+  routes.add(
+    {
+      ...common,
+      method: "get",
+      path: "/:id/receipt",
+      summary: "The receipt (evidence-receipt/v1), once anchored",
+      description: "The record is checked as a verifier would check it, and its anchor confirmed on the chain, before it is served.",
+      request: { params: IdParamSchema },
+      responses: { 200: jsonResponse("The receipt, as a download", ReceiptResponseSchema), ...readProblems },
+    },
+    async (req: Request, res: Response) => {
+      const { id } = parseInput(IdParamSchema, req.params);
+      const receipt = await getReceipt(deps, accountOf(req).id, id);
+      res.setHeader("Content-Disposition", contentDisposition(`${id}.receipt.json`));
+      res.json(receipt);
+    },
+  );
+
+  routes.add(
+    {
+      ...common,
+      method: "get",
+      path: "/:id/certificate.pdf",
+      summary: "The court certificate (PDF), once anchored",
+      request: { params: IdParamSchema },
+      responses: { 200: { description: "The certificate", content: { "application/pdf": { schema: z.string().meta({ format: "binary" }) } } }, ...readProblems },
+    },
+    async (req: Request, res: Response) => {
+      const { id } = parseInput(IdParamSchema, req.params);
+      const pdf = await evidenceCertificate(deps, accountOf(req).id, id);
+      res.type("application/pdf").setHeader("Content-Disposition", contentDisposition(`${id}.certificate.pdf`));
+      res.send(pdf);
+    },
+  );
+
+  routes.add(
+    {
+      ...common,
+      method: "get",
+      path: "/:id/bundle",
+      summary: "The evidence bundle (zip): the file, receipt, certificate, metadata, CAR and README",
+      request: { params: IdParamSchema },
+      responses: { 200: { description: "The bundle", content: { "application/zip": { schema: z.string().meta({ format: "binary" }) } } }, ...readProblems },
+    },
+    async (req: Request, res: Response) => {
+      const { id } = parseInput(IdParamSchema, req.params);
+      const { zip } = await evidenceBundle(deps, accountOf(req).id, id, { signal: requestSignal(req, res) });
+      res.type("application/zip").setHeader("Content-Disposition", contentDisposition(`${id}.bundle.zip`));
+      await pipeline(zip, res);
+    },
+  );
+
+  routes.add(
+    {
+      ...common,
+      method: "get",
+      path: "/:id/content",
+      summary: "The stored bytes, checked against their SHA-256, size and CID before the first byte",
+      request: { params: IdParamSchema },
+      responses: {
+        200: { description: "The bytes, as a download (never rendered on this origin)", content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } } },
+        304: { description: "If-None-Match matched the ETag (the CID)" },
+        ...readProblems,
       },
-    });
-    const body = { ...evidenceView(result.snapshot), related: result.screenshot ? [evidenceView(result.screenshot)] : [] };
-    res.status(201).location(evidenceLinks(result.snapshot.id).self).json(body);
-  });
-
-  router.get("/", (req: Request, res: Response) => {
-    const query = parseInput(ListQuerySchema, { ...req.query });
-    const page = deps.evidence.list(accountOf(req).id, query);
-    res.json({ items: page.items.map(evidenceView), nextCursor: page.nextCursor });
-  });
-
-  router.get("/:id", (req: Request, res: Response) => {
-    const { id } = parseInput(IdParamSchema, req.params);
-    res.json(evidenceView(getEvidence(deps.evidence, accountOf(req).id, id)));
-  });
-
-  router.get("/:id/receipt", async (req: Request, res: Response) => {
-    const { id } = parseInput(IdParamSchema, req.params);
-    const receipt = await getReceipt(deps, accountOf(req).id, id);
-    res.setHeader("Content-Disposition", `attachment; filename="${id}.receipt.json"`);
-    res.json(receipt);
-  });
-
-  router.get("/:id/certificate.pdf", async (req: Request, res: Response) => {
-    const { id } = parseInput(IdParamSchema, req.params);
-    const pdf = await evidenceCertificate(deps, accountOf(req).id, id);
-    res.type("application/pdf").setHeader("Content-Disposition", `attachment; filename="${id}.certificate.pdf"`);
-    res.send(pdf);
-  });
-
-  router.get("/:id/bundle", async (req: Request, res: Response) => {
-    const { id } = parseInput(IdParamSchema, req.params);
-    const { zip } = await evidenceBundle(deps, accountOf(req).id, id, { signal: requestSignal(req, res) });
-    res.type("application/zip").setHeader("Content-Disposition", `attachment; filename="${id}.bundle.zip"`);
-    await pipeline(zip, res);
-  });
-
-  router.get("/:id/content", async (req: Request, res: Response) => {
-    const { id } = parseInput(IdParamSchema, req.params);
-    const record = getCheckedEvidence(deps.evidence, accountOf(req).id, id);
-    const etag = `"${record.cid}"`;
-    res.setHeader("ETag", etag);
-    if (req.get("if-none-match") === etag) {
-      res.status(304).end();
-      return;
-    }
-    const content = await openVerifiedContent(deps.store, record, { signal: requestSignal(req, res) });
-    res.setHeader("Content-Type", record.mediaType);
-    res.setHeader("Content-Length", String(record.size));
-    // Evidence is often hostile HTML or SVG: never let a browser run it on this origin.
-    res.setHeader("Content-Disposition", `attachment; filename="${downloadName(record.id, record.metadata.fileName)}"`);
-    res.setHeader("Content-Security-Policy", "sandbox; default-src 'none'");
-    res.setHeader("X-Content-SHA256", record.sha256);
-    for await (const chunk of content) {
-      if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
-    }
-    res.end();
-  });
+    },
+    async (req: Request, res: Response) => {
+      const { id } = parseInput(IdParamSchema, req.params);
+      const record = getCheckedEvidence(deps.evidence, accountOf(req).id, id);
+      const etag = `"${record.cid}"`;
+      res.setHeader("ETag", etag);
+      if (req.get("if-none-match") === etag) {
+        res.status(304).end();
+        return;
+      }
+      const content = await openVerifiedContent(deps.store, record, { signal: requestSignal(req, res) });
+      res.setHeader("Content-Type", record.mediaType);
+      res.setHeader("Content-Length", String(record.size));
+      // Evidence is often hostile HTML or SVG: never let a browser run it on this origin.
+      res.setHeader("Content-Disposition", contentDisposition(record.metadata.fileName ?? record.id));
+      res.setHeader("Content-Security-Policy", "sandbox; default-src 'none'");
+      res.setHeader("X-Content-SHA256", record.sha256);
+      for await (const chunk of content) {
+        if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
+      }
+      res.end();
+    },
+  );
 
   // A refused request's stored files are released later, unless another record uses the same bytes.
   router.use((error: unknown, req: Request, _res: Response, next: NextFunction) => {
     onRefused(storedCids(req));
     next(error);
   });
-  return router;
+  return routes;
 }
 
 function uploadedFiles(req: Request): Record<string, Express.Multer.File | undefined> {
@@ -213,6 +348,3 @@ function safeFileName(name: string | undefined): string | undefined {
   return base ? base.slice(0, 255) : undefined;
 }
 
-function downloadName(id: string, fileName: string | undefined): string {
-  return (fileName ?? id).replace(/[^\w.\-]+/g, "_");
-}

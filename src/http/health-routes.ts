@@ -1,14 +1,31 @@
 /** /healthz: the process answers. /readyz: the chain, the content store and the index answer too. */
-import { Router, type Request, type Response } from "express";
+import type { Request, Response } from "express";
+import { DocumentedRouter, jsonResponse } from "./documented-router.ts";
+import { HealthSchema, ReadinessSchema } from "./schemas.ts";
 
 export type ReadinessCheck = () => Promise<void> | void;
 
-export function healthRoutes(checks: Record<string, ReadinessCheck>, details: () => Record<string, unknown>): Router {
-  const router = Router();
-  router.get("/healthz", (_req: Request, res: Response) => {
-    res.json({ status: "ok" });
-  });
-  router.get("/readyz", async (_req: Request, res: Response) => {
+export function healthRoutes(checks: Record<string, ReadinessCheck>, details: () => Record<string, unknown>): DocumentedRouter {
+  const routes = new DocumentedRouter("/");
+  const operation = { tags: ["Health"], security: [] };
+  routes.add(
+    { ...operation, method: "get", path: "/healthz", summary: "The process answers", responses: { 200: jsonResponse("Always, while the process runs", HealthSchema) } },
+    (_req: Request, res: Response) => {
+      res.json({ status: "ok" });
+    },
+  );
+  routes.add(
+    {
+      ...operation,
+      method: "get",
+      path: "/readyz",
+      summary: "Whether every part answers: chain, content store, index, anchoring",
+      responses: {
+        200: jsonResponse("Every part answers", ReadinessSchema),
+        503: jsonResponse("A part is down: `unavailable` names it and `checks` says why", ReadinessSchema),
+      },
+    },
+    async (_req: Request, res: Response) => {
     const results = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
         try {
@@ -26,8 +43,9 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, details: ()
       checks: Object.fromEntries(results),
       ...details(),
     });
-  });
-  return router;
+  },
+  );
+  return routes;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -6,7 +6,8 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import express, { Router, json, type Request, type Response } from "express";
+import express, { json, type Request, type Response } from "express";
+import { z } from "zod";
 import { rateLimit } from "express-rate-limit";
 import multer from "multer";
 import { fileFacts, type FileFacts } from "../domain/content-id.ts";
@@ -16,6 +17,8 @@ import type { ChainReader } from "../ports/chain-reader.ts";
 import { verifyReceipt } from "../use-cases/verify-receipt.ts";
 import { toMultipartError } from "./multipart.ts";
 import { runMiddleware } from "./validation.ts";
+import { DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
+import { ReceiptResponseSchema, VerificationSchema } from "./schemas.ts";
 
 export interface VerifyRouteDeps {
   /** A reader of this service's chain; receipts for other chains fail the chain id check. */
@@ -32,8 +35,9 @@ const CANONICALIZE_FILE = join(dirname(require.resolve("canonicalize")), "canoni
 
 const RECEIPT_MAX_BYTES = 1024 * 1024;
 
-export function verifyRoutes(deps: VerifyRouteDeps): Router {
-  const router = Router();
+export function verifyRoutes(deps: VerifyRouteDeps): DocumentedRouter {
+  const routes = new DocumentedRouter("/");
+  const router = routes.router;
   const limiter = rateLimit({
     windowMs: 60_000,
     limit: deps.rateLimitPerMinute,
@@ -47,7 +51,34 @@ export function verifyRoutes(deps: VerifyRouteDeps): Router {
     limits: { fileSize: deps.maxUploadBytes, files: 3, fields: 1, parts: 4, fieldSize: RECEIPT_MAX_BYTES, headerPairs: 50 },
   }).fields([{ name: "receipt", maxCount: 1 }, { name: "file", maxCount: 1 }]);
 
-  router.post("/v1/verify", limiter, async (req: Request, res: Response) => {
+  routes.add(
+    {
+      tags: ["Verification"],
+      security: [],
+      method: "post",
+      path: "/v1/verify",
+      summary: "Verify a receipt (and optionally its file) against this service's chain; nothing is stored",
+      description: `Rate-limited per client address. A file is hashed as it streams through and dropped.`,
+      request: {
+        body: {
+          content: {
+            "application/json": { schema: z.object({ receipt: ReceiptResponseSchema }) },
+            "multipart/form-data": {
+              schema: z.object({
+                receipt: z.string().meta({ description: "the receipt, as a file part or a text field" }),
+                file: z.string().meta({ format: "binary", description: "optional: the evidence file" }).optional(),
+              }),
+            },
+          },
+        },
+      },
+      responses: {
+        200: jsonResponse("Every check, and the verdict", VerificationSchema),
+        ...problems({ 400: "No receipt, or not a readable receipt (RECEIPT_INVALID)", 413: "A file over MAX_UPLOAD_BYTES", 415: "Neither JSON nor multipart", 429: "Over VERIFY_RATE_LIMIT this minute (Retry-After)" }),
+      },
+    },
+    limiter,
+    async (req: Request, res: Response) => {
     let receiptValue: unknown;
     let file: FileFacts | undefined;
     if (req.is("application/json")) {
@@ -77,7 +108,8 @@ export function verifyRoutes(deps: VerifyRouteDeps): Router {
     } finally {
       chain.close();
     }
-  });
+  },
+  );
 
   // The page: plain HTML and ES modules, no build step. Its only scripts are its own and two vendored
   // hash/JSON modules, so the CSP can forbid everything else.
@@ -88,16 +120,26 @@ export function verifyRoutes(deps: VerifyRouteDeps): Router {
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     );
   };
-  router.get("/verify", (_req: Request, res: Response) => {
-    pageHeaders(res);
-    res.sendFile(join(PAGE_DIR, "index.html"));
-  });
+  routes.add(
+    {
+      tags: ["Verification"],
+      security: [],
+      method: "get",
+      path: "/verify",
+      summary: "The verification page (HTML): the file is hashed in the browser; only the receipt is sent here",
+      responses: { 200: { description: "The page", content: { "text/html": { schema: z.string() } } } },
+    },
+    (_req: Request, res: Response) => {
+      pageHeaders(res);
+      res.sendFile(join(PAGE_DIR, "index.html"));
+    },
+  );
   router.use("/verify/vendor/noble-hashes", express.static(NOBLE_DIR, { index: false, extensions: [] }));
   router.get("/verify/vendor/canonicalize.js", (_req: Request, res: Response) => {
     res.type("text/javascript").sendFile(CANONICALIZE_FILE);
   });
   router.use("/verify", express.static(PAGE_DIR, { index: false, setHeaders: pageHeaders }));
-  return router;
+  return routes;
 }
 
 interface StoredPart {

@@ -1,5 +1,6 @@
 /** The JSON shapes of the API (docs/api.md). */
 import type { EvidenceRecord } from "../ports/repositories.ts";
+import type { EvidenceView } from "./schemas.ts";
 
 export function evidenceLinks(id: string) {
   const self = `/v1/evidence/${encodeURIComponent(id)}`;
@@ -12,7 +13,7 @@ export function evidenceLinks(id: string) {
   };
 }
 
-export function evidenceView(record: EvidenceRecord) {
+export function evidenceView(record: EvidenceRecord): EvidenceView {
   return {
     id: record.id,
     kind: record.kind,
@@ -23,7 +24,7 @@ export function evidenceView(record: EvidenceRecord) {
     cid: record.cid,
     metadataSha256: record.metadataSha256,
     receivedAt: record.receivedAt,
-    metadata: record.metadata,
+    metadata: { ...record.metadata },
     ...(record.anchor ? { anchor: { ...record.anchor, root: record.merkle!.root } } : {}),
     ...(record.failureReason ? { failureReason: record.failureReason } : {}),
     links: evidenceLinks(record.id),

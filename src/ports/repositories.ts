@@ -48,6 +48,8 @@ export interface EvidenceRepository {
   get(accountId: string, id: string): EvidenceRecord | null;
   list(accountId: string, query: { sha256?: string; limit: number; cursor?: string }): EvidencePage;
   countByStatus(): Record<EvidenceStatus, number>;
+  /** When the oldest item still waiting for its anchor was received, or null when none waits. */
+  oldestPendingReceivedAt(): string | null;
 }
 
 export type BatchState = "prepared" | "sent" | "anchored";
@@ -83,6 +85,7 @@ export interface AnchorQueue {
   completeBatch(batchId: string, anchor: AnchorFacts): void;
   /** Gives up on a batch: its items go back to the queue, or fail after too many attempts. */
   abandonBatch(batchId: string, reason: string, maxAttempts: number): void;
+  countBatchesByState(): Record<BatchState | "abandoned", number>;
   /** Anchored batches, newest anchor first. */
   recentAnchors(max: number): { batchId: string; root: string; anchor: AnchorFacts }[];
   /**
@@ -145,6 +148,7 @@ export interface CaptureRepository {
   listCaptures(accountId: string, limit: number): CaptureRecord[];
   /** Marks up to `max` queued captures running and returns them, oldest first. */
   claimCaptures(max: number): CaptureRecord[];
+  countCapturesByStatus(): Record<CaptureStatus, number>;
   /** Captures left running by a stopped process go back to the queue. */
   requeueRunningCaptures(): number;
   /** Ends a capture and indexes its evidence (artifacts and manifest), in one transaction. */

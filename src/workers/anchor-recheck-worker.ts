@@ -9,7 +9,7 @@ import { recheckRecentAnchors, type AnchorCheckDeps } from "../use-cases/confirm
 
 export function startAnchorRecheckWorker(
   deps: AnchorCheckDeps,
-  options: { intervalMs: number; signal: AbortSignal; log: Logger },
+  options: { intervalMs: number; signal: AbortSignal; log: Logger; onError?: (error: unknown) => void },
 ): { done: Promise<void> } {
   const done = (async () => {
     while (!options.signal.aborted) {
@@ -17,7 +17,10 @@ export function startAnchorRecheckWorker(
         const reopened = await recheckRecentAnchors(deps, { signal: options.signal });
         if (reopened) options.log.warn({ batches: reopened }, "batches whose anchors the chain lost are queued again");
       } catch (error) {
-        if (!options.signal.aborted) options.log.debug({ err: error }, "anchors could not be re-checked now; will retry");
+        if (!options.signal.aborted) {
+          options.onError?.(error);
+          options.log.debug({ err: error }, "anchors could not be re-checked now; will retry");
+        }
       }
       await sleep(options.intervalMs, undefined, { signal: options.signal }).catch(() => undefined);
     }

@@ -15,18 +15,26 @@ export interface AnchorWorkerStatus {
 
 export function startAnchorWorker(
   deps: AnchorDeps,
-  options: { intervalMs: number; signal: AbortSignal; log: Logger },
+  options: {
+    intervalMs: number;
+    signal: AbortSignal;
+    log: Logger;
+    /** Told of each run's outcome (for metrics). */
+    onRun?: (outcome: { anchoredItems: number } | { error: unknown }) => void;
+  },
 ): { status: AnchorWorkerStatus; done: Promise<void> } {
   const status: AnchorWorkerStatus = { lastRunAt: null, lastSuccessAt: null, lastError: null };
   const done = (async () => {
     while (!options.signal.aborted) {
       status.lastRunAt = new Date().toISOString();
       try {
-        await anchorPending(deps, { signal: options.signal });
+        const result = await anchorPending(deps, { signal: options.signal });
+        options.onRun?.({ anchoredItems: result.anchoredItems });
         status.lastSuccessAt = new Date().toISOString();
         if (status.lastError) options.log.info("anchoring recovered");
         status.lastError = null;
       } catch (error) {
+        options.onRun?.({ error });
         const message = error instanceof Error ? error.message : String(error);
         if (message !== status.lastError) options.log.warn({ err: error }, "anchoring failed; will retry");
         status.lastError = message;

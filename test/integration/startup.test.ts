@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { once } from "node:events";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ANVIL_DEV_PRIVATE_KEY, startAnvil } from "../../src/adapters/chain/anvil.ts";
 import { startTestService } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -25,6 +26,27 @@ describe("start-up", function () {
     expect(result.code).to.equal(2);
     expect(result.err).to.match(/Invalid configuration: PORT/);
     expect(existsSync(join(dir.path, "bad"))).to.equal(false); // nothing was started or written
+  });
+
+  it("exits 2, not 1, on configuration found wrong only on connecting (no registry at REGISTRY_ADDRESS)", async () => {
+    const chain = await startAnvil({ stateDir: join(dir.path, "operator-chain"), port: 0 });
+    try {
+      const env = {
+        ...process.env,
+        DATA_DIR: join(dir.path, "no-registry"),
+        PORT: "0",
+        CHAIN_RPC_URL: chain.rpcUrl,
+        ANCHOR_PRIVATE_KEY: ANVIL_DEV_PRIVATE_KEY,
+        REGISTRY_ADDRESS: "0x" + "12".repeat(20),
+      };
+      const result = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(process.execPath, ["--disable-warning=ExperimentalWarning", MAIN], { env }, (error, out) => resolve({ code: error ? Number(error.code) : 0, out })),
+      );
+      expect(result.code).to.equal(2);
+      expect(result.out).to.include(`Invalid configuration: no contract at registry address 0x${"12".repeat(20)} on chain 31337`);
+    } finally {
+      await chain.stop();
+    }
   });
 
   it("fails on a taken port and stops the chain it had started", async () => {

@@ -159,7 +159,20 @@ export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepo
     return counts;
   }
 
+  oldestPendingReceivedAt(): string | null {
+    const row = this.#db.prepare("SELECT MIN(received_at) AS at FROM evidence WHERE status = 'pending'").get();
+    return row?.at == null ? null : String(row.at);
+  }
+
   // Anchoring queue ---------------------------------------------------------------------------------
+
+  countBatchesByState(): Record<Batch["state"] | "abandoned", number> {
+    const counts = { prepared: 0, sent: 0, anchored: 0, abandoned: 0 };
+    for (const row of this.#db.prepare("SELECT state, COUNT(*) AS n FROM batches GROUP BY state").all()) {
+      counts[row.state as keyof typeof counts] = Number(row.n);
+    }
+    return counts;
+  }
 
   openBatches(): Batch[] {
     const rows = this.#db
@@ -329,6 +342,14 @@ export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepo
       for (const row of rows) start.run(now, String(row.id));
       return rows.map((row) => ({ ...toCapture(row), status: "running" as const, startedAt: now }));
     });
+  }
+
+  countCapturesByStatus(): Record<CaptureRecord["status"], number> {
+    const counts = { queued: 0, running: 0, completed: 0, failed: 0 };
+    for (const row of this.#db.prepare("SELECT status, COUNT(*) AS n FROM captures GROUP BY status").all()) {
+      counts[row.status as keyof typeof counts] = Number(row.n);
+    }
+    return counts;
   }
 
   requeueRunningCaptures(): number {

@@ -1,0 +1,128 @@
+/**
+ * The OpenAPI description is true of the running service: every documented operation is called here,
+ * and each answer's status is documented and its JSON body valid against the documented schema.
+ */
+import { expect } from "chai";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { launchBrowser } from "../helpers/browser.ts";
+import { ADMIN_KEY, client, fileForm, startTestService, waitForAnchored, type TestService } from "../helpers/service.ts";
+import { tempDir } from "../helpers/temp.ts";
+import { PNG, SNAPSHOT } from "../fixtures/listing-snapshot.ts";
+
+type Json = Record<string, any>;
+const ARTIFACTS = new URL("../../test-results/", import.meta.url).pathname;
+
+describe("the OpenAPI description, against the running service", function () {
+  this.timeout(60_000);
+  const dir = tempDir("openapi-");
+  let service: TestService;
+  let document: Json;
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  const called = new Set<string>();
+
+  before(async () => {
+    service = await startTestService(dir.path, { CAPTURE_ALLOW_HOSTS: "127.0.0.1:1" });
+    document = (await (await fetch(`${service.url}/openapi.json`)).json()) as Json;
+    ajv.addSchema({ ...document, $id: "openapi.json" });
+  });
+  after(async () => {
+    await service?.stop();
+    dir.remove();
+  });
+
+  /** Calls an operation as documented (`template` is the documented path) and checks the answer against it. */
+  async function call(method: string, template: string, path: string, init: RequestInit & { auth?: boolean } = {}): Promise<{ status: number; body: any }> {
+    const headers = new Headers(init.headers);
+    if (init.auth !== false) headers.set("authorization", `Bearer ${ADMIN_KEY}`);
+    const response = await fetch(service.url + path, { ...init, method: method.toUpperCase(), headers });
+    const operation = document.paths[template]?.[method];
+    expect(operation, `${method} ${template} is documented`).to.exist;
+    called.add(`${method} ${template}`);
+    const documented = operation.responses[String(response.status)];
+    expect(documented, `${method} ${path} answered ${response.status}, which is not documented`).to.exist;
+    const type = (response.headers.get("content-type") ?? "").split(";")[0]!;
+    const bytes = Buffer.from(await response.arrayBuffer());
+    if (!documented.content) return { status: response.status, body: bytes };
+    expect(Object.keys(documented.content), `${method} ${template} ${response.status}`).to.include(type.startsWith("application/octet") || type.startsWith("image/") || type.startsWith("text/plain") ? "application/octet-stream" : type);
+    if (!/json$/.test(type)) return { status: response.status, body: bytes };
+    const body = JSON.parse(bytes.toString());
+    const validate = ajv.compile({ $ref: "openapi.json#" + pointer(["paths", template, method, "responses", String(response.status), "content", type, "schema"]) });
+    expect(validate(body), `${method} ${path} ${response.status}: ${JSON.stringify(validate.errors)}`).to.equal(true);
+    return { status: response.status, body };
+  }
+
+  it("every operation answers as documented", async () => {
+    await call("get", "/healthz", "/healthz", { auth: false });
+    await call("get", "/readyz", "/readyz", { auth: false });
+    await call("get", "/openapi.json", "/openapi.json", { auth: false });
+    await call("get", "/docs", "/docs", { auth: false });
+    await call("get", "/verify", "/verify", { auth: false });
+    await call("get", "/problems/{code}", "/problems/STORE_UNAVAILABLE", { auth: false });
+    await call("get", "/problems/{code}", "/problems/NO_SUCH_THING", { auth: false });
+
+    const up = await call("post", "/v1/evidence", "/v1/evidence", { body: fileForm({ kind: "screenshot" }, { file: { bytes: PNG, name: "l.png" } }) });
+    expect(up.status).to.equal(201);
+    await call("post", "/v1/evidence", "/v1/evidence", { body: fileForm({ kind: "video" }, { file: { bytes: PNG, name: "l.png" } }) });
+    await call("post", "/v1/evidence", "/v1/evidence", { auth: false, body: fileForm({}, { file: { bytes: PNG, name: "l.png" } }) });
+    const id = up.body.id;
+    await call("get", "/v1/evidence/{id}/receipt", `/v1/evidence/${id}/receipt`); // 409 before the anchor, or 200
+    await waitForAnchored(client(service.url), id);
+    const json = (body: unknown) => ({ headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    await call("post", "/v1/evidence/listing-snapshots", "/v1/evidence/listing-snapshots", json(SNAPSHOT));
+    await call("get", "/v1/evidence", "/v1/evidence?limit=2");
+    await call("get", "/v1/evidence/{id}", `/v1/evidence/${id}`);
+    await call("get", "/v1/evidence/{id}", "/v1/evidence/ev_nope");
+    const receipt = await call("get", "/v1/evidence/{id}/receipt", `/v1/evidence/${id}/receipt`);
+    await call("get", "/v1/evidence/{id}/content", `/v1/evidence/${id}/content`);
+    await call("get", "/v1/evidence/{id}/certificate.pdf", `/v1/evidence/${id}/certificate.pdf`);
+    await call("get", "/v1/evidence/{id}/bundle", `/v1/evidence/${id}/bundle`);
+
+    await call("post", "/v1/verify", "/v1/verify", { ...json({ receipt: receipt.body }), auth: false });
+    await call("post", "/v1/verify", "/v1/verify", { ...json({ receipt: { version: "x" } }), auth: false });
+
+    const capture = await call("post", "/v1/captures", "/v1/captures", json({ url: "http://127.0.0.1:1/item" }));
+    expect(capture.status).to.equal(202);
+    await call("post", "/v1/captures", "/v1/captures", json({ url: "http://127.0.0.1:2/item" })); // 422: not allowed
+    await call("get", "/v1/captures", "/v1/captures");
+    await call("get", "/v1/captures/{id}", `/v1/captures/${capture.body.id}`);
+
+    await call("get", "/v1/account", "/v1/account");
+    const account = await call("post", "/v1/accounts", "/v1/accounts", json({ name: "Brand Protection Ltd" }));
+    const key = await call("post", "/v1/accounts/{id}/keys", `/v1/accounts/${account.body.id}/keys`);
+    await call("get", "/v1/accounts/{id}/keys", `/v1/accounts/${account.body.id}/keys`);
+    await call("delete", "/v1/accounts/{id}/keys/{keyId}", `/v1/accounts/${account.body.id}/keys/${key.body.id}`);
+
+    const documented = Object.entries(document.paths as Json).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    expect([...called].sort()).to.deep.equal(documented.sort());
+  });
+
+  it("serves interactive documentation at /docs that renders in Chromium under its CSP, from this origin only", async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      const origins = new Set<string>();
+      page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+      page.on("pageerror", (e) => problems.push(e.message));
+      page.on("request", (r) => origins.add(new URL(r.url()).origin));
+      page.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+      await page.goto(`${service.url}/docs`);
+      await page.locator(".opblock-summary-path", { hasText: "/v1/evidence/{id}/receipt" }).first().waitFor({ timeout: 15_000 });
+      expect(await page.locator(".opblock").count()).to.equal(Object.values(document.paths as Json).flatMap((o) => Object.keys(o)).length);
+      expect(problems).to.deep.equal([]);
+      expect([...origins]).to.deep.equal([service.url]);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, "api-docs.png"), fullPage: false });
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+function pointer(parts: string[]): string {
+  return "/" + parts.map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+}
