@@ -36,6 +36,7 @@ const schema = z
     IPFS_API_URL: optionalUrl,
     MAX_UPLOAD_BYTES: positiveInt.default(50 * MiB),
     STORE_TIMEOUT_MS: positiveInt.min(100).default(30_000),
+    CONTENT_RELEASE_DELAY_MS: z.coerce.number().int().min(0).default(600_000),
     BOOTSTRAP_API_KEY: z.string().min(24, "must be at least 24 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     TRUST_PROXY: bool.default(false),
@@ -85,6 +86,8 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Longest the content store may take over one step (a chunk, a call) before it counts as down. */
   readonly storeTimeoutMs: number;
+  /** How long the content of a refused upload waits before it is unpinned (if no record uses it). */
+  readonly contentReleaseDelayMs: number;
   readonly bootstrapApiKey: string | undefined;
   readonly logLevel: string;
   readonly trustProxy: boolean;
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ipfsApiUrl: e.IPFS_API_URL,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    contentReleaseDelayMs: e.CONTENT_RELEASE_DELAY_MS,
     bootstrapApiKey: e.BOOTSTRAP_API_KEY,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,

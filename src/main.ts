@@ -95,7 +95,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
   const releaseWorker = startReleaseWorker(
     { releases: sqlite, store: contentStore },
-    { intervalMs: 60_000, signal: workers.signal, log: log.child({ component: "release" }) },
+    {
+      intervalMs: Math.min(60_000, Math.max(1000, config.contentReleaseDelayMs)),
+      delayMs: config.contentReleaseDelayMs,
+      signal: workers.signal,
+      log: log.child({ component: "release" }),
+    },
   );
 
   let url = "";

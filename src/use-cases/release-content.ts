@@ -13,7 +13,7 @@ export interface ReleaseDeps {
   now?: () => Date;
 }
 
-/** How long a refused upload's content waits before it is released. */
+/** How long a refused upload's content waits before it is released (CONTENT_RELEASE_DELAY_MS). */
 export const RELEASE_DELAY_MS = 10 * 60_000;
 
 export function requestRelease(deps: ReleaseDeps, cids: string[]): void {
