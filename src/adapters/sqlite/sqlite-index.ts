@@ -328,6 +328,12 @@ export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepo
     });
   }
 
+  failCapture(id: string, reason: string): void {
+    this.#db
+      .prepare("UPDATE captures SET status = 'failed', finished_at = ?, failure_reason = ? WHERE id = ? AND status = 'running'")
+      .run(new Date().toISOString(), reason, id);
+  }
+
   // Accounts ----------------------------------------------------------------------------------------
 
   countAccounts(): number {
