@@ -8,11 +8,44 @@ export interface CapturedArtifact {
   bytes: Buffer;
 }
 
+/**
+ * A request of the page that never left: refused by the egress proxy (it has `host` and `port`), or
+ * stopped in the browser itself before any packet was sent.
+ */
+export interface RefusedRequest {
+  /**
+   * The URL's scheme (http, https, ws, wss) for what the page asked for; `connect` for a tunnel only the
+   * proxy saw (a preconnect); webrtc, webtransport, popup or service-worker for what the browser stopped.
+   */
+  protocol: string;
+  /** What it was aimed at: a URL, a STUN/TURN URI, or host:port for a tunnel. */
+  target: string;
+  host?: string;
+  port?: number;
+  reason: string;
+}
+
+/** One document load of the main frame. */
+export interface Navigation {
+  url: string;
+  /** initial: the requested URL; http-redirect: an HTTP 3xx; client-side: the page itself (see `trigger`). */
+  reachedBy: "initial" | "http-redirect" | "client-side";
+  /** For client-side navigations: script, meta-refresh, refresh-header, form, link, reload or other. */
+  trigger?: string;
+  /** What the site answered; null when nothing answered (refused, failed, cut short). */
+  httpStatus: number | null;
+  /** The egress proxy refused its address: nothing reached it. */
+  refused: boolean;
+}
+
 export interface PageCapture {
   requestedUrl: string;
+  /** The URL of the last document actually received from a site; null when none was. */
   finalUrl: string | null;
-  /** Each URL the page went through before the final one. */
+  /** Each URL the main frame went through before the final one. */
   redirects: string[];
+  /** The main frame's navigations, in order, refused ones included. */
+  navigations: Navigation[];
   http: { status: number; statusText: string; headers: Record<string, string> } | null;
   server: { address: string; port: number } | null;
   tls: { protocol: string; subject: string; issuer: string; validFrom: string; validTo: string; sha256Fingerprint: string | null } | null;
@@ -27,10 +60,14 @@ export interface PageCapture {
     profile: string;
     /** How the browser reached the network. */
     egress: string;
+    /** How each way around that route is closed. */
+    closedExits: Record<string, string>;
   };
   listing: ExtractedListing | null;
-  /** Requests the egress guard refused (never sent). */
-  refused: { host: string; port: number; reason: string }[];
+  /** What the page tried that never left the browser, in the order seen (at most MAX_LISTED_REFUSALS). */
+  refused: RefusedRequest[];
+  /** Further refused requests, beyond those listed. */
+  refusedNotListed: number;
   artifacts: CapturedArtifact[];
   /** Why the capture failed, if it did (artifacts taken before the failure are still returned). */
   error: string | null;

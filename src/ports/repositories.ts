@@ -157,4 +157,6 @@ export interface CaptureRepository {
     outcome: { status: "completed" | "failed"; failureReason?: string; manifestId: string; summary: Record<string, unknown> },
     evidence: Omit<EvidenceRecord, "status">[],
   ): void;
+  /** Ends a running capture as failed when nothing of it could be recorded (no manifest, no evidence). */
+  failCapture(id: string, reason: string): void;
 }

@@ -6,6 +6,7 @@
  */
 import { checkEgress, endpointOf, type EgressPolicy } from "../adapters/capture/egress-proxy.ts";
 import { canonicalJson } from "../domain/canonical-json.ts";
+import { wellFormedJson } from "../domain/well-formed.ts";
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { PACKAGE } from "../package-info.ts";
@@ -63,59 +64,103 @@ export async function requestCapture(deps: Pick<CaptureDeps, "captures" | "polic
   return capture;
 }
 
-/** Runs one claimed capture to its end: completed or failed, its evidence indexed either way. */
+/**
+ * Runs one claimed capture to its end: completed or failed, its evidence indexed either way. Whatever
+ * the page held and whatever fails after the browser returned, the capture ends (only a stop, through
+ * `signal`, leaves it running, to be captured again at the next start).
+ */
 export async function runCapture(deps: CaptureDeps, capture: CaptureRecord, options: { signal?: AbortSignal } = {}): Promise<void> {
   const page = await deps.capturer.capture(capture.url, { timeoutMs: deps.timeoutMs, maxBytes: deps.maxBytes, signal: options.signal });
   if (options.signal?.aborted) return; // shutting down: left running, captured again at the next start
 
   const manifestId = newId.evidence();
+  const { stored, failures } = await storeArtifacts(deps, capture, page, manifestId);
+  const error = [page.error, ...failures].filter((e) => e !== null).join("; ") || null;
+  try {
+    await recordCapture(deps, capture, { ...page, error }, stored, manifestId);
+  } catch (cause) {
+    const reason = `the capture could not be recorded: ${messageOf(cause)}`;
+    // Once more without what the page supplied (it may be what could not be recorded); else without a manifest.
+    await recordCapture(deps, capture, withoutPageContent(page, reason), stored, manifestId, { pageContentOmitted: true }).catch(() =>
+      deps.captures.failCapture(capture.id, reason),
+    );
+  }
+}
+
+interface StoredArtifact {
+  record: EvidenceRecord;
+  role: string;
+  fileName: string;
+}
+
+/** Stores each artifact as its own evidence item; one that cannot be stored does not stop the others. */
+async function storeArtifacts(deps: CaptureDeps, capture: CaptureRecord, page: PageCapture, manifestId: string) {
   const claims = { sourceUrl: capture.url, capturedAt: page.startedAt, caseRef: capture.caseRef, relatedTo: manifestId };
-  const artifacts: EvidenceRecord[] = [];
+  const stored: StoredArtifact[] = [];
+  const failures: string[] = [];
   for (const artifact of page.artifacts) {
-    artifacts.push(
-      await prepareEvidence(deps, {
+    try {
+      const record = await prepareEvidence(deps, {
         accountId: capture.accountId,
         kind: "capture-artifact",
         file: receivedBytes(artifact.bytes),
         claims: { ...claims, fileName: artifact.fileName, description: `${artifact.role} of ${capture.url}` },
-      }),
-    );
+      });
+      stored.push({ record, role: artifact.role, fileName: artifact.fileName });
+    } catch (cause) {
+      failures.push(`the ${artifact.role} could not be stored: ${messageOf(cause)}`);
+    }
   }
-  const manifest = buildManifest(capture, page, artifacts.map((record, i) => ({ record, role: page.artifacts[i]!.role, fileName: page.artifacts[i]!.fileName })));
-  const bytes = Buffer.from(canonicalJson(manifest));
+  return { stored, failures };
+}
+
+/** Builds, stores and indexes the manifest, and ends the capture with it. */
+async function recordCapture(
+  deps: CaptureDeps,
+  capture: CaptureRecord,
+  page: PageCapture,
+  artifacts: StoredArtifact[],
+  manifestId: string,
+  options: { pageContentOmitted?: boolean } = {},
+) {
+  const manifest = buildManifest(capture, page, artifacts, options.pageContentOmitted === true);
   const manifestRecord = await prepareEvidence(
     deps,
     {
       accountId: capture.accountId,
       kind: "capture-manifest",
-      file: receivedBytes(bytes),
+      file: receivedBytes(Buffer.from(canonicalJson(manifest))),
       claims: { sourceUrl: capture.url, capturedAt: page.startedAt, caseRef: capture.caseRef, fileName: "capture-manifest.json", description: `capture ${capture.id} of ${capture.url}` },
     },
     manifestId,
   );
-  const failed = page.error !== null;
   deps.captures.finishCapture(
     capture.id,
     {
-      status: failed ? "failed" : "completed",
+      status: page.error === null ? "completed" : "failed",
       failureReason: page.error ?? undefined,
       manifestId,
       summary: {
-        finalUrl: page.finalUrl,
+        finalUrl: manifest.finalUrl,
         httpStatus: page.http?.status ?? null,
         serverAddress: page.server?.address ?? null,
         listing: manifest.listing,
         listingNote: manifest.listingNote,
-        refusedRequests: page.refused,
-        artifacts: artifacts.map((a, i) => ({ role: page.artifacts[i]!.role, evidenceId: a.id, sha256: a.sha256, cid: a.cid, size: a.size, mediaType: a.mediaType })),
+        refusedRequests: manifest.refusedRequests,
+        artifacts: artifacts.map(({ record: a, role }) => ({ role, evidenceId: a.id, sha256: a.sha256, cid: a.cid, size: a.size, mediaType: a.mediaType })),
         manifest: { evidenceId: manifestId, sha256: manifestRecord.sha256, cid: manifestRecord.cid },
       },
     },
-    [...artifacts, manifestRecord],
+    [...artifacts.map((a) => a.record), manifestRecord],
   );
 }
 
-function buildManifest(capture: CaptureRecord, page: PageCapture, artifacts: { record: EvidenceRecord; role: string; fileName: string }[]) {
+/** What the service itself knows of a capture, without anything the page supplied. */
+function withoutPageContent(page: PageCapture, reason: string): PageCapture {
+  return { ...page, finalUrl: null, redirects: [], navigations: [], http: null, server: null, tls: null, listing: null, refused: [], refusedNotListed: 0, error: reason };
+}
+
+function buildManifest(capture: CaptureRecord, page: PageCapture, artifacts: StoredArtifact[], pageContentOmitted: boolean) {
   const l = page.listing;
   const host = page.finalUrl ? new URL(page.finalUrl).hostname : new URL(capture.url).hostname;
   const listing = l
@@ -132,12 +177,13 @@ function buildManifest(capture: CaptureRecord, page: PageCapture, artifacts: { r
         source: `schema.org Product (${l.source})`,
       })
     : null;
-  return stripEmpty({
+  const manifest = stripEmpty({
     version: MANIFEST_VERSION,
     captureId: capture.id,
     requestedUrl: capture.url,
     finalUrl: page.finalUrl,
     redirects: page.redirects,
+    navigations: page.navigations,
     http: page.http,
     server: page.server,
     tls: page.tls,
@@ -147,8 +193,13 @@ function buildManifest(capture: CaptureRecord, page: PageCapture, artifacts: { r
     service: { name: PACKAGE.name, version: PACKAGE.version },
     requestedBy: { account: capture.accountId, caseRef: capture.caseRef, listingId: capture.listingId, note: capture.note },
     listing,
-    listingNote: listing ? undefined : "the page has no schema.org Product data (JSON-LD or microdata); the capture is complete without it",
+    listingNote: listing
+      ? undefined
+      : pageContentOmitted
+        ? "not recorded: what the page held was left out of this manifest (see outcome)"
+        : "the page has no schema.org Product data (JSON-LD or microdata); the capture is complete without it",
     refusedRequests: page.refused,
+    refusedRequestsNotListed: page.refusedNotListed || undefined,
     outcome: page.error ? { status: "failed", reason: page.error } : { status: "completed" },
     artifacts: artifacts.map(({ record, role, fileName }) => ({
       role,
@@ -159,7 +210,19 @@ function buildManifest(capture: CaptureRecord, page: PageCapture, artifacts: { r
       sha256: record.sha256,
       cid: record.cid,
     })),
-  }) as Record<string, unknown> & { listing: unknown; listingNote?: string };
+  });
+  // Page text may hold lone surrogates, which canonical JSON cannot carry; the artifacts keep the bytes as sent.
+  const { value, repaired } = wellFormedJson(manifest);
+  return { ...value, ...(repaired.length ? { loneSurrogatesReplaced: repaired } : {}) } as Record<string, unknown> & {
+    finalUrl: string | null;
+    listing: unknown;
+    listingNote?: string;
+    refusedRequests: unknown;
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Drops undefined values (canonical JSON has no undefined); null stays, meaning "looked, found none". */

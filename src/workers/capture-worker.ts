@@ -1,7 +1,8 @@
 /**
  * Runs queued captures, at most `concurrency` browsers at once; the queue is in the index, so captures
  * waiting or cut short by a stop are resumed at the next start. Stops when its signal aborts (a
- * capture in flight is left running and captured again at the next start).
+ * capture in flight is left running and captured again at the next start). A capture that throws
+ * otherwise ends failed: run again at every start, it would fail again.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
@@ -22,7 +23,15 @@ export function startCaptureWorker(
         log.info({ url: capture.url }, "capture started");
         const job = runCapture(deps, capture, { signal: options.signal })
           .then(() => log.info("capture ended"))
-          .catch((error: unknown) => log.error({ err: error }, "capture could not be recorded; it stays queued for the next start"))
+          .catch((error: unknown) => {
+            if (options.signal.aborted) return log.warn({ err: error }, "capture cut short by the stop; it runs again at the next start");
+            log.error({ err: error }, "capture could not be run; it ends failed");
+            try {
+              deps.captures.failCapture(capture.id, `the capture could not be run: ${error instanceof Error ? error.message : String(error)}`);
+            } catch (failure) {
+              log.error({ err: failure }, "capture could not be marked failed; it runs again at the next start");
+            }
+          })
           .finally(() => inFlight.delete(job));
         inFlight.add(job);
       }

@@ -1,6 +1,6 @@
 /**
  * Debian's Chromium, driven by playwright-core (no browser download). CHROMIUM_PATH overrides the
- * binary. The flags are the capture browser's: headless, and kept from calling home.
+ * binary. The flags are the capture browser's: headless, kept from calling home, resolving no name.
  */
 import { chromium, type Browser } from "playwright-core";
 import { CHROMIUM_FLAGS } from "../../src/adapters/capture/chromium-capturer.ts";

@@ -1,7 +1,8 @@
 /**
  * A small marketplace served on 127.0.0.1 for the capture tests: a listing with schema.org Product
  * JSON-LD, images and a slow stylesheet; one with microdata; one with neither; a redirect; a removed
- * (404) listing; and pages that reach for addresses a capture must not touch.
+ * (404) listing; pages that reach for addresses a capture must not touch; and whatever pages a test adds
+ * with `serve` (hostile pages aimed at the test's own listeners).
  */
 import { execFileSync } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
@@ -22,11 +23,14 @@ export interface Marketplace {
   certificate: { spkiSha256Base64: string; sha256Fingerprint: string; pem: string };
   /** Every path requested so far. */
   hits: string[];
+  /** Serves `html` (200) at `path` on both origins, with extra response headers if given. */
+  serve(path: string, html: string, headers?: Record<string, string>): void;
   close(): Promise<void>;
 }
 
 export async function startMarketplace(): Promise<Marketplace> {
   const hits: string[] = [];
+  const served = new Map<string, { html: string; headers: Record<string, string> }>();
   let origin = "";
   const page = (title: string, head: string, body: string) =>
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>${head}</head><body>${body}</body></html>`;
@@ -34,6 +38,8 @@ export async function startMarketplace(): Promise<Marketplace> {
     const path = req.url ?? "/";
     hits.push(path);
     const html = (status: number, text: string) => res.writeHead(status, { "content-type": "text/html; charset=utf-8", "x-marketplace": "fixture" }).end(text);
+    const extra = served.get(path);
+    if (extra) return res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...extra.headers }).end(extra.html);
     if (path === "/item/8842") {
       const ld = {
         "@context": "https://schema.org",
@@ -98,6 +104,7 @@ export async function startMarketplace(): Promise<Marketplace> {
       sha256Fingerprint: x509.fingerprint256.replace(/:/g, "").toLowerCase(),
     },
     hits,
+    serve: (path, text, headers = {}) => void served.set(path, { html: text, headers }),
     close: async () => {
       for (const s of [server, secure]) {
         s.closeAllConnections();

@@ -176,11 +176,25 @@ describe("listing captures", function () {
     const leaky = await capture("/item/leaky");
     expect(leaky.status).to.equal("completed");
     expect(leaky.refusedRequests).to.deep.equal([
-      { host: "127.0.0.2", port: market.port, reason: "127.0.0.2 resolves to 127.0.0.2, which is not a public address" },
+      {
+        protocol: "http",
+        target: `http://127.0.0.2:${market.port}/img/8842-1.png`,
+        host: "127.0.0.2",
+        port: market.port,
+        reason: "127.0.0.2 resolves to 127.0.0.2, which is not a public address",
+      },
     ]);
     const redirected = await capture("/go/loopback");
     expect(redirected.status).to.equal("failed");
-    expect(redirected.failureReason).to.match(/^refused: ::1 resolves to ::1, which is not a public address/);
+    expect(redirected.failureReason).to.equal(`refused: HTTP redirect to http://[::1]:${market.port}/item/8842: ::1 resolves to ::1, which is not a public address`);
+    // The last document received is the redirect itself; nothing reached the address it pointed to.
+    expect(redirected.finalUrl).to.equal(`${market.origin}/go/loopback`);
+    expect(redirected.httpStatus).to.equal(302);
+    const { manifest } = await manifestOf(redirected);
+    expect(manifest.navigations).to.deep.equal([
+      { url: `${market.origin}/go/loopback`, reachedBy: "initial", httpStatus: 302, refused: false },
+      { url: `http://[::1]:${market.port}/item/8842`, reachedBy: "http-redirect", httpStatus: null, refused: true },
+    ]);
   });
 
   it("records the TLS certificate of an HTTPS listing: subject, issuer, validity, SHA-256 fingerprint", async () => {

@@ -8,6 +8,7 @@ import { ListingSnapshotSchema } from "../../src/domain/listing-snapshot.ts";
 import { sniffMediaType } from "../../src/domain/media-type.ts";
 import { buildMerkleBatch, verifyMerkleProof } from "../../src/domain/merkle-batch.ts";
 import { buildReceipt } from "../../src/domain/receipt.ts";
+import { wellFormedJson } from "../../src/domain/well-formed.ts";
 import { PNG, SNAPSHOT } from "../fixtures/listing-snapshot.ts";
 
 const vectors = JSON.parse(readFileSync(new URL("../fixtures/merkle-vectors.json", import.meta.url), "utf8"));
@@ -157,5 +158,16 @@ describe("ListingSnapshotSchema", () => {
     expect(ListingSnapshotSchema.safeParse({ ...snapshot, price: { amount: "1", currency: "usd" } }).success).to.equal(false);
     expect(ListingSnapshotSchema.safeParse({ ...snapshot, url: "file:///etc/passwd" }).success).to.equal(false);
     expect(ListingSnapshotSchema.safeParse({ ...snapshot, capturedAt: "2026-11-01 10:00" }).success).to.equal(false);
+  });
+});
+
+describe("well-formed JSON text", () => {
+  it("replaces lone surrogates by U+FFFD, in values and keys, names where, and keeps paired ones", () => {
+    const input = { title: "a\ud800b", ok: "😀 \ud83d\ude00", images: ["x", "\udc00"], headers: { "k\ud800": "v" }, n: 1, none: null };
+    expect(() => canonicalJson(input)).to.throw();
+    const { value, repaired } = wellFormedJson(input);
+    expect(value).to.deep.equal({ title: "a\ufffdb", ok: "😀 😀", images: ["x", "\ufffd"], headers: { "k\ufffd": "v" }, n: 1, none: null });
+    expect(repaired).to.deep.equal(["title", "images[1]", "headers.k\ufffd"]);
+    expect(canonicalJson(value)).to.equal('{"headers":{"k\ufffd":"v"},"images":["x","\ufffd"],"n":1,"none":null,"ok":"😀 😀","title":"a\ufffdb"}');
   });
 });

@@ -1,21 +1,28 @@
 /**
  * Captures a page in Debian's headless Chromium, driven by playwright-core: a new browser with a new
- * empty profile for every capture, a fixed viewport, no extensions, service workers blocked, and all of
- * its traffic through the egress proxy (egress-proxy.ts), which refuses non-public addresses.
+ * empty profile for every capture, a fixed viewport, no extensions, and all of its traffic through the
+ * egress proxy (egress-proxy.ts), which refuses non-public addresses. Every other way out is closed
+ * twice: by Chromium's own switches, and in every frame by egress-guard.browser.js, which also makes the
+ * attempts visible (refused-requests.ts). The main frame's navigations are recorded (navigation-log.ts).
  * Artifacts: full-page PNG, MHTML (CDP Page.captureSnapshot), the rendered HTML, and the HAR of the load.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
-import type { BrowserContext, Page, Response } from "playwright-core";
+import type { BrowserContext, CDPSession } from "playwright-core";
 import type { CapturedArtifact, PageCapture, PageCapturer } from "../../ports/page-capturer.ts";
-import { bareHost, endpointOf, startEgressProxy, type EgressPolicy } from "./egress-proxy.ts";
+import { bareHost, endpointOf, startEgressProxy, type EgressPolicy, type EgressRecord } from "./egress-proxy.ts";
 import { EXTRACT_LISTING_SCRIPT, type ExtractedListing } from "./listing-extraction.ts";
+import { recordNavigations, type NavigationLog, type NavigationOutcome } from "./navigation-log.ts";
+import { watchRefusedRequests, type RefusedRequests } from "./refused-requests.ts";
 
 export const CAPTURE_VIEWPORT = { width: 1366, height: 900 };
 
-/** What this machine's Chromium needs headless, and what keeps it from calling home. */
+/**
+ * What this machine's Chromium needs headless, what keeps it from calling home, and what closes its ways
+ * around the proxy (each checked in this Chromium by test/integration/hostile-captures.test.ts).
+ */
 export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
@@ -24,11 +31,28 @@ export const CHROMIUM_FLAGS = [
   "--disable-component-update",
   "--disable-sync",
   "--no-first-run",
-  "--disable-quic",
   "--disable-extensions",
+  "--disable-quic",
+  "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+  // Resolve no name: only the proxy (an IP literal) is reached directly; it resolves and checks every host.
+  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ];
 
+/** Defaults of playwright-core the capture browser goes without: Chromium's popup blocker stays on. */
+const WITHOUT_DEFAULT_ARGS = ["--disable-popup-blocking"];
+
 const EGRESS = "every request through the service's egress proxy, which resolves each host itself and refuses non-public addresses";
+
+/** How each way around the proxy is closed, for the manifest. Keep in step with the flags and egress-guard.browser.js. */
+export const CLOSED_EXITS = {
+  webrtc:
+    "RTCPeerConnection is removed from every frame (attempts are listed in refusedRequests), and --webrtc-ip-handling-policy=disable_non_proxied_udp leaves WebRTC no UDP and no local (mDNS) candidates, only TCP through the proxy",
+  quic: "--disable-quic; through a proxy Chromium does not use HTTP/3 either, whatever alt-svc offers",
+  webtransport: "WebTransport is removed from every frame (attempts are listed in refusedRequests); in workers Chromium refuses it, as it does not run it through a proxy",
+  dns: "--host-resolver-rules: Chromium resolves no name itself, so DNS prefetches send nothing; the proxy (127.0.0.1) resolves and checks every host",
+  popups: "window.open is refused (attempts are listed in refusedRequests), Chromium's popup blocker is on, and any page that opens anyway is closed",
+  serviceWorkers: "registration is refused in every frame (attempts are listed in refusedRequests), and blocked by the driver",
+};
 
 export interface ChromiumCapturerOptions {
   chromiumPath: string;
@@ -58,23 +82,40 @@ async function captureWithChromium(
     requestedUrl,
     finalUrl: null,
     redirects: [],
+    navigations: [],
     http: null,
     server: null,
     tls: null,
     startedAt: new Date(started).toISOString(),
     endedAt: "",
-    browser: { name: "Chromium", version: "", userAgent: "", viewport: CAPTURE_VIEWPORT, flags: CHROMIUM_FLAGS, profile: "new empty profile", egress: EGRESS },
+    browser: {
+      name: "Chromium",
+      version: "",
+      userAgent: "",
+      viewport: CAPTURE_VIEWPORT,
+      flags: CHROMIUM_FLAGS,
+      profile: "new empty profile",
+      egress: EGRESS,
+      closedExits: CLOSED_EXITS,
+    },
     listing: null,
     refused: [],
+    refusedNotListed: 0,
     artifacts: [],
     error: null,
   };
   const add = (artifact: CapturedArtifact) => result.artifacts.push(artifact);
   let context: BrowserContext | undefined;
+  let cdp: CDPSession | undefined;
+  let navigations: NavigationLog | undefined;
+  let refusals: RefusedRequests | undefined;
+  let described = false;
+  const describe = async (outcome: NavigationOutcome) => {
+    described = true;
+    await describeFinal(result, outcome, cdp!, proxy.records);
+  };
   let received = 0;
   const sizes: Promise<unknown>[] = [];
-  // The hosts the page itself asked for: Chromium's own background calls (refused too) are not evidence.
-  const pageHosts = new Set<string>();
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: options.chromiumPath,
@@ -85,6 +126,7 @@ async function captureWithChromium(
         "--proxy-bypass-list=<-loopback>",
         ...(options.trustedSpki?.length ? [`--ignore-certificate-errors-spki-list=${options.trustedSpki.join(",")}`] : []),
       ],
+      ignoreDefaultArgs: WITHOUT_DEFAULT_ARGS,
       viewport: CAPTURE_VIEWPORT,
       serviceWorkers: "block",
       acceptDownloads: false,
@@ -92,29 +134,27 @@ async function captureWithChromium(
       timeout: remaining(),
     });
     const page = context.pages()[0] ?? (await context.newPage());
-    const cdp = await context.newCDPSession(page);
+    cdp = await context.newCDPSession(page);
     await cdp.send("Network.enable"); // Network.getCertificate answers only with the domain on
     const version = (await cdp.send("Browser.getVersion")) as { product: string; userAgent: string };
     result.browser.version = version.product.replace(/^[^/]*\//, "");
     result.browser.userAgent = version.userAgent;
-    page.on("request", (request) => {
-      try {
-        pageHosts.add(endpointOf(new URL(request.url())).key);
-      } catch {
-        // data: and blob: URLs go nowhere
-      }
-    });
+    refusals = await watchRefusedRequests(context, page);
+    navigations = await recordNavigations(page, cdp);
     page.on("requestfinished", (request) => {
       sizes.push(request.sizes().then((s) => (received += s.responseBodySize + s.responseHeadersSize), () => undefined));
     });
     const crashed = new Promise<never>((_, reject) => page.once("crash", () => reject(new Error("the browser page crashed"))));
     const aborted = new Promise<never>((_, reject) => limits.signal?.addEventListener("abort", () => reject(new Error("capture cancelled")), { once: true }));
 
-    const response = await Promise.race([page.goto(requestedUrl, { waitUntil: "load", timeout: remaining() }), crashed, aborted]);
+    await Promise.race([page.goto(requestedUrl, { waitUntil: "load", timeout: remaining() }), crashed, aborted]);
     await Promise.race([page.waitForLoadState("networkidle", { timeout: Math.min(3000, remaining()) }).catch(() => undefined), crashed]);
     await Promise.all(sizes);
     if (received > limits.maxBytes) throw new Error(`the page is larger than the limit of ${limits.maxBytes} bytes (${received} received)`);
-    await describeResponse(result, response, page, cdp, proxy.records);
+    const loaded = navigations.outcome(proxy.records);
+    await describe(loaded);
+    // The browser shows the proxy's refusal, not a page a site sent: no screenshot of it (the HAR is kept).
+    if (loaded.refused) throw new Error(loaded.refused.reason);
 
     add({ role: "screenshot", fileName: "screenshot.png", mediaType: "image/png", bytes: await page.screenshot({ fullPage: true, type: "png", timeout: remaining() }) });
     const mhtml = (await cdp.send("Page.captureSnapshot", { format: "mhtml" })) as { data: string };
@@ -123,38 +163,34 @@ async function captureWithChromium(
     result.listing = (await page.evaluate(EXTRACT_LISTING_SCRIPT)) as ExtractedListing | null;
     if (result.http && result.http.status >= 400) result.error = `the page answered HTTP ${result.http.status} ${result.http.statusText}`.trim();
   } catch (error) {
-    result.error = describeError(error, proxy.records, result.finalUrl ?? requestedUrl);
+    const outcome = navigations?.outcome(proxy.records);
+    if (outcome && !described) await describe(outcome).catch(() => undefined);
+    result.error = outcome?.refused?.reason ?? describeError(error);
   } finally {
+    // A navigation refused while the artifacts were taken fails the capture too.
+    const outcome = navigations?.outcome(proxy.records);
+    if (outcome) result.navigations = outcome.navigations;
+    if (outcome?.refused) result.error = outcome.refused.reason;
     await context?.close().catch(() => undefined); // writes the HAR
     await proxy.close();
     const har = await readFile(harPath).catch(() => undefined);
     if (har) add({ role: "har", fileName: "load.har", mediaType: "application/json", bytes: har });
     await rm(profile, { recursive: true, force: true });
     await rm(harPath, { force: true });
-    const refused = new Map<string, PageCapture["refused"][number]>();
-    for (const r of proxy.records) {
-      const key = `${bareHost(r.host)}:${r.port}`;
-      if (r.refused && pageHosts.has(key)) refused.set(key, { host: r.host, port: r.port, reason: r.refused });
-    }
-    result.refused = [...refused.values()];
+    const refused = refusals?.list(proxy.records);
+    if (refused) [result.refused, result.refusedNotListed] = [refused.listed, refused.notListed];
     result.endedAt = new Date().toISOString();
   }
   return result;
 }
 
-async function describeResponse(
-  result: PageCapture,
-  response: Response | null,
-  page: Page,
-  cdp: { send(method: string, params?: object): Promise<unknown> },
-  egress: { host: string; port: number; address?: string }[],
-) {
-  result.finalUrl = page.url();
-  if (!response) return;
-  for (let r = response.request().redirectedFrom(); r; r = r.redirectedFrom()) result.redirects.unshift(r.url());
-  const headers = await response.allHeaders();
-  if (headers["x-evidence-refused"]) throw new Error(await response.text()); // "refused: …", from the egress proxy
-  result.http = { status: response.status(), statusText: response.statusText(), headers };
+/** The last document a site answered: its URL, the way there, its HTTP answer, server and certificate. */
+async function describeFinal(result: PageCapture, outcome: NavigationOutcome, cdp: CDPSession, egress: readonly EgressRecord[]) {
+  if (!outcome.final) return;
+  const { index, response } = outcome.final;
+  result.finalUrl = outcome.navigations[index]!.url;
+  result.redirects = outcome.navigations.slice(0, index).map((n) => n.url);
+  result.http = { status: response.status(), statusText: response.statusText(), headers: await response.allHeaders() };
   const final = new URL(result.finalUrl);
   const { host, port } = endpointOf(final);
   const hop = [...egress].reverse().find((e) => bareHost(e.host) === host && e.port === port && e.address);
@@ -180,11 +216,8 @@ async function describeResponse(
   }
 }
 
-function describeError(error: unknown, egress: { host: string; refused?: string }[], url: string): string {
+function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const { host } = endpointOf(new URL(url));
-  const refused = egress.find((e) => e.refused && bareHost(e.host) === host) ?? egress.find((e) => e.refused);
-  if (refused && /ERR_TUNNEL_CONNECTION_FAILED|ERR_PROXY|refused:/.test(message)) return `refused: ${refused.refused}`;
   if (/Timeout \d+ms exceeded/i.test(message)) return `timed out: ${message.split("\n")[0]}`;
   return message.split("\n")[0]!;
 }

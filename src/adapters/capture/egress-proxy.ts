@@ -19,6 +19,10 @@ export interface EgressPolicy {
 }
 
 export interface EgressRecord {
+  /** A forwarded plain-HTTP request, or a CONNECT tunnel (HTTPS, secure websockets, preconnects). */
+  kind: "http" | "connect";
+  /** The absolute URL of a forwarded request; host:port of a tunnel. */
+  target: string;
   host: string;
   port: number;
   addresses: string[];
@@ -75,9 +79,9 @@ export interface EgressProxy {
 export async function startEgressProxy(policy: EgressPolicy, lookup: Lookup = defaultLookup): Promise<EgressProxy> {
   const records: EgressRecord[] = [];
   const sockets = new Set<Socket>();
-  const decide = async (host: string, port: number) => {
+  const decide = async (kind: EgressRecord["kind"], target: string, host: string, port: number) => {
     const decision = await checkEgress(host, port, policy, lookup);
-    records.push({ host, port, addresses: decision.addresses, ...("address" in decision ? { address: decision.address } : { refused: decision.refused }) });
+    records.push({ kind, target, host, port, addresses: decision.addresses, ...("address" in decision ? { address: decision.address } : { refused: decision.refused }) });
     return decision;
   };
 
@@ -92,7 +96,7 @@ export async function startEgressProxy(policy: EgressPolicy, lookup: Lookup = de
       return;
     }
     const { port } = endpointOf(target);
-    const decision = await decide(target.hostname, port);
+    const decision = await decide("http", target.href, target.hostname, port);
     if ("refused" in decision) {
       res.writeHead(403, { "content-type": "text/plain", "x-evidence-refused": "1" }).end(`refused: ${decision.refused}`);
       return;
@@ -124,7 +128,7 @@ export async function startEgressProxy(policy: EgressPolicy, lookup: Lookup = de
       return;
     }
     const [host, port] = [match[1]!, Number(match[2])];
-    const decision = await decide(host, port);
+    const decision = await decide("connect", req.url!, host, port);
     if ("refused" in decision) {
       client.end("HTTP/1.1 403 Forbidden\r\nX-Evidence-Refused: 1\r\n\r\n");
       return;

@@ -372,6 +372,12 @@ export class SqliteIndex implements EvidenceRepository, AnchorQueue, AccountRepo
     });
   }
 
+  failCapture(id: string, reason: string): void {
+    this.#db
+      .prepare("UPDATE captures SET status = 'failed', finished_at = ?, failure_reason = ? WHERE id = ? AND status = 'running'")
+      .run(new Date().toISOString(), reason, id);
+  }
+
   // Content to release ------------------------------------------------------------------------------
 
   requestRelease(cids: string[], at: string): void {
