@@ -6,6 +6,7 @@
  * attempts visible (refused-requests.ts). The main frame's navigations are recorded (navigation-log.ts).
  * Artifacts: full-page PNG, MHTML (CDP Page.captureSnapshot), the rendered HTML, and the HAR of the load.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,7 +117,13 @@ async function captureWithChromium(
   };
   let received = 0;
   const sizes: Promise<unknown>[] = [];
-  try {
+  // The whole visit within CAPTURE_TIMEOUT_MS, whatever the browser does: a browser that stops
+  // answering (hung, stopped) cannot hold the capture, and is killed below if it will not close.
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timeout ${limits.timeoutMs}ms exceeded: the capture took longer than CAPTURE_TIMEOUT_MS`)), remaining());
+  });
+  const visit = async () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: options.chromiumPath,
       headless: true,
@@ -162,6 +169,11 @@ async function captureWithChromium(
     add({ role: "html", fileName: "page.html", mediaType: "text/html", bytes: Buffer.from(await page.content()) });
     result.listing = (await page.evaluate(EXTRACT_LISTING_SCRIPT)) as ExtractedListing | null;
     if (result.http && result.http.status >= 400) result.error = `the page answered HTTP ${result.http.status} ${result.http.statusText}`.trim();
+  };
+  const visiting = visit();
+  visiting.catch(() => undefined); // once the deadline passed, its late failure has no one to tell
+  try {
+    await Promise.race([visiting, expired]);
   } catch (error) {
     const outcome = navigations?.outcome(proxy.records);
     if (outcome && !described) await describe(outcome).catch(() => undefined);
@@ -171,7 +183,9 @@ async function captureWithChromium(
     const outcome = navigations?.outcome(proxy.records);
     if (outcome) result.navigations = outcome.navigations;
     if (outcome?.refused) result.error = outcome.refused.reason;
-    await context?.close().catch(() => undefined); // writes the HAR
+    clearTimeout(timer);
+    // Closing writes the HAR. A browser that will not close in time is killed (its pages go with it).
+    if (context && !(await settlesWithin(context.close(), BROWSER_CLOSE_MS))) killProcessesUsing(profile);
     await proxy.close();
     const har = await readFile(harPath).catch(() => undefined);
     if (har) add({ role: "har", fileName: "load.har", mediaType: "application/json", bytes: har });
@@ -182,6 +196,30 @@ async function captureWithChromium(
     result.endedAt = new Date().toISOString();
   }
   return result;
+}
+
+/** How long a browser gets to close (and write its HAR) before it is killed. */
+const BROWSER_CLOSE_MS = 10_000;
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(() => true, () => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
+
+/** SIGKILLs every process whose command line names `profile` (the capture's own, new browser). */
+function killProcessesUsing(profile: string): void {
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(profile)) process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
 }
 
 /** The last document a site answered: its URL, the way there, its HTTP answer, server and certificate. */
