@@ -147,7 +147,8 @@ async function timeToReceipt(url: string, count: number, ratePerSecond: number) 
           nextCursor: string | null;
         };
         const now = performance.now();
-        for (const item of page.items) if (item.status === "anchored" && acceptedAt.has(item.id) && !anchoredAt.has(item.id)) anchoredAt.set(item.id, now);
+        for (const item of page.items)
+          if (item.status === "anchored" && acceptedAt.has(item.id) && !anchoredAt.has(item.id)) anchoredAt.set(item.id, now);
         cursor = page.nextCursor;
       } while (cursor);
       await new Promise((r) => setTimeout(r, 50));
@@ -177,7 +178,10 @@ async function gasPerItem() {
     const rows: { batch: number; gas: number; perItem: number; oneTxPerItem: number }[] = [];
     let single = 0;
     for (const size of [1, 10, 100, 1000]) {
-      const values = Array.from({ length: size }, (_, i) => ["0x" + randomBytes(32).toString("hex"), "0x" + createHash("sha256").update(`m${i}`).digest("hex")]);
+      const values = Array.from({ length: size }, (_, i) => [
+        "0x" + randomBytes(32).toString("hex"),
+        "0x" + createHash("sha256").update(`m${i}`).digest("hex"),
+      ]);
       const tree = StandardMerkleTree.of(values, ["bytes32", "bytes32"]);
       const receipt = await (await registry.getFunction("anchor")(tree.root)).wait();
       const gas = Number(receipt.gasUsed);

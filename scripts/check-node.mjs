@@ -5,9 +5,7 @@
 import { execFileSync } from "node:child_process";
 
 const npmNode = process.env.npm_node_execpath;
-const version = npmNode
-  ? execFileSync(npmNode, ["-p", "process.versions.node"], { encoding: "utf8" }).trim()
-  : process.versions.node;
+const version = npmNode ? execFileSync(npmNode, ["-p", "process.versions.node"], { encoding: "utf8" }).trim() : process.versions.node;
 const [major, minor] = version.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 13)) {
   console.error(

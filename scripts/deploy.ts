@@ -14,11 +14,15 @@ import { deployRegistry, writeDeployment } from "../src/adapters/chain/deploymen
 const connection = await network.create();
 const [signer] = await connection.ethers.getSigners();
 const built = await hre.artifacts.readArtifact("EvidenceRegistry");
-const record = await deployRegistry(signer!, { abi: built.abi, bytecode: built.bytecode }, {
-  network: connection.networkName,
-  admin: process.env.REGISTRY_ADMIN,
-  anchorer: process.env.REGISTRY_ANCHORER,
-});
+const record = await deployRegistry(
+  signer!,
+  { abi: built.abi, bytecode: built.bytecode },
+  {
+    network: connection.networkName,
+    admin: process.env.REGISTRY_ADMIN,
+    anchorer: process.env.REGISTRY_ANCHORER,
+  },
+);
 const file = join(process.env.DEPLOYMENTS_DIR ?? "deployments", `${connection.networkName}.json`);
 writeDeployment(file, record);
 console.log(`EvidenceRegistry deployed at ${record.address} on chain ${record.chainId} (tx ${record.txHash}); wrote ${file}`);

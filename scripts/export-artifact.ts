@@ -6,9 +6,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { ARTIFACT_PATH, contractsSourceDigest } from "../src/adapters/chain/artifact.ts";
 
-const built = JSON.parse(
-  readFileSync("artifacts/contracts/EvidenceRegistry.sol/EvidenceRegistry.json", "utf8"),
-) as { contractName: string; abi: unknown[]; bytecode: string; deployedBytecode: string; buildInfoId: string };
+const built = JSON.parse(readFileSync("artifacts/contracts/EvidenceRegistry.sol/EvidenceRegistry.json", "utf8")) as {
+  contractName: string;
+  abi: unknown[];
+  bytecode: string;
+  deployedBytecode: string;
+  buildInfoId: string;
+};
 const buildInfo = JSON.parse(readFileSync(`artifacts/build-info/${built.buildInfoId}.json`, "utf8")) as {
   solcLongVersion: string;
   input: { settings: { optimizer?: unknown; evmVersion?: string } };

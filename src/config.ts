@@ -34,6 +34,15 @@ const schema = z
     ANCHOR_MAX_BATCH: positiveInt.max(100_000).default(1000),
     ANCHOR_RECHECK_INTERVAL_MS: positiveInt.min(100).default(60_000),
     IPFS_API_URL: optionalUrl,
+    IPFS_BLOCKSTORE_SHARED: bool.default(false),
+    DATABASE_URL: z
+      .string()
+      .refine((u) => /^postgres(ql)?:\/\//.test(u), "must be a postgres:// URL")
+      .optional(),
+    DATABASE_MAX_CONNECTIONS: positiveInt.max(1000).default(10),
+    DATABASE_TIMEOUT_MS: positiveInt.min(100).default(15_000),
+    ANCHOR_LEASE_MS: positiveInt.min(500).default(30_000),
+    CAPTURE_LEASE_MS: positiveInt.min(500).default(60_000),
     MAX_UPLOAD_BYTES: positiveInt.default(50 * MiB),
     STORE_TIMEOUT_MS: positiveInt.min(100).default(30_000),
     CONTENT_RELEASE_DELAY_MS: z.coerce.number().int().min(0).default(600_000),
@@ -49,12 +58,22 @@ const schema = z
     CAPTURE_ALLOW_PRIVATE: bool.default(false),
     CAPTURE_TRUSTED_SPKI: z
       .string()
-      .transform((s) => s.split(",").map((h) => h.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(",")
+          .map((h) => h.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 SHA-256 hashes of public keys (SPKI)")))
       .default([]),
     CAPTURE_ALLOW_HOSTS: z
       .string()
-      .transform((s) => s.split(",").map((h) => h.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(",")
+          .map((h) => h.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d+$/, "must be a comma-separated list of host:port")))
       .default([]),
     PUBLIC_URL: optionalUrl,
@@ -62,6 +81,22 @@ const schema = z
   .superRefine((env, ctx) => {
     if (env.CHAIN_RPC_URL && !env.ANCHOR_PRIVATE_KEY) {
       ctx.addIssue({ code: "custom", path: ["ANCHOR_PRIVATE_KEY"], message: "is required with CHAIN_RPC_URL" });
+    }
+    // Several instances share one database: each must reach the same chain and the same content.
+    if (env.DATABASE_URL && !env.CHAIN_RPC_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["CHAIN_RPC_URL"],
+        message: "is required with DATABASE_URL: instances sharing a database must anchor on one chain, not each its own embedded one",
+      });
+    }
+    if (env.DATABASE_URL && !env.IPFS_API_URL && !env.IPFS_BLOCKSTORE_SHARED) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["IPFS_API_URL"],
+        message:
+          "is required with DATABASE_URL: instances sharing a database must share their content (a Kubo node), or set IPFS_BLOCKSTORE_SHARED=true if DATA_DIR/ipfs is one shared folder",
+      });
     }
   });
 
@@ -83,6 +118,17 @@ export interface Config {
   readonly anchorRecheckIntervalMs: number;
   /** undefined: the embedded IPFS block store under dataDir. */
   readonly ipfsApiUrl: string | undefined;
+  /** The embedded block store's folder is shared by every instance (a network file system). */
+  readonly ipfsBlockstoreShared: boolean;
+  /** undefined: the embedded SQLite index under dataDir; else PostgreSQL, shared by several instances. */
+  readonly databaseUrl: string | undefined;
+  readonly databaseMaxConnections: number;
+  /** Deadline of each statement, and of getting a connection. */
+  readonly databaseTimeoutMs: number;
+  /** How long the anchoring lease lasts unless renewed: another instance takes over after it. */
+  readonly anchorLeaseMs: number;
+  /** How long a capture's claim lasts unless renewed: it is run again after it. */
+  readonly captureLeaseMs: number;
   readonly maxUploadBytes: number;
   /** Longest the content store may take over one step (a chunk, a call) before it counts as down. */
   readonly storeTimeoutMs: number;
@@ -131,6 +177,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     anchorMaxBatch: e.ANCHOR_MAX_BATCH,
     anchorRecheckIntervalMs: e.ANCHOR_RECHECK_INTERVAL_MS,
     ipfsApiUrl: e.IPFS_API_URL,
+    ipfsBlockstoreShared: e.IPFS_BLOCKSTORE_SHARED,
+    databaseUrl: e.DATABASE_URL,
+    databaseMaxConnections: e.DATABASE_MAX_CONNECTIONS,
+    databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
+    anchorLeaseMs: e.ANCHOR_LEASE_MS,
+    captureLeaseMs: e.CAPTURE_LEASE_MS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
     contentReleaseDelayMs: e.CONTENT_RELEASE_DELAY_MS,

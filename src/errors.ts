@@ -15,9 +15,9 @@ export interface ErrorDescriptor {
 }
 
 function descriptors<T extends Record<string, Omit<ErrorDescriptor, "code">>>(table: T) {
-  return Object.freeze(
-    Object.fromEntries(Object.entries(table).map(([code, d]) => [code, Object.freeze({ code, ...d })])),
-  ) as { readonly [K in keyof T]: ErrorDescriptor & { readonly code: K } };
+  return Object.freeze(Object.fromEntries(Object.entries(table).map(([code, d]) => [code, Object.freeze({ code, ...d })]))) as {
+    readonly [K in keyof T]: ErrorDescriptor & { readonly code: K };
+  };
 }
 
 export const Errors = descriptors({

@@ -16,4 +16,6 @@ export const newId = {
   account: () => `acc_${uuidv7()}`,
   apiKey: () => `key_${uuidv7()}`,
   capture: () => `cap_${uuidv7()}`,
+  event: () => `evt_${uuidv7()}`,
+  instance: () => `inst_${uuidv7()}`,
 };

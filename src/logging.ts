@@ -24,8 +24,5 @@ export function safeErrorSerializer(error: unknown): unknown {
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino(
-    { level, redact: REDACTED_PATHS, serializers: { err: safeErrorSerializer, error: safeErrorSerializer } },
-    destination,
-  );
+  return pino({ level, redact: REDACTED_PATHS, serializers: { err: safeErrorSerializer, error: safeErrorSerializer } }, destination);
 }

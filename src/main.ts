@@ -6,6 +6,7 @@
  * the embedded chain, which saves its state.
  */
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -14,14 +15,17 @@ import { jsonRpcChainReader } from "./adapters/chain/chain-reader.ts";
 import { connectChain, type ConnectedChain } from "./adapters/chain/connect.ts";
 import { HeliaContentStore } from "./adapters/helia/helia-store.ts";
 import { KuboContentStore } from "./adapters/kubo/kubo-store.ts";
-import { SqliteIndex } from "./adapters/sqlite/sqlite-index.ts";
+import { egressGuard } from "./adapters/capture/egress-proxy.ts";
+import { openPostgresIndex, openSqliteIndex } from "./adapters/index/sql-index-store.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { Errors, isAppError } from "./errors.ts";
 import { createLogger } from "./logging.ts";
 import { createMetrics } from "./metrics.ts";
 import { createApp } from "./http/create-app.ts";
 import { answerClientError } from "./http/errors.ts";
+import { newId } from "./ids.ts";
 import type { ContentStore } from "./ports/content-store.ts";
+import type { IndexStore } from "./ports/index-store.ts";
 import { bootstrapAdmin } from "./use-cases/accounts.ts";
 import { startAnchorWorker } from "./workers/anchor-worker.ts";
 import { startCaptureWorker } from "./workers/capture-worker.ts";
@@ -38,14 +42,18 @@ export interface RunningService {
 }
 
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
+  // The holder of leases (anchoring, captures). With the embedded index only one process runs at a time,
+  // so it keeps its name across restarts and resumes at once; instances sharing PostgreSQL each have
+  // their own, and take over from one another when a lease runs out.
+  const instance = config.databaseUrl ? `${hostname()}:${process.pid}:${newId.instance()}` : "embedded";
   const chain = await connectChain(config, log);
   let store: ContentStore | undefined;
-  let index: SqliteIndex | undefined;
+  let opened: IndexStore | undefined;
   const metrics = createMetrics({
-    evidenceByStatus: () => index!.countByStatus(),
-    oldestPendingReceivedAt: () => index!.oldestPendingReceivedAt(),
-    batchesByState: () => index!.countBatchesByState(),
-    capturesByStatus: () => index!.countCapturesByStatus(),
+    evidenceByStatus: () => opened!.evidence.countByStatus(),
+    oldestPendingReceivedAt: () => opened!.evidence.oldestPendingReceivedAt(),
+    batchesByState: () => opened!.batches.countByState(),
+    capturesByStatus: () => opened!.captures.countByStatus(),
   });
   try {
     const inner = config.ipfsApiUrl
@@ -56,21 +64,24 @@ export async function startService(config: Config, log: Logger): Promise<Running
       checkTimeoutMs: 3000,
       onFailure: (operation) => metrics.storeErrors.inc({ operation }),
     });
-    index = new SqliteIndex(join(config.dataDir, "index.sqlite"));
+    opened = config.databaseUrl
+      ? await openPostgresIndex(config.databaseUrl, { maxConnections: config.databaseMaxConnections, timeoutMs: config.databaseTimeoutMs })
+      : await openSqliteIndex(join(config.dataDir, "index.sqlite"));
   } catch (error) {
+    await store?.close();
     await chain.client.close();
     await chain.embedded?.stop();
     throw error;
   }
-  const [contentStore, sqlite] = [store, index];
+  const [contentStore, index] = [store, opened];
 
   const keyFile = join(config.dataDir, "bootstrap-api-key");
-  const bootstrap = bootstrapAdmin(sqlite, { bootstrapKey: config.bootstrapApiKey, keyFile });
+  const bootstrap = await bootstrapAdmin(index, { bootstrapKey: config.bootstrapApiKey, keyFile });
 
   const workers = new AbortController();
   const worker = startAnchorWorker(
     {
-      queue: sqlite,
+      index,
       chain: chain.client,
       confirmations: config.confirmations,
       maxBatch: config.anchorMaxBatch,
@@ -79,22 +90,26 @@ export async function startService(config: Config, log: Logger): Promise<Running
     },
     {
       intervalMs: config.anchorIntervalMs,
+      owner: instance,
+      leaseMs: config.anchorLeaseMs,
       signal: workers.signal,
       log: log.child({ component: "anchor" }),
-      onRun: (outcome) => ("error" in outcome ? metrics.chainErrors.inc({ operation: "anchor" }) : metrics.anchoredItems.inc(outcome.anchoredItems)),
+      onRun: (outcome) =>
+        "error" in outcome ? metrics.chainErrors.inc({ operation: "anchor" }) : metrics.anchoredItems.inc(outcome.anchoredItems),
     },
   );
 
-  const anchorChecks: AnchorCheckDeps = { chain: chain.client, queue: sqlite, confirmed: new Map(), log: log.child({ component: "anchors" }) };
+  const anchorChecks: AnchorCheckDeps = { chain: chain.client, index, confirmed: new Map(), log: log.child({ component: "anchors" }) };
   const recheckWorker = startAnchorRecheckWorker(anchorChecks, {
     intervalMs: config.anchorRecheckIntervalMs,
     signal: workers.signal,
     log: log.child({ component: "anchors" }),
+    active: () => worker.status.role === "active",
     onError: () => metrics.chainErrors.inc({ operation: "recheck" }),
   });
 
   const releaseWorker = startReleaseWorker(
-    { releases: sqlite, store: contentStore },
+    { releases: index.releases, evidence: index.evidence, store: contentStore },
     {
       intervalMs: Math.min(60_000, Math.max(1000, config.contentReleaseDelayMs)),
       delayMs: config.contentReleaseDelayMs,
@@ -105,26 +120,33 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
   let url = "";
   const policy = { allowPrivate: config.captureAllowPrivate, allowHosts: [...config.captureAllowHosts] };
-  const browserMissing = () => (existsSync(config.chromiumPath) ? null : `no browser at ${config.chromiumPath} (set CHROMIUM_PATH, or install Debian's chromium)`);
+  const egress = egressGuard(policy);
+  const browserMissing = () =>
+    existsSync(config.chromiumPath) ? null : `no browser at ${config.chromiumPath} (set CHROMIUM_PATH, or install Debian's chromium)`;
   const captureWorker = startCaptureWorker(
     {
-      captures: sqlite,
-      evidence: sqlite,
+      index,
       store: contentStore,
       capturer: chromiumCapturer({ chromiumPath: config.chromiumPath, policy, trustedSpki: config.captureTrustedSpki }),
-      policy,
+      egress,
       timeoutMs: config.captureTimeoutMs,
       maxBytes: config.captureMaxBytes,
     },
-    { concurrency: config.captureConcurrency, signal: workers.signal, log: log.child({ component: "capture" }) },
+    {
+      concurrency: config.captureConcurrency,
+      owner: instance,
+      leaseMs: config.captureLeaseMs,
+      maxAttempts: 3,
+      ownerSurvivesRestarts: !config.databaseUrl,
+      signal: workers.signal,
+      log: log.child({ component: "capture" }),
+    },
   );
 
   const app = createApp({
-    captures: { accounts: sqlite, captures: sqlite, policy, unavailable: browserMissing },
+    captures: { index, egress, unavailable: browserMissing },
     store: contentStore,
-    evidence: sqlite,
-    accounts: sqlite,
-    releases: sqlite,
+    index,
     anchors: anchorChecks,
     metrics,
     maxUploadBytes: config.maxUploadBytes,
@@ -138,15 +160,17 @@ export async function startService(config: Config, log: Logger): Promise<Running
         await chain.client.blockNumber();
       },
       ipfs: () => contentStore.check(),
-      index: () => sqlite.check(),
+      index: () => index.check(),
       anchoring: () => {
         if (worker.status.lastError) throw new Error(worker.status.lastError);
       },
     },
-    status: () => ({
+    status: async () => ({
+      instance,
+      index: index.kind,
       capture: { browser: config.chromiumPath, available: browserMissing() === null },
       chain: { chainId: chain.deployment.chainId, registry: chain.deployment.address },
-      queue: sqlite.countByStatus(),
+      queue: await index.evidence.countByStatus().catch(() => null),
       anchoring: worker.status,
     }),
   });
@@ -156,7 +180,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return Promise.all([worker.done, captureWorker.done, releaseWorker.done, recheckWorker.done]);
   };
   const closeResources = async () => {
-    sqlite.close();
+    await index.close();
     await contentStore.close();
     await chain.client.close();
     await chain.embedded?.stop();
@@ -184,6 +208,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
     {
       url,
       chain: { rpcUrl: chain.rpcUrl, chainId: chain.deployment.chainId, registry: chain.deployment.address, embedded: !!chain.embedded },
+      index: index.kind,
+      instance,
       dataDir: config.dataDir,
     },
     "evidence service listening",

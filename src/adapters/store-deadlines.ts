@@ -82,7 +82,12 @@ export function withDeadlines(inner: ContentStore, deadlines: StoreDeadlines): C
     });
 
   /** One call, one deadline. */
-  async function call<T>(operation: string, what: string, options: StoreOptions | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async function call<T>(
+    operation: string,
+    what: string,
+    options: StoreOptions | undefined,
+    fn: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const guard = new StepGuard(stepTimeoutMs, what, options?.signal);
     guard.arm();
     try {
@@ -93,7 +98,12 @@ export function withDeadlines(inner: ContentStore, deadlines: StoreDeadlines): C
   }
 
   /** A stream the store produces: each chunk within the deadline. */
-  async function* read(operation: string, what: string, options: StoreOptions | undefined, open: (signal: AbortSignal) => AsyncIterable<Uint8Array>) {
+  async function* read(
+    operation: string,
+    what: string,
+    options: StoreOptions | undefined,
+    open: (signal: AbortSignal) => AsyncIterable<Uint8Array>,
+  ) {
     const guard = new StepGuard(stepTimeoutMs, what, options?.signal);
     const iterator = open(guard.signal)[Symbol.asyncIterator]();
     try {

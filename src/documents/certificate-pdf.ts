@@ -51,7 +51,11 @@ function fontRuns(text: string): { text: string; fallback: boolean }[] {
   return runs;
 }
 
-const utc = (seconds: number) => new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.000Z$/, " UTC");
+const utc = (seconds: number) =>
+  new Date(seconds * 1000)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.000Z$/, " UTC");
 
 export async function renderCertificate(input: CertificateInput): Promise<Buffer> {
   // Loaded on first use: pdfkit and its font engine are large, and most processes never render one.
@@ -79,7 +83,10 @@ export async function renderCertificate(input: CertificateInput): Promise<Buffer
   const write = (text: string, font: "regular" | "bold" | "mono", size: number, options: PDFKit.Mixins.TextOptions) => {
     const runs = cjk ? fontRuns(text) : [{ text, fallback: false }];
     runs.forEach((run, i) => {
-      doc.font(run.fallback ? "cjk" : font).fontSize(size).text(run.text, { ...options, continued: i < runs.length - 1 || options.continued });
+      doc
+        .font(run.fallback ? "cjk" : font)
+        .fontSize(size)
+        .text(run.text, { ...options, continued: i < runs.length - 1 || options.continued });
     });
   };
   const chunks: Buffer[] = [];
@@ -109,18 +116,48 @@ export async function renderCertificate(input: CertificateInput): Promise<Buffer
   const qrSize = 78;
   const qrX = doc.page.width - doc.page.margins.right - qrSize;
   doc.image(qr, qrX, doc.page.margins.top - 6, { width: qrSize });
-  doc.font("regular").fontSize(6.5).fillColor("#444").text("Verify online", qrX, doc.page.margins.top + qrSize - 4, { width: qrSize, align: "center" });
+  doc
+    .font("regular")
+    .fontSize(6.5)
+    .fillColor("#444")
+    .text("Verify online", qrX, doc.page.margins.top + qrSize - 4, { width: qrSize, align: "center" });
   doc.x = doc.page.margins.left;
   doc.y = doc.page.margins.top;
-  doc.font("bold").fontSize(18).fillColor("#000").text("Certificate of Blockchain-Anchored Evidence", { width: width - qrSize - 12 });
-  doc.font("regular").fontSize(9.5).fillColor("#444")
-    .text(`Evidence ${r.evidence.id} · generated ${(input.generatedAt ?? new Date()).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}`, { width: width - qrSize - 12 });
+  doc
+    .font("bold")
+    .fontSize(18)
+    .fillColor("#000")
+    .text("Certificate of Blockchain-Anchored Evidence", { width: width - qrSize - 12 });
+  doc
+    .font("regular")
+    .fontSize(9.5)
+    .fillColor("#444")
+    .text(
+      `Evidence ${r.evidence.id} · generated ${(input.generatedAt ?? new Date())
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d+Z$/, " UTC")}`,
+      { width: width - qrSize - 12 },
+    );
   doc.y = Math.max(doc.y, doc.page.margins.top + qrSize + 10); // below the QR code
-  doc.moveDown(0.4).font("bold").fontSize(11).fillColor("#0b6b2f")
-    .text(`The file described below existed no later than ${utc(r.anchor.timestamp)}, the time of block ${r.anchor.blockNumber} of ${chain.name}, in which its fingerprint was anchored.`, { width });
+  doc
+    .moveDown(0.4)
+    .font("bold")
+    .fontSize(11)
+    .fillColor("#0b6b2f")
+    .text(
+      `The file described below existed no later than ${utc(r.anchor.timestamp)}, the time of block ${r.anchor.blockNumber} of ${chain.name}, in which its fingerprint was anchored.`,
+      { width },
+    );
   if (!chain.public) {
-    doc.moveDown(0.3).font("bold").fontSize(9.5).fillColor("#a4161a")
-      .text("This anchor is on a local development chain that only its operator can read: it does not prove the time to a third party.", { width });
+    doc
+      .moveDown(0.3)
+      .font("bold")
+      .fontSize(9.5)
+      .fillColor("#a4161a")
+      .text("This anchor is on a local development chain that only its operator can read: it does not prove the time to a third party.", {
+        width,
+      });
   }
 
   heading("1. The evidence");
@@ -155,22 +192,38 @@ export async function renderCertificate(input: CertificateInput): Promise<Buffer
   row("Block time", `${utc(r.anchor.timestamp)} (Unix ${r.anchor.timestamp})`);
 
   heading("5. How to verify this independently");
-  para("Anyone can check this certificate without trusting the service that issued it. With the file and its receipt (receipt.json, in the evidence bundle):");
+  para(
+    "Anyone can check this certificate without trusting the service that issued it. With the file and its receipt (receipt.json, in the evidence bundle):",
+  );
   para(`a) The file's fingerprint. The command below must print ${r.evidence.sha256}:`);
   code(`sha256sum ${m.fileName ? JSON.stringify(m.fileName) : "FILE"}`);
   para("b) Every check at once, against any public RPC endpoint of the chain (the command prints VERIFIED and the time):");
   code(`npx evidence verify receipt.json ${m.fileName ? JSON.stringify(m.fileName) : "FILE"} --rpc <RPC URL of chain ${r.anchor.chainId}>`);
-  para(`c) With a block explorer${chain.explorer ? ` (${chain.explorer}/address/${r.anchor.registry}#readContract)` : ""}: on the registry ${r.anchor.registry}, read anchorOf with the root above. It returns timestamp ${r.anchor.timestamp} (${utc(r.anchor.timestamp)}) and block ${r.anchor.blockNumber}. Then read leafHash(0x${r.evidence.sha256}, 0x${r.evidence.metadataSha256}) and call verify(root, that leaf hash, the proof above): it returns the same timestamp.`);
-  para(`d) Or open ${verifyUrl} (the QR code at the top), choose the receipt and the file: the file is hashed in the browser and not uploaded.`);
+  para(
+    `c) With a block explorer${chain.explorer ? ` (${chain.explorer}/address/${r.anchor.registry}#readContract)` : ""}: on the registry ${r.anchor.registry}, read anchorOf with the root above. It returns timestamp ${r.anchor.timestamp} (${utc(r.anchor.timestamp)}) and block ${r.anchor.blockNumber}. Then read leafHash(0x${r.evidence.sha256}, 0x${r.evidence.metadataSha256}) and call verify(root, that leaf hash, the proof above): it returns the same timestamp.`,
+  );
+  para(
+    `d) Or open ${verifyUrl} (the QR code at the top), choose the receipt and the file: the file is hashed in the browser and not uploaded.`,
+  );
 
   doc.addPage(); // the declaration is signed and filed on its own sheet
   heading("6. Declaration of the operator (template)");
-  para("Certification of records generated by an electronic process or system and of data copied from an electronic device, storage medium or file (in the style of US Federal Rules of Evidence 902(13) and 902(14); adapt to the forum: e.g. the Online Litigation Rules of the Supreme People's Court of China, arts. 16-19, or Regulation (EU) No 910/2014 (eIDAS), art. 41).");
+  para(
+    "Certification of records generated by an electronic process or system and of data copied from an electronic device, storage medium or file (in the style of US Federal Rules of Evidence 902(13) and 902(14); adapt to the forum: e.g. the Online Litigation Rules of the Supreme People's Court of China, arts. 16-19, or Regulation (EU) No 910/2014 (eIDAS), art. 41).",
+  );
   para("I, ______________________________, declare:");
-  para(`1. I am employed by ______________________________ as ______________________________, and I am a custodian of, or otherwise qualified to describe, the evidence preservation system that produced this certificate.`);
-  para(`2. On ${m.receivedAt} the system received the file described in section 1. It computed the file's SHA-256 hash value, ${r.evidence.sha256}, as the file arrived, and stored the file unaltered under IPFS identifier ${r.evidence.cid}. A hash value computed by the same algorithm over a true copy of the file is identical; any change to the file changes it.`);
-  para(`3. The system combined that hash value and the hash of the file's recorded metadata into a Merkle tree, and recorded its root, ${r.merkle.root}, on ${chain.name} (chain id ${r.anchor.chainId}) in transaction ${r.anchor.txHash}, included in block ${r.anchor.blockNumber} at ${utc(r.anchor.timestamp)}. That record cannot be altered or removed by the system's operator or anyone else.`);
-  para("4. The system produces an accurate result: it was operating properly when the file was received and anchored, the records above were made at or near those times by that process in the regular course of its operation, and the results can be reproduced by anyone by the steps in section 5.");
+  para(
+    `1. I am employed by ______________________________ as ______________________________, and I am a custodian of, or otherwise qualified to describe, the evidence preservation system that produced this certificate.`,
+  );
+  para(
+    `2. On ${m.receivedAt} the system received the file described in section 1. It computed the file's SHA-256 hash value, ${r.evidence.sha256}, as the file arrived, and stored the file unaltered under IPFS identifier ${r.evidence.cid}. A hash value computed by the same algorithm over a true copy of the file is identical; any change to the file changes it.`,
+  );
+  para(
+    `3. The system combined that hash value and the hash of the file's recorded metadata into a Merkle tree, and recorded its root, ${r.merkle.root}, on ${chain.name} (chain id ${r.anchor.chainId}) in transaction ${r.anchor.txHash}, included in block ${r.anchor.blockNumber} at ${utc(r.anchor.timestamp)}. That record cannot be altered or removed by the system's operator or anyone else.`,
+  );
+  para(
+    "4. The system produces an accurate result: it was operating properly when the file was received and anchored, the records above were made at or near those times by that process in the regular course of its operation, and the results can be reproduced by anyone by the steps in section 5.",
+  );
   para("I declare under penalty of perjury under the laws of ______________________________ that the foregoing is true and correct.");
   para("Executed on ____________________ at ______________________________.");
   doc.moveDown(1.2);

@@ -62,8 +62,12 @@ function readme(r: EvidenceReceipt, fileName: string): string {
 ${"=".repeat(16 + r.evidence.id.length)}
 
 The file in this bundle existed no later than ${time} (UTC): its fingerprint was anchored in
-block ${r.anchor.blockNumber} of ${chain.name} (chain id ${r.anchor.chainId}).${chain.public ? "" : `
-NOTE: that is a local development chain, which only its operator can read.`}
+block ${r.anchor.blockNumber} of ${chain.name} (chain id ${r.anchor.chainId}).${
+    chain.public
+      ? ""
+      : `
+NOTE: that is a local development chain, which only its operator can read.`
+  }
 
 What is here
 ------------

@@ -37,8 +37,6 @@ export interface EvidenceMetadata extends EvidenceClaims {
 }
 
 export function buildMetadata(fields: EvidenceMetadata): { metadata: EvidenceMetadata; metadataSha256: Sha256Hex } {
-  const metadata = Object.fromEntries(
-    Object.entries(fields).filter(([, v]) => v !== undefined && v !== ""),
-  ) as unknown as EvidenceMetadata;
+  const metadata = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== "")) as unknown as EvidenceMetadata;
   return { metadata, metadataSha256: canonicalJsonSha256(metadata) };
 }

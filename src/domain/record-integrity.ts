@@ -30,7 +30,8 @@ export function recordProblem(record: StoredRecord): string | null {
   if (record.merkle) {
     const leaf = leafOf(record);
     if (record.merkle.leaf.some((v, i) => v.toLowerCase() !== leaf[i])) return "its Merkle leaf is not [content SHA-256, metadata SHA-256]";
-    if (!verifyMerkleProof(record.merkle.root, leaf, record.merkle.proof)) return `its Merkle proof does not lead to the batch root ${record.merkle.root}`;
+    if (!verifyMerkleProof(record.merkle.root, leaf, record.merkle.proof))
+      return `its Merkle proof does not lead to the batch root ${record.merkle.root}`;
   }
   return null;
 }

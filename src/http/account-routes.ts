@@ -1,7 +1,7 @@
 /** /v1/account (who am I) and /v1/accounts: admins create accounts; keys are shown once, then only their prefix. */
 import { json, type Request, type Response } from "express";
 import { z } from "zod";
-import type { AccountRepository } from "../ports/repositories.ts";
+import type { IndexStore } from "../ports/index-store.ts";
 import { createAccount, createApiKey, listApiKeys, revokeApiKey } from "../use-cases/accounts.ts";
 import { accountOf, requireAdmin, requireApiKey } from "./auth.ts";
 import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
@@ -21,12 +21,19 @@ const common = { tags: ["Accounts"], security: BEARER };
 const unauthenticated = { 401: "No key, an unknown key or a revoked key (UNAUTHENTICATED)" };
 const notFound = { 404: "No such account for this key (ACCOUNT_NOT_FOUND), or no such key (API_KEY_NOT_FOUND)" };
 
-export function accountRoutes(accounts: AccountRepository): DocumentedRouter {
+export function accountRoutes(index: Pick<IndexStore, "transaction" | "accounts">): DocumentedRouter {
+  const accounts = index.accounts;
   const routes = new DocumentedRouter("/v1");
   routes.router.use(["/account", "/accounts"], requireApiKey(accounts), json({ limit: "16kb" }));
 
   routes.add(
-    { ...common, method: "get", path: "/account", summary: "The account of the key in use", responses: { 200: jsonResponse("The account", AccountSchema), ...problems(unauthenticated) } },
+    {
+      ...common,
+      method: "get",
+      path: "/account",
+      summary: "The account of the key in use",
+      responses: { 200: jsonResponse("The account", AccountSchema), ...problems(unauthenticated) },
+    },
     (req: Request, res: Response) => {
       res.json(accountOf(req));
     },
@@ -45,10 +52,13 @@ export function accountRoutes(accounts: AccountRepository): DocumentedRouter {
       },
     },
     requireAdmin(),
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const input = parseInput(CreateAccountSchema, req.body ?? {});
-      const { account, apiKey, keyId } = createAccount(accounts, input);
-      res.status(201).location(`/v1/accounts/${account.id}`).json({ ...account, apiKey, keyId });
+      const { account, apiKey, keyId } = await createAccount(index, input);
+      res
+        .status(201)
+        .location(`/v1/accounts/${account.id}`)
+        .json({ ...account, apiKey, keyId });
     },
   );
 
@@ -61,9 +71,9 @@ export function accountRoutes(accounts: AccountRepository): DocumentedRouter {
       request: { params: AccountParams },
       responses: { 201: jsonResponse("Created", CreatedApiKeySchema), ...problems({ ...unauthenticated, ...notFound }) },
     },
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const { id } = parseInput(AccountParams, req.params);
-      const { apiKey, record } = createApiKey(accounts, accountOf(req), id);
+      const { apiKey, record } = await createApiKey(accounts, accountOf(req), id);
       res.status(201).json({ ...record, apiKey });
     },
   );
@@ -77,9 +87,9 @@ export function accountRoutes(accounts: AccountRepository): DocumentedRouter {
       request: { params: AccountParams },
       responses: { 200: jsonResponse("The keys", ApiKeyListSchema), ...problems({ ...unauthenticated, ...notFound }) },
     },
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const { id } = parseInput(AccountParams, req.params);
-      res.json({ items: listApiKeys(accounts, accountOf(req), id) });
+      res.json({ items: await listApiKeys(accounts, accountOf(req), id) });
     },
   );
 
@@ -92,9 +102,9 @@ export function accountRoutes(accounts: AccountRepository): DocumentedRouter {
       request: { params: KeyParams },
       responses: { 204: { description: "Revoked" }, ...problems({ ...unauthenticated, ...notFound }) },
     },
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const { id, keyId } = parseInput(KeyParams, req.params);
-      revokeApiKey(accounts, accountOf(req), id, keyId);
+      await revokeApiKey(accounts, accountOf(req), id, keyId);
       res.status(204).end();
     },
   );

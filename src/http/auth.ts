@@ -1,16 +1,16 @@
 /** Bearer API keys. The account is attached to the request; its key is never logged. */
 import type { Request, RequestHandler } from "express";
 import { AppError, Errors } from "../errors.ts";
-import type { Account, AccountRepository } from "../ports/repositories.ts";
+import type { Account, AccountRepository } from "../ports/account-repository.ts";
 import { authenticate } from "../use-cases/accounts.ts";
 
 const accounts = new WeakMap<Request, Account>();
 
 export function requireApiKey(repository: AccountRepository): RequestHandler {
-  return (req, _res, next) => {
+  return async (req, _res, next) => {
     const header = req.get("authorization") ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    accounts.set(req, authenticate(repository, match?.[1]));
+    accounts.set(req, await authenticate(repository, match?.[1]));
     next();
   };
 }

@@ -2,9 +2,10 @@
 import { json, type Request, type Response } from "express";
 import { z } from "zod";
 import { AppError, Errors } from "../errors.ts";
-import type { AccountRepository, CaptureRecord, CaptureRepository } from "../ports/repositories.ts";
+import type { CaptureRecord } from "../ports/capture-repository.ts";
+import type { EgressGuard } from "../ports/egress-guard.ts";
+import type { IndexStore } from "../ports/index-store.ts";
 import { requestCapture } from "../use-cases/capture-listing.ts";
-import type { EgressPolicy } from "../adapters/capture/egress-proxy.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
 import { parseInput } from "./validation.ts";
 import { evidenceLinks } from "./views.ts";
@@ -12,9 +13,8 @@ import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-r
 import { CaptureListSchema, CaptureViewSchema } from "./schemas.ts";
 
 export interface CaptureRouteDeps {
-  accounts: AccountRepository;
-  captures: CaptureRepository;
-  policy: EgressPolicy;
+  index: Pick<IndexStore, "transaction" | "captures" | "accounts">;
+  egress: EgressGuard;
   /** Why captures cannot run here (no browser), or null. */
   unavailable: () => string | null;
 }
@@ -31,7 +31,7 @@ const IdParams = z.object({ id: z.string().min(1).max(100) });
 
 export function captureRoutes(deps: CaptureRouteDeps): DocumentedRouter {
   const routes = new DocumentedRouter("/v1/captures");
-  routes.router.use(requireApiKey(deps.accounts), json({ limit: "64kb" }));
+  routes.router.use(requireApiKey(deps.index.accounts), json({ limit: "64kb" }));
   const common = { tags: ["Captures"], security: BEARER };
 
   routes.add(
@@ -63,9 +63,15 @@ export function captureRoutes(deps: CaptureRouteDeps): DocumentedRouter {
   );
 
   routes.add(
-    { ...common, method: "get", path: "/", summary: "Your latest 100 captures, newest first", responses: { 200: jsonResponse("The captures", CaptureListSchema), ...problems({ 401: "No valid API key" }) } },
-    (req: Request, res: Response) => {
-      res.json({ items: deps.captures.listCaptures(accountOf(req).id, 100).map(captureView) });
+    {
+      ...common,
+      method: "get",
+      path: "/",
+      summary: "Your latest 100 captures, newest first",
+      responses: { 200: jsonResponse("The captures", CaptureListSchema), ...problems({ 401: "No valid API key" }) },
+    },
+    async (req: Request, res: Response) => {
+      res.json({ items: (await deps.index.captures.list(accountOf(req).id, 100)).map(captureView) });
     },
   );
 
@@ -76,11 +82,14 @@ export function captureRoutes(deps: CaptureRouteDeps): DocumentedRouter {
       path: "/:id",
       summary: "One capture: its state, what it found, its artifacts and manifest",
       request: { params: IdParams },
-      responses: { 200: jsonResponse("The capture", CaptureViewSchema), ...problems({ 401: "No valid API key", 404: "No such capture for this account (CAPTURE_NOT_FOUND)" }) },
+      responses: {
+        200: jsonResponse("The capture", CaptureViewSchema),
+        ...problems({ 401: "No valid API key", 404: "No such capture for this account (CAPTURE_NOT_FOUND)" }),
+      },
     },
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const { id } = parseInput(IdParams, req.params);
-      const capture = deps.captures.getCapture(accountOf(req).id, id);
+      const capture = await deps.index.captures.get(accountOf(req).id, id);
       if (!capture) throw new AppError(Errors.CAPTURE_NOT_FOUND, { id });
       res.json(captureView(capture));
     },

@@ -1,8 +1,8 @@
 /** The Express app, built without listen() so tests can start it on port 0 in-process. */
-import express, { type Express, type RequestHandler } from "express";
+import express, { type Express } from "express";
 import type { Logger } from "pino";
 import type { ContentStore } from "../ports/content-store.ts";
-import type { AccountRepository, ContentReleaseQueue, EvidenceRepository } from "../ports/repositories.ts";
+import type { IndexStore } from "../ports/index-store.ts";
 import { accountRoutes } from "./account-routes.ts";
 import { errorHandler, notFound } from "./errors.ts";
 import type { DocumentedRouter } from "./documented-router.ts";
@@ -19,9 +19,7 @@ import type { ChainReader } from "../ports/chain-reader.ts";
 
 export interface AppDeps {
   store: ContentStore;
-  evidence: EvidenceRepository;
-  accounts: AccountRepository;
-  releases: ContentReleaseQueue;
+  index: IndexStore;
   anchors: AnchorCheckDeps;
   metrics: Metrics;
   maxUploadBytes: number;
@@ -35,7 +33,7 @@ export interface AppDeps {
   /** Where users reach this service (certificates link to its /verify page). */
   publicUrl: () => string;
   /** Extra facts for /readyz (queue depth, last anchoring error). */
-  status?: () => Record<string, unknown>;
+  status?: () => Promise<Record<string, unknown>>;
   trustProxy?: boolean;
 }
 
@@ -53,12 +51,17 @@ export function createApp(deps: AppDeps): Express {
 
   // Every route is declared with its OpenAPI description (documented-router.ts).
   const routers: DocumentedRouter[] = [
-    healthRoutes(deps.readiness, deps.status ?? (() => ({}))),
+    healthRoutes(deps.readiness, deps.status ?? (async () => ({}))),
     metricsRoutes(deps.metrics),
-    verifyRoutes({ chainReader: deps.chainReader, maxUploadBytes: deps.maxUploadBytes, rateLimitPerMinute: deps.verifyRateLimitPerMinute }),
-    evidenceRoutes(deps),
+    verifyRoutes({
+      chainReader: deps.chainReader,
+      maxUploadBytes: deps.maxUploadBytes,
+      rateLimitPerMinute: deps.verifyRateLimitPerMinute,
+      rateLimits: deps.index.rateLimits,
+    }),
+    evidenceRoutes({ ...deps, evidence: deps.index.evidence, accounts: deps.index.accounts, releases: deps.index.releases }),
     ...(deps.captures ? [captureRoutes(deps.captures)] : []),
-    accountRoutes(deps.accounts),
+    accountRoutes(deps.index),
   ];
   routers.push(apiDocsRoutes(() => routers.flatMap((r) => r.operations)));
   for (const routes of routers) app.use(routes.mount, routes.router);
@@ -67,4 +70,3 @@ export function createApp(deps: AppDeps): Express {
   app.use(errorHandler());
   return app;
 }
-

@@ -49,7 +49,10 @@ export function jsonResponse(description: string, schema: z.ZodType, headers?: R
 /** The problem answers an operation may give, by status, each described. */
 export function problems(answers: Record<number, string>): Record<number, ResponseConfig> {
   return Object.fromEntries(
-    Object.entries(answers).map(([status, description]) => [status, { description, content: { [PROBLEM_JSON]: { schema: ProblemSchema } } }]),
+    Object.entries(answers).map(([status, description]) => [
+      status,
+      { description, content: { [PROBLEM_JSON]: { schema: ProblemSchema } } },
+    ]),
   );
 }
 

@@ -118,10 +118,18 @@ export function errorHandler(): ErrorRequestHandler {
 }
 
 /** What a problem `type` URI stands for (served at GET /problems/:code). */
-export function problemTypeOf(code: string): { type: string; code: string; title: string; status: number; documentation: string } | undefined {
+export function problemTypeOf(
+  code: string,
+): { type: string; code: string; title: string; status: number; documentation: string } | undefined {
   if (!Object.hasOwn(HTTP_STATUS, code)) return undefined;
   const known = code as ErrorCode;
-  return { type: problemType(known), code, title: Errors[known].title, status: HTTP_STATUS[known].status, documentation: "docs/api.md#error-codes" };
+  return {
+    type: problemType(known),
+    code,
+    title: Errors[known].title,
+    status: HTTP_STATUS[known].status,
+    documentation: "docs/api.md#error-codes",
+  };
 }
 
 /**
@@ -147,15 +155,31 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
 export function toAppError(error: unknown): AppError {
   const found = findAppError(error);
   if (found) return found;
-  const e = error as { type?: string; code?: string; status?: number; statusCode?: number; expose?: boolean; message?: string; limit?: number } | null;
+  const e = error as {
+    type?: string;
+    code?: string;
+    status?: number;
+    statusCode?: number;
+    expose?: boolean;
+    message?: string;
+    limit?: number;
+  } | null;
   // body-parser's errors carry a `type` and a status
   if (e?.type === "entity.parse.failed") return new AppError(Errors.MALFORMED_JSON, {}, error);
   if (e?.type === "entity.too.large") return new AppError(Errors.BODY_TOO_LARGE, { limit: e.limit }, error);
   if (e?.type === "encoding.unsupported") {
-    return new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "the body uncompressed, or with Content-Encoding gzip, deflate or br" }, error);
+    return new AppError(
+      Errors.UNSUPPORTED_MEDIA_TYPE,
+      { expected: "the body uncompressed, or with Content-Encoding gzip, deflate or br" },
+      error,
+    );
   }
   if (typeof e?.code === "string" && e.code.startsWith("Z_")) {
-    return new AppError(Errors.INVALID_REQUEST, { reason: `the body could not be decoded as its Content-Encoding says (${e.message})` }, error);
+    return new AppError(
+      Errors.INVALID_REQUEST,
+      { reason: `the body could not be decoded as its Content-Encoding says (${e.message})` },
+      error,
+    );
   }
   // A decoding failure (a gzip body that is not gzip, a bad %-escape in the path), a bad charset: the
   // client's fault, said as such. Only errors the HTTP stack marked as safe to show (expose) qualify.

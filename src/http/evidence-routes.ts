@@ -9,7 +9,9 @@ import { ListingSnapshotSchema } from "../domain/listing-snapshot.ts";
 import { SHA256_HEX } from "../domain/hashing.ts";
 import { AppError, Errors } from "../errors.ts";
 import type { ContentStore } from "../ports/content-store.ts";
-import type { AccountRepository, ContentReleaseQueue, EvidenceRepository } from "../ports/repositories.ts";
+import type { AccountRepository } from "../ports/account-repository.ts";
+import type { ContentReleaseQueue } from "../ports/content-releases.ts";
+import type { EvidenceRepository } from "../ports/evidence-repository.ts";
 import { getCheckedEvidence, getEvidence, getReceipt, openVerifiedContent } from "../use-cases/read-evidence.ts";
 import type { AnchorCheckDeps } from "../use-cases/confirm-anchors.ts";
 import { evidenceBundle, evidenceCertificate } from "../use-cases/export-evidence.ts";
@@ -72,7 +74,10 @@ const SnapshotJsonBodySchema = ListingSnapshotSchema.extend({
 
 const SnapshotMultipartBodySchema = z.object({
   snapshot: z.string().meta({ description: "the listing snapshot, as JSON (without caseRef and description)" }),
-  screenshot: z.string().meta({ format: "binary", description: "optional: a screenshot of the listing, stored as a related item" }).optional(),
+  screenshot: z
+    .string()
+    .meta({ format: "binary", description: "optional: a screenshot of the listing, stored as a related item" })
+    .optional(),
   caseRef: text(200).optional(),
   description: text(10_000).optional(),
 });
@@ -89,7 +94,10 @@ const ListQuerySchema = z.strictObject({
     .pipe(z.string().regex(SHA256_HEX, "must be 64 hexadecimal characters"))
     .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^\d{1,18}$/, "is not a cursor this API gave").optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/, "is not a cursor this API gave")
+    .optional(),
 });
 
 const IdParamSchema = z.object({ id: z.string().min(1).max(100) });
@@ -98,9 +106,16 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
   const routes = new DocumentedRouter("/v1/evidence");
   const router = routes.router;
   router.use(requireApiKey(deps.accounts));
-  const onRefused = (cids: string[]) => requestRelease({ releases: deps.releases, store: deps.store }, cids);
+  // At worst a release is never recorded: its content stays pinned, a cost in disk only.
+  const onRefused = (cids: string[]) => void requestRelease({ releases: deps.releases }, cids).catch(() => undefined);
   const fileUpload = multipart({ store: deps.store, onRefused, maxFileBytes: deps.maxUploadBytes, fileFields: ["file"], maxTextFields: 8 });
-  const snapshotUpload = multipart({ store: deps.store, onRefused, maxFileBytes: deps.maxUploadBytes, fileFields: ["screenshot"], maxTextFields: 4 });
+  const snapshotUpload = multipart({
+    store: deps.store,
+    onRefused,
+    maxFileBytes: deps.maxUploadBytes,
+    fileFields: ["screenshot"],
+    maxTextFields: 4,
+  });
   const snapshotJson = json({ limit: "1mb", strict: true });
   const common = { tags: ["Evidence"], security: BEARER };
   const authAndNotFound = problems({ 401: "No valid API key", 404: "No such evidence for this account (EVIDENCE_NOT_FOUND)" });
@@ -125,7 +140,8 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       method: "post",
       path: "/",
       summary: "Upload a file: stored, hashed and queued for anchoring",
-      description: "Answered once the bytes and the record are on disk. The media type is read from the bytes; the client's is kept as a claim.",
+      description:
+        "Answered once the bytes and the record are on disk. The media type is read from the bytes; the client's is kept as a claim.",
       request: { body: { content: { "multipart/form-data": { schema: UploadBodySchema } } } },
       responses: { 201: jsonResponse("Stored and queued (status pending)", EvidenceViewSchema), ...uploadProblems },
     },
@@ -212,20 +228,30 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       path: "/",
       summary: "List your evidence, oldest first",
       request: { query: ListQuerySchema },
-      responses: { 200: jsonResponse("A page", EvidencePageSchema), ...problems({ 400: "A bad sha256, limit or cursor", 401: "No valid API key" }) },
+      responses: {
+        200: jsonResponse("A page", EvidencePageSchema),
+        ...problems({ 400: "A bad sha256, limit or cursor", 401: "No valid API key" }),
+      },
     },
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const query = parseInput(ListQuerySchema, { ...req.query });
-      const page = deps.evidence.list(accountOf(req).id, query);
+      const page = await deps.evidence.list(accountOf(req).id, query);
       res.json({ items: page.items.map(evidenceView), nextCursor: page.nextCursor });
     },
   );
 
   routes.add(
-    { ...common, method: "get", path: "/:id", summary: "One record: its status, hashes, metadata and anchor", request: { params: IdParamSchema }, responses: { 200: jsonResponse("The record", EvidenceViewSchema), ...authAndNotFound } },
-    (req: Request, res: Response) => {
+    {
+      ...common,
+      method: "get",
+      path: "/:id",
+      summary: "One record: its status, hashes, metadata and anchor",
+      request: { params: IdParamSchema },
+      responses: { 200: jsonResponse("The record", EvidenceViewSchema), ...authAndNotFound },
+    },
+    async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
-      res.json(evidenceView(getEvidence(deps.evidence, accountOf(req).id, id)));
+      res.json(evidenceView(await getEvidence(deps.evidence, accountOf(req).id, id)));
     },
   );
 
@@ -254,7 +280,10 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       path: "/:id/certificate.pdf",
       summary: "The court certificate (PDF), once anchored",
       request: { params: IdParamSchema },
-      responses: { 200: { description: "The certificate", content: { "application/pdf": { schema: z.string().meta({ format: "binary" }) } } }, ...readProblems },
+      responses: {
+        200: { description: "The certificate", content: { "application/pdf": { schema: z.string().meta({ format: "binary" }) } } },
+        ...readProblems,
+      },
     },
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
@@ -271,7 +300,10 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       path: "/:id/bundle",
       summary: "The evidence bundle (zip): the file, receipt, certificate, metadata, CAR and README",
       request: { params: IdParamSchema },
-      responses: { 200: { description: "The bundle", content: { "application/zip": { schema: z.string().meta({ format: "binary" }) } } }, ...readProblems },
+      responses: {
+        200: { description: "The bundle", content: { "application/zip": { schema: z.string().meta({ format: "binary" }) } } },
+        ...readProblems,
+      },
     },
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
@@ -289,14 +321,17 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       summary: "The stored bytes, checked against their SHA-256, size and CID before the first byte",
       request: { params: IdParamSchema },
       responses: {
-        200: { description: "The bytes, as a download (never rendered on this origin)", content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } } },
+        200: {
+          description: "The bytes, as a download (never rendered on this origin)",
+          content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } },
+        },
         304: { description: "If-None-Match matched the ETag (the CID)" },
         ...readProblems,
       },
     },
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
-      const record = getCheckedEvidence(deps.evidence, accountOf(req).id, id);
+      const record = await getCheckedEvidence(deps.evidence, accountOf(req).id, id);
       const etag = `"${record.cid}"`;
       res.setHeader("ETag", etag);
       if (req.get("if-none-match") === etag) {
@@ -344,7 +379,10 @@ function stripUndefined(value: unknown): unknown {
 
 /** The client's file name, kept as a claim: no path, no control characters, bounded. */
 function safeFileName(name: string | undefined): string | undefined {
-  const base = (name ?? "").split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, "").trim();
+  const base = (name ?? "")
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .trim();
   return base ? base.slice(0, 255) : undefined;
 }
-

@@ -5,11 +5,17 @@ import { HealthSchema, ReadinessSchema } from "./schemas.ts";
 
 export type ReadinessCheck = () => Promise<void> | void;
 
-export function healthRoutes(checks: Record<string, ReadinessCheck>, details: () => Record<string, unknown>): DocumentedRouter {
+export function healthRoutes(checks: Record<string, ReadinessCheck>, details: () => Promise<Record<string, unknown>>): DocumentedRouter {
   const routes = new DocumentedRouter("/");
   const operation = { tags: ["Health"], security: [] };
   routes.add(
-    { ...operation, method: "get", path: "/healthz", summary: "The process answers", responses: { 200: jsonResponse("Always, while the process runs", HealthSchema) } },
+    {
+      ...operation,
+      method: "get",
+      path: "/healthz",
+      summary: "The process answers",
+      responses: { 200: jsonResponse("Always, while the process runs", HealthSchema) },
+    },
     (_req: Request, res: Response) => {
       res.json({ status: "ok" });
     },
@@ -26,24 +32,24 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, details: ()
       },
     },
     async (_req: Request, res: Response) => {
-    const results = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
-        try {
-          await withTimeout(Promise.resolve(check()), 3000);
-          return [name, { ok: true }] as const;
-        } catch (error) {
-          return [name, { ok: false, error: error instanceof Error ? error.message : String(error) }] as const;
-        }
-      }),
-    );
-    const failing = results.filter(([, r]) => !r.ok).map(([name]) => name);
-    res.status(failing.length ? 503 : 200).json({
-      status: failing.length ? "unavailable" : "ready",
-      ...(failing.length ? { unavailable: failing } : {}),
-      checks: Object.fromEntries(results),
-      ...details(),
-    });
-  },
+      const results = await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          try {
+            await withTimeout(Promise.resolve(check()), 3000);
+            return [name, { ok: true }] as const;
+          } catch (error) {
+            return [name, { ok: false, error: error instanceof Error ? error.message : String(error) }] as const;
+          }
+        }),
+      );
+      const failing = results.filter(([, r]) => !r.ok).map(([name]) => name);
+      res.status(failing.length ? 503 : 200).json({
+        status: failing.length ? "unavailable" : "ready",
+        ...(failing.length ? { unavailable: failing } : {}),
+        checks: Object.fromEntries(results),
+        ...(await details()),
+      });
+    },
   );
   return routes;
 }

@@ -43,7 +43,13 @@ export function apiDocsRoutes(operations: () => RouteConfig[]): DocumentedRouter
   const common = { tags: ["API"], security: [] };
   let document: ReturnType<typeof openApiDocument> | undefined;
   routes.add(
-    { ...common, method: "get", path: "/openapi.json", summary: "This description (OpenAPI 3.1)", responses: { 200: jsonResponse("The description", z.record(z.string(), z.unknown())) } },
+    {
+      ...common,
+      method: "get",
+      path: "/openapi.json",
+      summary: "This description (OpenAPI 3.1)",
+      responses: { 200: jsonResponse("The description", z.record(z.string(), z.unknown())) },
+    },
     (_req: Request, res: Response) => {
       document ??= openApiDocument(operations());
       res.json(document);
@@ -57,7 +63,13 @@ export function apiDocsRoutes(operations: () => RouteConfig[]): DocumentedRouter
     );
   };
   routes.add(
-    { ...common, method: "get", path: "/docs", summary: "Interactive documentation of this API (HTML)", responses: { 200: { description: "The page", content: { "text/html": { schema: z.string() } } } } },
+    {
+      ...common,
+      method: "get",
+      path: "/docs",
+      summary: "Interactive documentation of this API (HTML)",
+      responses: { 200: { description: "The page", content: { "text/html": { schema: z.string() } } } },
+    },
     (_req: Request, res: Response) => {
       pageHeaders(res);
       res.sendFile(join(PAGE_DIR, "index.html"));

@@ -7,7 +7,10 @@ import { z } from "zod";
 import { EVIDENCE_KINDS } from "../domain/evidence.ts";
 import { ReceiptSchema } from "../domain/receipt-schema.ts";
 
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/).meta({ description: "SHA-256, 64 lowercase hex characters" });
+const sha256 = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/)
+  .meta({ description: "SHA-256, 64 lowercase hex characters" });
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 const isoTime = z.string().meta({ description: "ISO 8601 date-time, UTC" });
 const EVIDENCE_ID = "ev_01a21403-31a8-7c1e-9f5b-2d6a7e0b4c11";
@@ -21,7 +24,9 @@ export const ProblemSchema = z
     code: z.string().meta({ description: "stable: branch on it (docs/api.md lists every code)" }),
     instance: z.string().optional(),
     requestId: z.string().optional(),
-    error: z.object({ code: z.string(), message: z.string() }).meta({ deprecated: true, description: "the shape before RFC 9457; removed in v2" }),
+    error: z
+      .object({ code: z.string(), message: z.string() })
+      .meta({ deprecated: true, description: "the shape before RFC 9457; removed in v2" }),
   })
   .meta({
     id: "Problem",
@@ -139,7 +144,9 @@ export const VerificationSchema = z
     verified: z.boolean(),
     checks: z.array(CheckSchema),
     chainReachable: z.boolean().nullable(),
-    anchoredAt: z.object({ iso: z.string(), timestamp: z.number().int(), blockNumber: z.number().int(), chainId: z.number().int() }).optional(),
+    anchoredAt: z
+      .object({ iso: z.string(), timestamp: z.number().int(), blockNumber: z.number().int(), chainId: z.number().int() })
+      .optional(),
     summary: z.string(),
   })
   .meta({
@@ -154,7 +161,12 @@ export const VerificationSchema = z
     },
   });
 
-const ACCOUNT_EXAMPLE = { id: "acc_01a21403-0000-7000-8000-000000000001", name: "Brand Protection Ltd", role: "member", createdAt: "2026-11-25T18:00:00.000Z" };
+const ACCOUNT_EXAMPLE = {
+  id: "acc_01a21403-0000-7000-8000-000000000001",
+  name: "Brand Protection Ltd",
+  role: "member",
+  createdAt: "2026-11-25T18:00:00.000Z",
+};
 
 export const AccountSchema = z
   .object({ id: z.string(), name: z.string(), role: z.enum(["admin", "member"]), createdAt: isoTime })
@@ -198,7 +210,12 @@ export const ReadinessSchema = z
     example: {
       status: "unavailable",
       unavailable: ["chain", "anchoring"],
-      checks: { chain: { ok: false, error: "The chain is unavailable: CHAIN_RPC_URL does not answer eth_chainId" }, ipfs: { ok: true }, index: { ok: true }, anchoring: { ok: false, error: "The chain is unavailable: CHAIN_RPC_URL does not answer eth_chainId" } },
+      checks: {
+        chain: { ok: false, error: "The chain is unavailable: CHAIN_RPC_URL does not answer eth_chainId" },
+        ipfs: { ok: true },
+        index: { ok: true },
+        anchoring: { ok: false, error: "The chain is unavailable: CHAIN_RPC_URL does not answer eth_chainId" },
+      },
       queue: { pending: 12, anchored: 4210, failed: 0 },
     },
   });
@@ -207,7 +224,13 @@ export const ProblemTypeSchema = z
   .object({ type: z.string(), code: z.string(), title: z.string(), status: z.number().int(), documentation: z.string() })
   .meta({
     id: "ProblemType",
-    example: { type: "/problems/STORE_UNAVAILABLE", code: "STORE_UNAVAILABLE", title: "Content store unavailable", status: 503, documentation: "docs/api.md#error-codes" },
+    example: {
+      type: "/problems/STORE_UNAVAILABLE",
+      code: "STORE_UNAVAILABLE",
+      title: "Content store unavailable",
+      status: 503,
+      documentation: "docs/api.md#error-codes",
+    },
   });
 
 const CAPTURE_ID = "cap_01a21403-0000-7000-8000-000000000003";

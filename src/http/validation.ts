@@ -20,6 +20,10 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.in
 }
 
 /** Runs a middleware (a body parser, multer) inside a route, when the route picks it by content type. */
-export function runMiddleware(handler: RequestHandler | ((req: Request, res: Response, next: NextFunction) => void), req: Request, res: Response): Promise<void> {
+export function runMiddleware(
+  handler: RequestHandler | ((req: Request, res: Response, next: NextFunction) => void),
+  req: Request,
+  res: Response,
+): Promise<void> {
   return new Promise((resolve, reject) => handler(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
 }

@@ -17,10 +17,14 @@ import type { ChainReader } from "../ports/chain-reader.ts";
 import { verifyReceipt } from "../use-cases/verify-receipt.ts";
 import { toMultipartError } from "./multipart.ts";
 import { runMiddleware } from "./validation.ts";
+import type { RateLimitRepository } from "../ports/rate-limits.ts";
+import { IndexRateLimitStore } from "./rate-limit-store.ts";
 import { DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
 import { ReceiptResponseSchema, VerificationSchema } from "./schemas.ts";
 
 export interface VerifyRouteDeps {
+  /** Where the per-client counters live (shared by every instance). */
+  rateLimits: RateLimitRepository;
   /** A reader of this service's chain; receipts for other chains fail the chain id check. */
   chainReader: () => ChainReader;
   maxUploadBytes: number;
@@ -43,13 +47,17 @@ export function verifyRoutes(deps: VerifyRouteDeps): DocumentedRouter {
     limit: deps.rateLimitPerMinute,
     standardHeaders: "draft-8",
     legacyHeaders: false,
+    store: new IndexRateLimitStore(deps.rateLimits),
     handler: (_req, _res, next) => next(new AppError(Errors.RATE_LIMITED, { limit: deps.rateLimitPerMinute })),
   });
 
   const upload = multer({
     storage: factsOnlyStorage(),
     limits: { fileSize: deps.maxUploadBytes, files: 3, fields: 1, parts: 4, fieldSize: RECEIPT_MAX_BYTES, headerPairs: 50 },
-  }).fields([{ name: "receipt", maxCount: 1 }, { name: "file", maxCount: 1 }]);
+  }).fields([
+    { name: "receipt", maxCount: 1 },
+    { name: "file", maxCount: 1 },
+  ]);
 
   routes.add(
     {
@@ -74,41 +82,46 @@ export function verifyRoutes(deps: VerifyRouteDeps): DocumentedRouter {
       },
       responses: {
         200: jsonResponse("Every check, and the verdict", VerificationSchema),
-        ...problems({ 400: "No receipt, or not a readable receipt (RECEIPT_INVALID)", 413: "A file over MAX_UPLOAD_BYTES", 415: "Neither JSON nor multipart", 429: "Over VERIFY_RATE_LIMIT this minute (Retry-After)" }),
+        ...problems({
+          400: "No receipt, or not a readable receipt (RECEIPT_INVALID)",
+          413: "A file over MAX_UPLOAD_BYTES",
+          415: "Neither JSON nor multipart",
+          429: "Over VERIFY_RATE_LIMIT this minute (Retry-After)",
+        }),
       },
     },
     limiter,
     async (req: Request, res: Response) => {
-    let receiptValue: unknown;
-    let file: FileFacts | undefined;
-    if (req.is("application/json")) {
-      await runMiddleware(json({ limit: RECEIPT_MAX_BYTES }), req, res);
-      receiptValue = (req.body as { receipt?: unknown } | undefined)?.receipt;
-    } else if (req.is("multipart/form-data")) {
-      await runMiddleware(upload, req, res).catch((error) => {
-        throw toMultipartError(error, { maxFileBytes: deps.maxUploadBytes, fileFields: ["receipt", "file"] });
-      });
-      const parts = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
-      const receiptPart = parts.receipt?.[0] as unknown as StoredPart | undefined;
-      const text = receiptPart?.receiptText ?? (req.body as { receipt?: string }).receipt;
-      receiptValue = text === undefined ? undefined : parseJson(text);
-      file = (parts.file?.[0] as unknown as StoredPart | undefined)?.facts;
-    } else {
-      throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "multipart/form-data or application/json" });
-    }
-    if (receiptValue === undefined) throw new AppError(Errors.RECEIPT_INVALID, { reason: "no receipt was sent (field 'receipt')" });
-    const parsed = parseReceipt(receiptValue);
-    if ("error" in parsed) throw new AppError(Errors.RECEIPT_INVALID, { reason: parsed.error });
+      let receiptValue: unknown;
+      let file: FileFacts | undefined;
+      if (req.is("application/json")) {
+        await runMiddleware(json({ limit: RECEIPT_MAX_BYTES }), req, res);
+        receiptValue = (req.body as { receipt?: unknown } | undefined)?.receipt;
+      } else if (req.is("multipart/form-data")) {
+        await runMiddleware(upload, req, res).catch((error) => {
+          throw toMultipartError(error, { maxFileBytes: deps.maxUploadBytes, fileFields: ["receipt", "file"] });
+        });
+        const parts = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
+        const receiptPart = parts.receipt?.[0] as unknown as StoredPart | undefined;
+        const text = receiptPart?.receiptText ?? (req.body as { receipt?: string }).receipt;
+        receiptValue = text === undefined ? undefined : parseJson(text);
+        file = (parts.file?.[0] as unknown as StoredPart | undefined)?.facts;
+      } else {
+        throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "multipart/form-data or application/json" });
+      }
+      if (receiptValue === undefined) throw new AppError(Errors.RECEIPT_INVALID, { reason: "no receipt was sent (field 'receipt')" });
+      const parsed = parseReceipt(receiptValue);
+      if ("error" in parsed) throw new AppError(Errors.RECEIPT_INVALID, { reason: parsed.error });
 
-    const chain = deps.chainReader();
-    try {
-      const result = await verifyReceipt({ receipt: parsed.receipt, file, chain });
-      res.setHeader("Cache-Control", "no-store");
-      res.json({ evidenceId: parsed.receipt.evidence.id, ...result });
-    } finally {
-      chain.close();
-    }
-  },
+      const chain = deps.chainReader();
+      try {
+        const result = await verifyReceipt({ receipt: parsed.receipt, file, chain });
+        res.setHeader("Cache-Control", "no-store");
+        res.json({ evidenceId: parsed.receipt.evidence.id, ...result });
+      } finally {
+        chain.close();
+      }
+    },
   );
 
   // The page: plain HTML and ES modules, no build step. Its only scripts are its own and two vendored
@@ -160,7 +173,8 @@ function factsOnlyStorage(): multer.StorageEngine {
         });
         part.stream.on("error", (error: Error) => callback(error));
         part.stream.on("end", () => {
-          if (size > RECEIPT_MAX_BYTES) return callback(new AppError(Errors.RECEIPT_INVALID, { reason: "the receipt is larger than 1 MB" }));
+          if (size > RECEIPT_MAX_BYTES)
+            return callback(new AppError(Errors.RECEIPT_INVALID, { reason: "the receipt is larger than 1 MB" }));
           callback(null, { receiptText: Buffer.concat(chunks).toString("utf8") } as never);
         });
         return;

@@ -1,5 +1,5 @@
 /** The JSON shapes of the API (docs/api.md). */
-import type { EvidenceRecord } from "../ports/repositories.ts";
+import type { EvidenceRecord } from "../ports/evidence-repository.ts";
 import type { EvidenceView } from "./schemas.ts";
 
 export function evidenceLinks(id: string) {

@@ -1,5 +1,16 @@
 /** Captures a web page in a clean browser: every artifact, and how, when and from where it was taken. */
-import type { ExtractedListing } from "../adapters/capture/listing-extraction.ts";
+
+/** A listing as the page publishes it for search engines: schema.org `Product` data. */
+export interface ExtractedListing {
+  source: "json-ld" | "microdata";
+  title?: string;
+  price?: string;
+  currency?: string;
+  seller?: { id?: string; name?: string };
+  images: string[];
+  listingId?: string;
+  brand?: string;
+}
 
 export interface CapturedArtifact {
   role: "screenshot" | "mhtml" | "html" | "har";

@@ -8,7 +8,8 @@ import { dirname } from "node:path";
 import { sha256Hex } from "../domain/hashing.ts";
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
-import type { Account, AccountRepository, ApiKeyRecord } from "../ports/repositories.ts";
+import type { Account, AccountRepository, ApiKeyRecord } from "../ports/account-repository.ts";
+import type { IndexStore } from "../ports/index-store.ts";
 
 const KEY_PREFIX = "eak_";
 
@@ -20,14 +21,18 @@ export function hashApiKey(key: string): string {
   return sha256Hex(key);
 }
 
-export function authenticate(accounts: AccountRepository, presented: string | undefined): Account {
+export async function authenticate(accounts: AccountRepository, presented: string | undefined): Promise<Account> {
   if (!presented) throw new AppError(Errors.UNAUTHENTICATED);
-  const account = accounts.accountByKeyHash(hashApiKey(presented));
+  const account = await accounts.byKeyHash(hashApiKey(presented));
   if (!account) throw new AppError(Errors.UNAUTHENTICATED);
   return account;
 }
 
-function issueKey(accounts: AccountRepository, accountId: string, key = generateApiKey()): { apiKey: string; record: ApiKeyRecord } {
+async function issueKey(
+  accounts: AccountRepository,
+  accountId: string,
+  key = generateApiKey(),
+): Promise<{ apiKey: string; record: ApiKeyRecord }> {
   const record: ApiKeyRecord = {
     id: newId.apiKey(),
     accountId,
@@ -35,44 +40,46 @@ function issueKey(accounts: AccountRepository, accountId: string, key = generate
     createdAt: new Date().toISOString(),
     revokedAt: null,
   };
-  accounts.addApiKey({ ...record, keyHash: hashApiKey(key) });
+  await accounts.addKey({ ...record, keyHash: hashApiKey(key) });
   return { apiKey: key, record };
 }
 
-export function createAccount(
-  accounts: AccountRepository,
+export async function createAccount(
+  index: Pick<IndexStore, "transaction">,
   input: { name: string; role?: Account["role"] },
-): { account: Account; apiKey: string; keyId: string } {
+): Promise<{ account: Account; apiKey: string; keyId: string }> {
   const account: Account = {
     id: newId.account(),
     name: input.name,
     role: input.role ?? "member",
     createdAt: new Date().toISOString(),
   };
-  accounts.createAccount(account);
-  const { apiKey, record } = issueKey(accounts, account.id);
+  const { apiKey, record } = await index.transaction(async (tx) => {
+    await tx.accounts.create(account);
+    return issueKey(tx.accounts, account.id);
+  });
   return { account, apiKey, keyId: record.id };
 }
 
 /** Admins act on any account; a member only on its own. Others' accounts read as not found. */
-function accessibleAccount(accounts: AccountRepository, actor: Account, accountId: string): Account {
-  const target = actor.id === accountId || actor.role === "admin" ? accounts.getAccount(accountId) : null;
+async function accessibleAccount(accounts: AccountRepository, actor: Account, accountId: string): Promise<Account> {
+  const target = actor.id === accountId || actor.role === "admin" ? await accounts.get(accountId) : null;
   if (!target) throw new AppError(Errors.ACCOUNT_NOT_FOUND, { id: accountId });
   return target;
 }
 
-export function createApiKey(accounts: AccountRepository, actor: Account, accountId: string) {
-  const target = accessibleAccount(accounts, actor, accountId);
+export async function createApiKey(accounts: AccountRepository, actor: Account, accountId: string) {
+  const target = await accessibleAccount(accounts, actor, accountId);
   return issueKey(accounts, target.id);
 }
 
-export function listApiKeys(accounts: AccountRepository, actor: Account, accountId: string): ApiKeyRecord[] {
-  return accounts.listApiKeys(accessibleAccount(accounts, actor, accountId).id);
+export async function listApiKeys(accounts: AccountRepository, actor: Account, accountId: string): Promise<ApiKeyRecord[]> {
+  return accounts.listKeys((await accessibleAccount(accounts, actor, accountId)).id);
 }
 
-export function revokeApiKey(accounts: AccountRepository, actor: Account, accountId: string, keyId: string): void {
-  const target = accessibleAccount(accounts, actor, accountId);
-  if (!accounts.revokeApiKey(target.id, keyId, new Date().toISOString())) {
+export async function revokeApiKey(accounts: AccountRepository, actor: Account, accountId: string, keyId: string): Promise<void> {
+  const target = await accessibleAccount(accounts, actor, accountId);
+  if (!(await accounts.revokeKey(target.id, keyId, new Date().toISOString()))) {
     throw new AppError(Errors.API_KEY_NOT_FOUND, { id: keyId });
   }
 }
@@ -81,20 +88,26 @@ export function revokeApiKey(accounts: AccountRepository, actor: Account, accoun
  * On first start (no account yet): an admin account whose key is `bootstrapKey`, or a generated key
  * written to `keyFile` with mode 0600 and returned so it can be printed once.
  */
-export function bootstrapAdmin(
-  accounts: AccountRepository,
+export async function bootstrapAdmin(
+  index: Pick<IndexStore, "transaction">,
   options: { bootstrapKey?: string; keyFile: string },
-): { created: false } | { created: true; account: Account; generatedKey?: string } {
-  if (accounts.countAccounts() > 0) return { created: false };
+): Promise<{ created: false } | { created: true; account: Account; generatedKey?: string }> {
   const key = options.bootstrapKey ?? generateApiKey();
   const account: Account = { id: newId.account(), name: "admin", role: "admin", createdAt: new Date().toISOString() };
+  const created = await index.transaction(async (tx) => {
+    // Taking the lease row locks it: instances starting together pass here one at a time, and the
+    // later ones count the first one's admin.
+    await tx.leases.acquire("bootstrap-admin", account.id, 60_000);
+    if ((await tx.accounts.count()) > 0) return false;
+    await tx.accounts.create(account);
+    await issueKey(tx.accounts, account.id, key);
+    return true;
+  });
+  if (!created) return { created: false };
   if (!options.bootstrapKey) {
     mkdirSync(dirname(options.keyFile), { recursive: true });
     writeFileSync(options.keyFile, key + "\n", { mode: 0o600 });
     chmodSync(options.keyFile, 0o600); // mode is ignored when the file already exists
   }
-  accounts.createAccount(account);
-  issueKey(accounts, account.id, key);
   return { created: true, account, generatedKey: options.bootstrapKey ? undefined : key };
 }
-

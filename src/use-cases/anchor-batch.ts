@@ -8,16 +8,25 @@
  *
  * Before anything is (re)sent, the registry is asked whether the root is already anchored
  * (`anchorOf`): the registry refuses a second anchor of a root, and we never try one.
+ *
+ * With several instances, one anchors at a time, under a lease (workers/anchor-worker.ts): every write
+ * here first checks, in its transaction, that the lease's fencing token still holds, so an instance
+ * that lost its lease (stalled, cut off) can record nothing, and so broadcasts nothing new.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildMerkleBatch } from "../domain/merkle-batch.ts";
+import type { AnchorFacts } from "../domain/receipt.ts";
 import { newId } from "../ids.ts";
+import type { Batch } from "../ports/batch-repository.ts";
 import type { ChainAnchor, MinedTx, OnChainAnchor } from "../ports/chain-anchor.ts";
-import type { AnchorQueue, Batch } from "../ports/repositories.ts";
+import type { IndexStore, Repositories } from "../ports/index-store.ts";
+import { outboxEvents } from "./outbox-events.ts";
 
 export interface AnchorDeps {
-  queue: AnchorQueue;
+  index: Pick<IndexStore, "transaction" | "batches" | "evidence" | "leases">;
   chain: ChainAnchor;
+  /** The lease this run anchors under (its fencing token), and how to keep it while a batch waits. */
+  lease?: { name: string; token: number; renew(): Promise<boolean> };
   /** Blocks on top of and including the anchoring block before an anchor is final (viem's default: 1). */
   confirmations: number;
   maxBatch: number;
@@ -48,13 +57,14 @@ export interface AnchorRunResult {
 /** Finishes the open batch, if any, then anchors new batches while full ones keep coming. */
 export async function anchorPending(deps: AnchorDeps, options: { signal?: AbortSignal } = {}): Promise<AnchorRunResult> {
   const result: AnchorRunResult = { anchoredBatches: 0, anchoredItems: 0, waiting: false };
-  for (const batch of deps.queue.openBatches()) {
+  for (const open of await deps.index.batches.open()) {
+    const batch: Batch = { ...open, itemIds: await deps.index.evidence.itemsOf(open.id) };
     const progress = await driveBatch(deps, batch, options.signal);
     if (progress === "waiting") return { ...result, waiting: true };
     if (progress === "anchored") count(result, batch);
   }
   while (!options.signal?.aborted) {
-    const batch = formBatch(deps.queue, deps.maxBatch);
+    const batch = await formBatch(deps, deps.maxBatch);
     if (!batch) break;
     deps.log?.info({ batch: batch.id, root: batch.root, items: batch.itemIds.length }, "batch formed");
     const progress = await driveBatch(deps, batch, options.signal);
@@ -66,12 +76,34 @@ export async function anchorPending(deps: AnchorDeps, options: { signal?: AbortS
 }
 
 /** The oldest pending items (up to `max`) as a new batch, its root and proofs stored: or null if none wait. */
-export function formBatch(queue: AnchorQueue, max: number): Batch | null {
-  const items = queue.nextPending(max);
-  if (items.length === 0) return null;
-  const merkle = buildMerkleBatch(items);
-  const proofs = Object.fromEntries([...merkle.proofs].map(([id, p]) => [id, { leaf: p.leaf, proof: p.proof }]));
-  return queue.createBatch({ id: newId.batch(), root: merkle.root, itemIds: items.map((i) => i.id), proofs });
+export async function formBatch(deps: Pick<AnchorDeps, "index" | "lease">, max: number): Promise<Batch | null> {
+  return write(deps, async (tx) => {
+    const items = await tx.evidence.nextPending(max);
+    if (items.length === 0) return null;
+    const merkle = buildMerkleBatch(items);
+    const batch: Batch = {
+      id: newId.batch(),
+      root: merkle.root,
+      state: "prepared",
+      itemIds: items.map((i) => i.id),
+      createdAt: new Date().toISOString(),
+      attempts: 0,
+    };
+    await tx.batches.create(batch);
+    await tx.evidence.assignToBatch(
+      batch.id,
+      Object.fromEntries([...merkle.proofs].map(([id, p]) => [id, { leaf: p.leaf, proof: p.proof }])),
+    );
+    return batch;
+  });
+}
+
+/** A write of the anchoring's, in one transaction, made only while the lease (if any) is still ours. */
+function write<T>(deps: Pick<AnchorDeps, "index" | "lease">, work: (tx: Repositories) => Promise<T>): Promise<T> {
+  return deps.index.transaction(async (tx) => {
+    if (deps.lease) await tx.leases.assertHeld(deps.lease.name, deps.lease.token);
+    return work(tx);
+  });
 }
 
 function count(result: AnchorRunResult, batch: Batch) {
@@ -87,13 +119,14 @@ async function driveBatch(deps: AnchorDeps, batch: Batch, signal?: AbortSignal):
     const { progress, batch: next } = await advanceBatch(deps, current);
     current = next;
     if (progress !== "waiting" || signal?.aborted || Date.now() >= deadline) return progress;
+    if (deps.lease && !(await deps.lease.renew())) return "waiting"; // lost the lease: another instance finishes it
     await sleep(deps.pollMs ?? 200, undefined, { signal }).catch(() => undefined);
   }
 }
 
 /** One step of a batch's life. Safe to repeat at any moment, including after a crash. */
 export async function advanceBatch(deps: AnchorDeps, batch: Batch): Promise<{ progress: BatchProgress; batch: Batch }> {
-  const { chain, queue } = deps;
+  const { chain } = deps;
   const onChain = await chain.anchorOf(batch.root);
   if (onChain) {
     const mined = await anchoringTx(chain, batch, onChain);
@@ -107,7 +140,11 @@ export async function advanceBatch(deps: AnchorDeps, batch: Batch): Promise<{ pr
     if (mined && !mined.success) {
       const reason = `anchor transaction ${mined.txHash} reverted`;
       deps.log?.warn({ batch: batch.id, txHash: mined.txHash }, reason);
-      queue.abandonBatch(batch.id, reason, deps.maxAttempts ?? 5);
+      await write(deps, async (tx) => {
+        if (!(await tx.batches.abandon(batch.id, reason, ["prepared", "sent"]))) return;
+        const failed = await tx.evidence.returnToQueue(batch.id, reason, deps.maxAttempts ?? 5);
+        await tx.outbox.append(outboxEvents("evidence.failed", failed, { reason }));
+      });
       return { progress: "abandoned", batch };
     }
     if (mined) return { progress: "waiting", batch }; // mined, but the registry's state is not visible yet
@@ -118,13 +155,13 @@ export async function advanceBatch(deps: AnchorDeps, batch: Batch): Promise<{ pr
     // Our nonce went to another transaction. Look once more (ours may have been mined meanwhile).
     if (await chain.minedTx(batch.tx.txHash)) return { progress: "waiting", batch };
     deps.log?.warn({ batch: batch.id, txHash: batch.tx.txHash }, "anchor transaction replaced; signing again");
-    queue.clearSigned(batch.id, `transaction ${batch.tx.txHash} replaced (nonce ${batch.tx.nonce} used)`);
+    await write(deps, (tx) => tx.batches.clearSigned(batch.id, `transaction ${batch.tx!.txHash} replaced (nonce ${batch.tx!.nonce} used)`));
   }
 
   const fromBlock = await chain.blockNumber();
   const signed = await chain.signAnchor(batch.root);
   const tx = { ...signed, fromBlock };
-  queue.recordSigned(batch.id, tx);
+  await write(deps, (t) => t.batches.recordSigned(batch.id, tx)); // durable before it leaves: see above
   await chain.broadcast(signed.rawTx);
   deps.log?.info({ batch: batch.id, txHash: signed.txHash, nonce: signed.nonce }, "anchor transaction sent");
   return { progress: "waiting", batch: { ...batch, state: "sent", tx } };
@@ -158,7 +195,10 @@ function isPersisted(deps: AnchorDeps, batch: Batch, mined: MinedTx): boolean {
   const saved = deps.persistedBlock();
   if (saved !== null && saved < mined.blockNumber && Date.now() - since < PERSIST_WAIT_MS) return false;
   if (saved === null || saved < mined.blockNumber) {
-    deps.log?.warn({ batch: batch.id, block: mined.blockNumber, saved }, "the chain has not saved the anchoring block; recording the anchor anyway");
+    deps.log?.warn(
+      { batch: batch.id, block: mined.blockNumber, saved },
+      "the chain has not saved the anchoring block; recording the anchor anyway",
+    );
   }
   finalSince.delete(batch.id);
   return true;
@@ -169,13 +209,18 @@ async function complete(deps: AnchorDeps, batch: Batch, mined: MinedTx, onChain:
   if (!block || block.timestamp !== onChain.timestamp) {
     throw new Error(`block ${mined.blockNumber} does not carry the anchor time the registry recorded`);
   }
-  deps.queue.completeBatch(batch.id, {
+  const anchor: AnchorFacts = {
     chainId: await deps.chain.chainId(),
     registry: deps.chain.registryAddress,
     txHash: mined.txHash,
     blockNumber: mined.blockNumber,
     blockHash: mined.blockHash,
     timestamp: onChain.timestamp,
+  };
+  await write(deps, async (tx) => {
+    await tx.batches.markAnchored(batch.id, anchor, new Date().toISOString());
+    const items = await tx.evidence.markAnchored(batch.id);
+    await tx.outbox.append(outboxEvents("evidence.anchored", items, { root: batch.root, ...anchor }));
   });
   deps.log?.info({ batch: batch.id, txHash: mined.txHash, block: mined.blockNumber, items: batch.itemIds.length }, "batch anchored");
 }

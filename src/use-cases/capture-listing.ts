@@ -4,25 +4,29 @@
  * (RFC 8785 JSON) lists them all with how, when and from where they were taken. The manifest is
  * anchored with the artifacts: its receipt proves the whole capture.
  */
-import { checkEgress, endpointOf, type EgressPolicy } from "../adapters/capture/egress-proxy.ts";
 import { canonicalJson } from "../domain/canonical-json.ts";
+import { endpointOf } from "../domain/endpoint.ts";
 import { wellFormedJson } from "../domain/well-formed.ts";
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { PACKAGE } from "../package-info.ts";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { PageCapture, PageCapturer } from "../ports/page-capturer.ts";
-import type { CaptureRecord, CaptureRepository, EvidenceRecord, EvidenceRepository } from "../ports/repositories.ts";
+import type { CaptureRecord } from "../ports/capture-repository.ts";
+import type { EgressGuard } from "../ports/egress-guard.ts";
+import type { EvidenceRecord } from "../ports/evidence-repository.ts";
+import type { IndexStore } from "../ports/index-store.ts";
+import { LeaseLostError } from "../ports/leases.ts";
+import { outboxEvents } from "./outbox-events.ts";
 import { prepareEvidence, receivedBytes } from "./submit-evidence.ts";
 
 export const MANIFEST_VERSION = "capture-manifest/v1";
 
 export interface CaptureDeps {
-  captures: CaptureRepository;
-  evidence: EvidenceRepository;
+  index: Pick<IndexStore, "transaction" | "captures">;
   store: ContentStore;
   capturer: PageCapturer;
-  policy: EgressPolicy;
+  egress: EgressGuard;
   timeoutMs: number;
   maxBytes: number;
 }
@@ -36,16 +40,17 @@ export interface CaptureRequest {
 }
 
 /** Checks the URL (scheme, and that its host is public) and queues the capture. */
-export async function requestCapture(deps: Pick<CaptureDeps, "captures" | "policy">, request: CaptureRequest): Promise<CaptureRecord> {
+export async function requestCapture(deps: Pick<CaptureDeps, "index" | "egress">, request: CaptureRequest): Promise<CaptureRecord> {
   let url: URL;
   try {
     url = new URL(request.url);
   } catch {
     throw new AppError(Errors.CAPTURE_URL_INVALID, { reason: "it is not a URL" });
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new AppError(Errors.CAPTURE_URL_INVALID, { reason: `${url.protocol} URLs cannot be captured; use http or https` });
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new AppError(Errors.CAPTURE_URL_INVALID, { reason: `${url.protocol} URLs cannot be captured; use http or https` });
   if (url.username || url.password) throw new AppError(Errors.CAPTURE_URL_INVALID, { reason: "URLs with credentials are not captured" });
-  const decision = await checkEgress(url.hostname, endpointOf(url).port, deps.policy);
+  const decision = await deps.egress.check(url.hostname, endpointOf(url).port);
   // A name that does not resolve is queued: the capture records the DNS failure as its outcome.
   if ("refused" in decision && decision.addresses.length > 0) {
     throw new AppError(Errors.CAPTURE_URL_FORBIDDEN, { reason: decision.refused });
@@ -59,17 +64,23 @@ export async function requestCapture(deps: Pick<CaptureDeps, "captures" | "polic
     note: request.note,
     status: "queued",
     requestedAt: new Date().toISOString(),
+    attempts: 0,
   };
-  deps.captures.createCapture(capture);
+  await deps.index.captures.create(capture);
   return capture;
 }
 
 /**
- * Runs one claimed capture to its end: completed or failed, its evidence indexed either way. Whatever
- * the page held and whatever fails after the browser returned, the capture ends (only a stop, through
- * `signal`, leaves it running, to be captured again at the next start).
+ * Runs one capture `owner` claimed to its end: completed or failed, its evidence indexed either way.
+ * Whatever the page held and whatever fails after the browser returned, the capture ends (only a stop,
+ * through `signal`, leaves it unfinished, to be captured again). If `owner` lost its lease meanwhile
+ * (another instance took the capture over), nothing is recorded: the other run records it.
  */
-export async function runCapture(deps: CaptureDeps, capture: CaptureRecord, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function runCapture(
+  deps: CaptureDeps,
+  capture: CaptureRecord,
+  options: { owner: string; signal?: AbortSignal },
+): Promise<void> {
   const page = await deps.capturer.capture(capture.url, { timeoutMs: deps.timeoutMs, maxBytes: deps.maxBytes, signal: options.signal });
   if (options.signal?.aborted) return; // shutting down: left running, captured again at the next start
 
@@ -77,13 +88,17 @@ export async function runCapture(deps: CaptureDeps, capture: CaptureRecord, opti
   const { stored, failures } = await storeArtifacts(deps, capture, page, manifestId);
   const error = [page.error, ...failures].filter((e) => e !== null).join("; ") || null;
   try {
-    await recordCapture(deps, capture, { ...page, error }, stored, manifestId);
+    await recordCapture(deps, capture, options.owner, { ...page, error }, stored, manifestId);
   } catch (cause) {
+    if (cause instanceof LeaseLostError) throw cause;
     const reason = `the capture could not be recorded: ${messageOf(cause)}`;
     // Once more without what the page supplied (it may be what could not be recorded); else without a manifest.
-    await recordCapture(deps, capture, withoutPageContent(page, reason), stored, manifestId, { pageContentOmitted: true }).catch(() =>
-      deps.captures.failCapture(capture.id, reason),
-    );
+    await recordCapture(deps, capture, options.owner, withoutPageContent(page, reason), stored, manifestId, {
+      pageContentOmitted: true,
+    }).catch((again) => {
+      if (again instanceof LeaseLostError) throw again;
+      return deps.index.captures.fail(capture.id, reason, new Date().toISOString());
+    });
   }
 }
 
@@ -118,6 +133,7 @@ async function storeArtifacts(deps: CaptureDeps, capture: CaptureRecord, page: P
 async function recordCapture(
   deps: CaptureDeps,
   capture: CaptureRecord,
+  owner: string,
   page: PageCapture,
   artifacts: StoredArtifact[],
   manifestId: string,
@@ -130,34 +146,71 @@ async function recordCapture(
       accountId: capture.accountId,
       kind: "capture-manifest",
       file: receivedBytes(Buffer.from(canonicalJson(manifest))),
-      claims: { sourceUrl: capture.url, capturedAt: page.startedAt, caseRef: capture.caseRef, fileName: "capture-manifest.json", description: `capture ${capture.id} of ${capture.url}` },
+      claims: {
+        sourceUrl: capture.url,
+        capturedAt: page.startedAt,
+        caseRef: capture.caseRef,
+        fileName: "capture-manifest.json",
+        description: `capture ${capture.id} of ${capture.url}`,
+      },
     },
     manifestId,
   );
-  deps.captures.finishCapture(
-    capture.id,
-    {
-      status: page.error === null ? "completed" : "failed",
-      failureReason: page.error ?? undefined,
-      manifestId,
-      summary: {
-        finalUrl: manifest.finalUrl,
-        httpStatus: page.http?.status ?? null,
-        serverAddress: page.server?.address ?? null,
-        listing: manifest.listing,
-        listingNote: manifest.listingNote,
-        refusedRequests: manifest.refusedRequests,
-        artifacts: artifacts.map(({ record: a, role }) => ({ role, evidenceId: a.id, sha256: a.sha256, cid: a.cid, size: a.size, mediaType: a.mediaType })),
-        manifest: { evidenceId: manifestId, sha256: manifestRecord.sha256, cid: manifestRecord.cid },
-      },
+  const outcome = {
+    status: page.error === null ? ("completed" as const) : ("failed" as const),
+    failureReason: page.error ?? undefined,
+    manifestId,
+    finishedAt: new Date().toISOString(),
+    summary: {
+      finalUrl: manifest.finalUrl,
+      httpStatus: page.http?.status ?? null,
+      serverAddress: page.server?.address ?? null,
+      listing: manifest.listing,
+      listingNote: manifest.listingNote,
+      refusedRequests: manifest.refusedRequests,
+      artifacts: artifacts.map(({ record: a, role }) => ({
+        role,
+        evidenceId: a.id,
+        sha256: a.sha256,
+        cid: a.cid,
+        size: a.size,
+        mediaType: a.mediaType,
+      })),
+      manifest: { evidenceId: manifestId, sha256: manifestRecord.sha256, cid: manifestRecord.cid },
     },
-    [...artifacts.map((a) => a.record), manifestRecord],
-  );
+  };
+  // The evidence, the capture's end and the event, together: all of them or none.
+  await deps.index.transaction(async (tx) => {
+    await tx.evidence.insert([...artifacts.map((a) => a.record), manifestRecord]);
+    if (!(await tx.captures.finish(capture.id, owner, outcome))) {
+      throw new LeaseLostError(`capture ${capture.id} was taken over by another instance`);
+    }
+    await tx.outbox.append(
+      outboxEvents("capture.finished", [{ id: capture.id, accountId: capture.accountId }], {
+        status: outcome.status,
+        failureReason: outcome.failureReason ?? null,
+        manifestId,
+        url: capture.url,
+      }),
+    );
+  });
 }
 
 /** What the service itself knows of a capture, without anything the page supplied. */
 function withoutPageContent(page: PageCapture, reason: string): PageCapture {
-  return { ...page, finalUrl: null, redirects: [], navigations: [], http: null, server: null, tls: null, listing: null, refused: [], refusedNotListed: 0, error: reason };
+  return {
+    ...page,
+    finalUrl: null,
+    redirects: [],
+    navigations: [],
+    http: null,
+    server: null,
+    tls: null,
+    listing: null,
+    refused: [],
+    refusedNotListed: 0,
+    error: reason,
+  };
 }
 
 function buildManifest(capture: CaptureRecord, page: PageCapture, artifacts: StoredArtifact[], pageContentOmitted: boolean) {

@@ -9,18 +9,18 @@
  * the root, or that block's hash changed. Any other disagreement is not a chain event: the index says
  * what the chain does not (an edited row), and it is refused as RECORD_INTEGRITY, never "repaired".
  */
-import type { Logger } from "pino";
 import type { AnchorFacts } from "../domain/receipt.ts";
 import { AppError, Errors } from "../errors.ts";
 import type { ChainAnchor } from "../ports/chain-anchor.ts";
-import type { AnchorQueue } from "../ports/repositories.ts";
+import type { IndexStore } from "../ports/index-store.ts";
+import { outboxEvents } from "./outbox-events.ts";
 
 export interface AnchorCheckDeps {
   chain: Pick<ChainAnchor, "anchorOf" | "block">;
-  queue: Pick<AnchorQueue, "recentAnchors" | "reopenLostBatch">;
+  index: Pick<IndexStore, "transaction" | "batches">;
   /** Roots confirmed on the chain, and what was confirmed (anchors are final: a confirmation holds). */
   confirmed: Map<string, string>;
-  log: Pick<Logger, "error" | "warn" | "info">;
+  log: { error(fields: object, message: string): void };
 }
 
 export type AnchorState = "held" | "lost" | "disagrees";
@@ -31,7 +31,12 @@ const key = (a: AnchorFacts) => `${a.chainId}:${a.registry.toLowerCase()}:${a.bl
  * What the chain says of a recorded anchor. Throws (CHAIN_UNAVAILABLE) when it cannot be asked. `fresh`
  * asks the chain even for an anchor confirmed before (the re-check: a chain can lose confirmed blocks).
  */
-export async function anchorState(deps: AnchorCheckDeps, root: string, anchor: AnchorFacts, fresh = false): Promise<{ state: AnchorState; detail: string }> {
+export async function anchorState(
+  deps: AnchorCheckDeps,
+  root: string,
+  anchor: AnchorFacts,
+  fresh = false,
+): Promise<{ state: AnchorState; detail: string }> {
   if (!fresh && deps.confirmed.get(root) === key(anchor)) return { state: "held", detail: "confirmed before" };
   const onChain = await deps.chain.anchorOf(root);
   if (!onChain) return { state: "lost", detail: `the registry has no anchor for root ${root}` };
@@ -62,8 +67,11 @@ export async function requireHeldAnchor(
   const { state, detail } = await anchorState(deps, root, anchor);
   if (state === "held") return;
   if (state === "lost" && item.batchId) {
-    reopen(deps, item.batchId, root, detail);
-    throw new AppError(Errors.EVIDENCE_NOT_ANCHORED, { id: item.id, status: "pending (its anchor was lost by the chain; it is queued again)" });
+    await reopen(deps, item.batchId, root, detail);
+    throw new AppError(Errors.EVIDENCE_NOT_ANCHORED, {
+      id: item.id,
+      status: "pending (its anchor was lost by the chain; it is queued again)",
+    });
   }
   deps.log.error({ evidence: item.id, root, detail }, "RECORD INTEGRITY: a stored anchor disagrees with the chain");
   throw new AppError(Errors.RECORD_INTEGRITY, { id: item.id, reason: detail });
@@ -76,7 +84,7 @@ export async function requireHeldAnchor(
  */
 export async function recheckRecentAnchors(deps: AnchorCheckDeps, options: { max?: number; signal?: AbortSignal } = {}): Promise<number> {
   let reopened = 0;
-  for (const { batchId, root, anchor } of deps.queue.recentAnchors(options.max ?? 10_000)) {
+  for (const { batchId, root, anchor } of await deps.index.batches.recentAnchors(options.max ?? 10_000)) {
     if (options.signal?.aborted) break;
     const { state, detail } = await anchorState(deps, root, anchor, true);
     if (state === "held") break;
@@ -84,17 +92,26 @@ export async function recheckRecentAnchors(deps: AnchorCheckDeps, options: { max
       deps.log.error({ batch: batchId, root, detail }, "RECORD INTEGRITY: a stored anchor disagrees with the chain");
       continue;
     }
-    reopen(deps, batchId, root, detail);
-    reopened++;
+    if (await reopen(deps, batchId, root, detail)) reopened++;
   }
   return reopened;
 }
 
-function reopen(deps: AnchorCheckDeps, batchId: string, root: string, detail: string): void {
-  deps.queue.reopenLostBatch(batchId, `anchor lost from the chain: ${detail}`);
+/** Gives the lost batch up and queues its items again (false if another instance did it first). */
+async function reopen(deps: AnchorCheckDeps, batchId: string, root: string, detail: string): Promise<boolean> {
+  const reason = `anchor lost from the chain: ${detail}`;
+  const reopened = await deps.index.transaction(async (tx) => {
+    if (!(await tx.batches.abandon(batchId, reason, ["anchored"]))) return false;
+    const items = await tx.evidence.requeueLost(batchId);
+    await tx.outbox.append(outboxEvents("evidence.anchor-lost", items, { root, reason }));
+    return true;
+  });
   deps.confirmed.delete(root);
-  deps.log.error(
-    { batch: batchId, root, detail },
-    "ANCHOR LOST: the chain no longer has this batch's anchor; its items are queued again, and receipts issued for them no longer verify",
-  );
+  if (reopened) {
+    deps.log.error(
+      { batch: batchId, root, detail },
+      "ANCHOR LOST: the chain no longer has this batch's anchor; its items are queued again, and receipts issued for them no longer verify",
+    );
+  }
+  return reopened;
 }

@@ -25,7 +25,7 @@ export async function evidenceBundle(
   id: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<{ zip: Readable; fileName: string }> {
-  const record = getEvidence(deps.evidence, accountId, id);
+  const record = await getEvidence(deps.evidence, accountId, id);
   const receipt = await receiptOf(deps, record);
   const content = await openVerifiedContent(deps.store, record, options);
   const certificate = await renderCertificate({ receipt, publicUrl: deps.publicUrl() });

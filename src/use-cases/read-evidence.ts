@@ -9,23 +9,27 @@ import { buildReceipt, type EvidenceReceipt } from "../domain/receipt.ts";
 import { recordProblem } from "../domain/record-integrity.ts";
 import { AppError, Errors } from "../errors.ts";
 import { ContentIntegrityError, type ContentStore } from "../ports/content-store.ts";
-import type { EvidenceRecord, EvidenceRepository } from "../ports/repositories.ts";
+import type { EvidenceRecord, EvidenceRepository } from "../ports/evidence-repository.ts";
 import { requireHeldAnchor, type AnchorCheckDeps } from "./confirm-anchors.ts";
 
 export interface ReadDeps {
-  evidence: EvidenceRepository;
+  evidence: Pick<EvidenceRepository, "get">;
   anchors: AnchorCheckDeps;
 }
 
-export function getEvidence(evidence: EvidenceRepository, accountId: string, id: string): EvidenceRecord {
-  const record = evidence.get(accountId, id);
+export async function getEvidence(evidence: Pick<EvidenceRepository, "get">, accountId: string, id: string): Promise<EvidenceRecord> {
+  const record = await evidence.get(accountId, id);
   if (!record) throw new AppError(Errors.EVIDENCE_NOT_FOUND, { id });
   return record;
 }
 
 /** The record, if it checks out: for serving its bytes or documents. */
-export function getCheckedEvidence(evidence: EvidenceRepository, accountId: string, id: string): EvidenceRecord {
-  return checked(getEvidence(evidence, accountId, id));
+export async function getCheckedEvidence(
+  evidence: Pick<EvidenceRepository, "get">,
+  accountId: string,
+  id: string,
+): Promise<EvidenceRecord> {
+  return checked(await getEvidence(evidence, accountId, id));
 }
 
 function checked(record: EvidenceRecord): EvidenceRecord {
@@ -35,15 +39,15 @@ function checked(record: EvidenceRecord): EvidenceRecord {
 }
 
 export async function getReceipt(deps: ReadDeps, accountId: string, id: string): Promise<EvidenceReceipt> {
-  return receiptOf(deps, getEvidence(deps.evidence, accountId, id));
+  return receiptOf(deps, await getEvidence(deps.evidence, accountId, id));
 }
 
 /** The receipt of a record, once it is anchored, the record checked and its anchor confirmed on the chain. */
 export async function receiptOf(deps: Pick<ReadDeps, "anchors">, record: EvidenceRecord): Promise<EvidenceReceipt> {
   const { id } = record;
-  if (record.status !== "anchored" || !record.merkle || !record.anchor) {
-    throw new AppError(Errors.EVIDENCE_NOT_ANCHORED, { id, status: record.status });
-  }
+  if (record.status !== "anchored") throw new AppError(Errors.EVIDENCE_NOT_ANCHORED, { id, status: record.status });
+  if (!record.merkle || !record.anchor)
+    throw new AppError(Errors.RECORD_INTEGRITY, { id, reason: "it is marked anchored, but its anchor is missing" });
   checked(record);
   await requireHeldAnchor(deps.anchors, record, record.merkle.root, record.anchor);
   return buildReceipt({

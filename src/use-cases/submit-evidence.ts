@@ -9,11 +9,11 @@ import { SNIFF_BYTES, sniffMediaType } from "../domain/media-type.ts";
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { ContentStore } from "../ports/content-store.ts";
-import type { EvidenceRecord, EvidenceRepository } from "../ports/repositories.ts";
+import type { EvidenceRecord, EvidenceRepository } from "../ports/evidence-repository.ts";
 
 export interface SubmitEvidenceDeps {
   store: ContentStore;
-  evidence: EvidenceRepository;
+  evidence: Pick<EvidenceRepository, "insert">;
   now?: () => Date;
 }
 
@@ -42,7 +42,7 @@ export interface EvidenceSubmission {
 
 /** Stores the bytes and builds the record, without indexing it (see submitEvidence). */
 export async function prepareEvidence(
-  deps: SubmitEvidenceDeps,
+  deps: Pick<SubmitEvidenceDeps, "store" | "now">,
   submission: EvidenceSubmission,
   id = newId.evidence(),
 ): Promise<EvidenceRecord> {
@@ -79,6 +79,6 @@ export async function prepareEvidence(
 export async function submitEvidence(deps: SubmitEvidenceDeps, submission: EvidenceSubmission): Promise<EvidenceRecord> {
   const record = await prepareEvidence(deps, submission);
   submission.signal?.throwIfAborted();
-  await deps.evidence.insert(record);
+  await deps.evidence.insert([record]);
   return record;
 }

@@ -6,7 +6,7 @@
 import { canonicalJson } from "../domain/canonical-json.ts";
 import type { ListingSnapshot } from "../domain/listing-snapshot.ts";
 import type { EvidenceClaims } from "../domain/evidence.ts";
-import type { EvidenceRecord } from "../ports/repositories.ts";
+import type { EvidenceRecord } from "../ports/evidence-repository.ts";
 import { prepareEvidence, receivedBytes, type ReceivedFile, type SubmitEvidenceDeps } from "./submit-evidence.ts";
 
 export interface ListingSnapshotSubmission {
@@ -48,6 +48,6 @@ export async function submitListingSnapshot(
     });
   }
   submission.signal?.throwIfAborted();
-  await deps.evidence.insert(snapshot, ...(screenshot ? [screenshot] : []));
+  await deps.evidence.insert([snapshot, ...(screenshot ? [screenshot] : [])]);
   return { snapshot, screenshot };
 }

@@ -58,14 +58,30 @@ export async function verifyReceipt(input: VerifyInput): Promise<Verification> {
 
   // The file ----------------------------------------------------------------------------------------
   if (file) {
-    add("file.sha256", "file SHA-256", file.sha256 === e.sha256 ? "pass" : "fail",
-      file.sha256 === e.sha256 ? e.sha256 : `the file's SHA-256 is ${file.sha256}; the receipt says ${e.sha256}`);
-    add("file.size", "file size", file.size === e.size ? "pass" : "fail",
-      file.size === e.size ? `${e.size} bytes` : `the file has ${file.size} bytes; the receipt says ${e.size}`);
-    add("file.cid", "file CID", file.cid === e.cid ? "pass" : "fail",
-      file.cid === e.cid ? `${e.cid} (ipfs add --cid-version=1)` : `the file's CID is ${file.cid}; the receipt says ${e.cid}`);
+    add(
+      "file.sha256",
+      "file SHA-256",
+      file.sha256 === e.sha256 ? "pass" : "fail",
+      file.sha256 === e.sha256 ? e.sha256 : `the file's SHA-256 is ${file.sha256}; the receipt says ${e.sha256}`,
+    );
+    add(
+      "file.size",
+      "file size",
+      file.size === e.size ? "pass" : "fail",
+      file.size === e.size ? `${e.size} bytes` : `the file has ${file.size} bytes; the receipt says ${e.size}`,
+    );
+    add(
+      "file.cid",
+      "file CID",
+      file.cid === e.cid ? "pass" : "fail",
+      file.cid === e.cid ? `${e.cid} (ipfs add --cid-version=1)` : `the file's CID is ${file.cid}; the receipt says ${e.cid}`,
+    );
   } else {
-    for (const [id, label] of [["file.sha256", "file SHA-256"], ["file.size", "file size"], ["file.cid", "file CID"]]) {
+    for (const [id, label] of [
+      ["file.sha256", "file SHA-256"],
+      ["file.size", "file size"],
+      ["file.cid", "file CID"],
+    ]) {
       add(id!, label!, "skip", "no file given: only the receipt is checked");
     }
   }
@@ -74,7 +90,12 @@ export async function verifyReceipt(input: VerifyInput): Promise<Verification> {
   const metadataSha256 = canonicalJsonSha256(r.metadata);
   const mismatched = (["id", "kind", "sha256", "size", "mediaType", "cid"] as const).filter((k) => r.metadata[k] !== e[k]);
   if (metadataSha256 !== e.metadataSha256) {
-    add("metadata.hash", "metadata hash", "fail", `the metadata hashes to ${metadataSha256} (RFC 8785); the receipt says ${e.metadataSha256}`);
+    add(
+      "metadata.hash",
+      "metadata hash",
+      "fail",
+      `the metadata hashes to ${metadataSha256} (RFC 8785); the receipt says ${e.metadataSha256}`,
+    );
   } else if (mismatched.length) {
     add("metadata.hash", "metadata hash", "fail", `the metadata's ${mismatched.join(", ")} differ from the evidence section`);
   } else {
@@ -82,13 +103,21 @@ export async function verifyReceipt(input: VerifyInput): Promise<Verification> {
   }
   const leaf: [string, string] = [`0x${e.sha256}`, `0x${e.metadataSha256}`];
   const leafMatches = r.merkle.leaf.every((v, i) => v.toLowerCase() === leaf[i]);
-  add("merkle.leaf", "Merkle leaf", leafMatches ? "pass" : "fail",
-    leafMatches ? "[content SHA-256, metadata SHA-256]" : `the leaf is not [0x${e.sha256}, 0x${e.metadataSha256}]`);
+  add(
+    "merkle.leaf",
+    "Merkle leaf",
+    leafMatches ? "pass" : "fail",
+    leafMatches ? "[content SHA-256, metadata SHA-256]" : `the leaf is not [0x${e.sha256}, 0x${e.metadataSha256}]`,
+  );
   const proofOk = verifyMerkleProof(r.merkle.root, leaf, r.merkle.proof);
-  add("merkle.proof", "Merkle proof", proofOk ? "pass" : "fail",
+  add(
+    "merkle.proof",
+    "Merkle proof",
+    proofOk ? "pass" : "fail",
     proofOk
       ? `${r.merkle.proof.length} step${r.merkle.proof.length === 1 ? "" : "s"} to root ${r.merkle.root} (OpenZeppelin StandardMerkleTree)`
-      : `the proof does not lead from this leaf to root ${r.merkle.root}`);
+      : `the proof does not lead from this leaf to root ${r.merkle.root}`,
+  );
 
   // The chain -------------------------------------------------------------------------------------------
   let anchoredAt: Verification["anchoredAt"];
@@ -151,28 +180,42 @@ async function checkChain(
       return undefined;
     }
     const same = anchor.timestamp === a.timestamp && anchor.blockNumber === a.blockNumber;
-    add("chain.anchor", "anchor", same ? "pass" : "fail",
+    add(
+      "chain.anchor",
+      "anchor",
+      same ? "pass" : "fail",
       same
         ? `anchorOf(root) = ${iso(anchor.timestamp)}, block ${anchor.blockNumber}`
-        : `anchorOf(root) = ${iso(anchor.timestamp)}, block ${anchor.blockNumber}; the receipt says ${iso(a.timestamp)}, block ${a.blockNumber}`);
+        : `anchorOf(root) = ${iso(anchor.timestamp)}, block ${anchor.blockNumber}; the receipt says ${iso(a.timestamp)}, block ${a.blockNumber}`,
+    );
 
     const block = await chain.block(a.blockNumber);
     if (!block) add("chain.block", "block", "fail", `the chain has no block ${a.blockNumber}`);
-    else if (block.hash !== a.blockHash) add("chain.block", "block", "fail", `block ${a.blockNumber} has hash ${block.hash}; the receipt says ${a.blockHash}`);
-    else if (block.timestamp !== anchor.timestamp) add("chain.block", "block", "fail", `block ${a.blockNumber}'s time is ${iso(block.timestamp)}, not the anchor's`);
+    else if (block.hash !== a.blockHash)
+      add("chain.block", "block", "fail", `block ${a.blockNumber} has hash ${block.hash}; the receipt says ${a.blockHash}`);
+    else if (block.timestamp !== anchor.timestamp)
+      add("chain.block", "block", "fail", `block ${a.blockNumber}'s time is ${iso(block.timestamp)}, not the anchor's`);
     else add("chain.block", "block", "pass", `block ${a.blockNumber}, hash ${block.hash}, time ${iso(block.timestamp)}`);
 
     const tx = await chain.transaction(a.txHash);
     if (!tx) add("chain.transaction", "transaction", "fail", `transaction ${a.txHash} is not on this chain`);
     else if (!tx.success) add("chain.transaction", "transaction", "fail", `transaction ${a.txHash} reverted`);
-    else if (tx.blockNumber !== a.blockNumber || tx.blockHash !== a.blockHash) add("chain.transaction", "transaction", "fail", `transaction ${a.txHash} is in block ${tx.blockNumber}, not ${a.blockNumber}`);
-    else if (tx.to?.toLowerCase() !== a.registry.toLowerCase()) add("chain.transaction", "transaction", "fail", `transaction ${a.txHash} was not sent to the registry`);
+    else if (tx.blockNumber !== a.blockNumber || tx.blockHash !== a.blockHash)
+      add("chain.transaction", "transaction", "fail", `transaction ${a.txHash} is in block ${tx.blockNumber}, not ${a.blockNumber}`);
+    else if (tx.to?.toLowerCase() !== a.registry.toLowerCase())
+      add("chain.transaction", "transaction", "fail", `transaction ${a.txHash} was not sent to the registry`);
     else add("chain.transaction", "transaction", "pass", `${a.txHash} mined in block ${tx.blockNumber}, succeeded`);
 
     const leafHash = StandardMerkleTree.of([leaf], [...LEAF_ENCODING]).leafHash(leaf);
     const verified = await chain.registryVerify(a.registry, r.merkle.root, leafHash, r.merkle.proof);
-    add("chain.verify", "registry verify", verified === anchor.timestamp && verified !== 0 ? "pass" : "fail",
-      verified ? `verify(root, leaf, proof) = ${verified}` : "the registry's verify(root, leaf, proof) returned 0: it does not confirm the inclusion");
+    add(
+      "chain.verify",
+      "registry verify",
+      verified === anchor.timestamp && verified !== 0 ? "pass" : "fail",
+      verified
+        ? `verify(root, leaf, proof) = ${verified}`
+        : "the registry's verify(root, leaf, proof) returned 0: it does not confirm the inclusion",
+    );
     return same ? { iso: iso(anchor.timestamp), timestamp: anchor.timestamp, blockNumber: anchor.blockNumber, chainId } : undefined;
   } catch (error) {
     add("chain.error", "chain", "fail", `reading the chain failed: ${reason(error)}`, unreachable(error));
@@ -180,13 +223,21 @@ async function checkChain(
   }
 }
 
-function summarize(r: EvidenceReceipt, file: FileFacts | undefined, failed: Check[], anchoredAt: Verification["anchoredAt"], chainGiven: boolean): string {
+function summarize(
+  r: EvidenceReceipt,
+  file: FileFacts | undefined,
+  failed: Check[],
+  anchoredAt: Verification["anchoredAt"],
+  chainGiven: boolean,
+): string {
   const wrong = failed.filter((c) => !c.unreachable);
   const cut = failed.length > wrong.length;
   if (wrong.length) return `NOT VERIFIED: ${wrong.map((c) => c.label).join(", ")} failed.${cut ? " The chain could not be read." : ""}`;
   if (cut) {
-    return `NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong. ` +
-      `Try again, or another RPC endpoint of chain ${r.anchor.chainId}.`;
+    return (
+      `NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong. ` +
+      `Try again, or another RPC endpoint of chain ${r.anchor.chainId}.`
+    );
   }
   if (!chainGiven) {
     return "The file, metadata and Merkle proof check out, but the anchor was not checked on the chain: no time is proven.";

@@ -9,11 +9,22 @@ import { recheckRecentAnchors, type AnchorCheckDeps } from "../use-cases/confirm
 
 export function startAnchorRecheckWorker(
   deps: AnchorCheckDeps,
-  options: { intervalMs: number; signal: AbortSignal; log: Logger; onError?: (error: unknown) => void },
+  options: {
+    intervalMs: number;
+    signal: AbortSignal;
+    log: Logger;
+    /** Whether this instance anchors now: only the anchoring instance re-checks (the others would repeat it). */
+    active: () => boolean;
+    onError?: (error: unknown) => void;
+  },
 ): { done: Promise<void> } {
   const done = (async () => {
     while (!options.signal.aborted) {
       try {
+        if (!options.active()) {
+          await sleep(500, undefined, { signal: options.signal }).catch(() => undefined);
+          continue;
+        }
         const reopened = await recheckRecentAnchors(deps, { signal: options.signal });
         if (reopened) options.log.warn({ batches: reopened }, "batches whose anchors the chain lost are queued again");
       } catch (error) {

@@ -55,9 +55,7 @@ describe("EvidenceRegistry", () => {
       const receipt = (await tx.wait())!;
       const block = (await ethers.provider.getBlock(receipt.blockNumber))!;
 
-      await expect(tx)
-        .to.emit(registry, "RootAnchored")
-        .withArgs(root, anchorer.address, block.timestamp, receipt.blockNumber);
+      await expect(tx).to.emit(registry, "RootAnchored").withArgs(root, anchorer.address, block.timestamp, receipt.blockNumber);
       const [timestamp, blockNumber, submitter] = await registry.anchorOf(root);
       expect(timestamp).to.equal(BigInt(block.timestamp));
       expect(blockNumber).to.equal(BigInt(receipt.blockNumber));
@@ -74,10 +72,7 @@ describe("EvidenceRegistry", () => {
 
     it("refuses the zero root", async () => {
       const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
-      await expect(registry.connect(anchorer).anchor(ZERO)).to.be.revertedWithCustomError(
-        registry,
-        "EvidenceRegistryZeroRoot",
-      );
+      await expect(registry.connect(anchorer).anchor(ZERO)).to.be.revertedWithCustomError(registry, "EvidenceRegistryZeroRoot");
     });
 
     it("refuses a root anchored before, naming the first anchor's time and block, and keeps the first", async () => {

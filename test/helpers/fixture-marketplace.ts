@@ -37,7 +37,8 @@ export async function startMarketplace(): Promise<Marketplace> {
   const handler: RequestListener = async (req, res) => {
     const path = req.url ?? "/";
     hits.push(path);
-    const html = (status: number, text: string) => res.writeHead(status, { "content-type": "text/html; charset=utf-8", "x-marketplace": "fixture" }).end(text);
+    const html = (status: number, text: string) =>
+      res.writeHead(status, { "content-type": "text/html; charset=utf-8", "x-marketplace": "fixture" }).end(text);
     const extra = served.get(path);
     if (extra) return res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...extra.headers }).end(extra.html);
     if (path === "/item/8842") {
@@ -48,16 +49,34 @@ export async function startMarketplace(): Promise<Marketplace> {
         sku: "8842",
         brand: { "@type": "Brand", name: "Maison Exemple" },
         image: ["/img/8842-1.png", `${origin}/img/8842-2.png`],
-        offers: { "@type": "Offer", price: "39.99", priceCurrency: "USD", seller: { "@type": "Organization", "@id": "seller-77", name: "Bargain Bags" } },
+        offers: {
+          "@type": "Offer",
+          price: "39.99",
+          priceCurrency: "USD",
+          seller: { "@type": "Organization", "@id": "seller-77", name: "Bargain Bags" },
+        },
       };
-      return html(200, page("Designer handbag", `<link rel="stylesheet" href="/slow.css"><script type="application/ld+json">${JSON.stringify(ld)}</script>`,
-        `<h1>Designer handbag — genuine leather</h1><p class="price">US $39.99</p><img src="/img/8842-1.png" alt="bag"><p>Sold by Bargain Bags</p>`));
+      return html(
+        200,
+        page(
+          "Designer handbag",
+          `<link rel="stylesheet" href="/slow.css"><script type="application/ld+json">${JSON.stringify(ld)}</script>`,
+          `<h1>Designer handbag — genuine leather</h1><p class="price">US $39.99</p><img src="/img/8842-1.png" alt="bag"><p>Sold by Bargain Bags</p>`,
+        ),
+      );
     }
     if (path === "/item/7") {
-      return html(200, page("Wallet", "", `<div itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">Leather wallet</h1>
+      return html(
+        200,
+        page(
+          "Wallet",
+          "",
+          `<div itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">Leather wallet</h1>
         <meta itemprop="sku" content="W-7"><img itemprop="image" src="/img/8842-1.png" alt="wallet">
         <div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><span itemprop="priceCurrency" content="EUR">€</span><span itemprop="price" content="12.50">12,50</span>
-        <div itemprop="seller" itemscope itemtype="https://schema.org/Organization"><span itemprop="name">Wallet World</span></div></div></div>`));
+        <div itemprop="seller" itemscope itemtype="https://schema.org/Organization"><span itemprop="name">Wallet World</span></div></div></div>`,
+        ),
+      );
     }
     if (path === "/about") return html(200, page("About", "", "<h1>About this marketplace</h1>"));
     if (path === "/go/8842") return res.writeHead(302, { location: "/item/8842" }).end();
@@ -74,7 +93,8 @@ export async function startMarketplace(): Promise<Marketplace> {
     if (path.startsWith("/img/")) return res.writeHead(200, { "content-type": "image/png" }).end(PNG);
     if (path === "/never") return; // never answers: for the timeout
     if (path === "/item/heavy") return html(200, page("Heavy", `<link rel="stylesheet" href="/heavy.css">`, "<h1>Heavy listing</h1>"));
-    if (path === "/heavy.css") return res.writeHead(200, { "content-type": "text/css" }).end(`/*${"x".repeat(300_000)}*/ h1 { color: navy }`);
+    if (path === "/heavy.css")
+      return res.writeHead(200, { "content-type": "text/css" }).end(`/*${"x".repeat(300_000)}*/ h1 { color: navy }`);
     if (path.startsWith("/slow-item/")) {
       await new Promise((r) => setTimeout(r, 1500));
       return html(200, page("Slow listing", "", `<h1>Slow listing ${path.slice(11)}</h1>`));
@@ -100,7 +120,9 @@ export async function startMarketplace(): Promise<Marketplace> {
     httpsPort,
     certificate: {
       pem: tls.pem,
-      spkiSha256Base64: createHash("sha256").update(x509.publicKey.export({ type: "spki", format: "der" })).digest("base64"),
+      spkiSha256Base64: createHash("sha256")
+        .update(x509.publicKey.export({ type: "spki", format: "der" }))
+        .digest("base64"),
       sha256Fingerprint: x509.fingerprint256.replace(/:/g, "").toLowerCase(),
     },
     hits,
@@ -118,8 +140,27 @@ export async function startMarketplace(): Promise<Marketplace> {
 function selfSignedCertificate(): { key: string; pem: string } {
   const dir = mkdtempSync(join(tmpdir(), "fixture-tls-"));
   try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-      "-days", "2", "-subj", "/CN=127.0.0.1/O=Fixture Marketplace", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=127.0.0.1/O=Fixture Marketplace",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+      ],
+      { stdio: "ignore" },
+    );
     return { key: readFileSync(join(dir, "key.pem"), "utf8"), pem: readFileSync(join(dir, "cert.pem"), "utf8") };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -71,7 +71,10 @@ export async function verifyIndependently(receipt: Receipt, file: Uint8Array, rp
       { to: receipt.anchor.registry, data: keccakId(signature).slice(0, 10) + coder.encode(types, values).slice(2) },
       "latest",
     ]);
-  const [timestamp, blockNumber] = coder.decode(["uint64", "uint64"], (await call("anchorOf(bytes32)", ["bytes32"], [receipt.merkle.root])).slice(0, 130));
+  const [timestamp, blockNumber] = coder.decode(
+    ["uint64", "uint64"],
+    (await call("anchorOf(bytes32)", ["bytes32"], [receipt.merkle.root])).slice(0, 130),
+  );
   if (timestamp === 0n) throw new Error("root is not anchored");
   if (Number(timestamp) !== receipt.anchor.timestamp || Number(blockNumber) !== receipt.anchor.blockNumber) {
     throw new Error("anchor time or block differs from the receipt");
@@ -81,13 +84,17 @@ export async function verifyIndependently(receipt: Receipt, file: Uint8Array, rp
     throw new Error("block hash or time differs from the receipt");
   }
   const txReceipt = await rpc(rpcUrl, "eth_getTransactionReceipt", [receipt.anchor.txHash]);
-  if (!txReceipt || txReceipt.status !== "0x1" || Number(txReceipt.blockNumber) !== Number(blockNumber)) {
+  if (txReceipt?.status !== "0x1" || Number(txReceipt.blockNumber) !== Number(blockNumber)) {
     throw new Error("anchor transaction not mined successfully in that block");
   }
   const leafHash = StandardMerkleTree.of([leaf], ["bytes32", "bytes32"]).leafHash(leaf);
   const [verified] = coder.decode(
     ["uint64"],
-    await call("verify(bytes32,bytes32,bytes32[])", ["bytes32", "bytes32", "bytes32[]"], [receipt.merkle.root, leafHash, receipt.merkle.proof]),
+    await call(
+      "verify(bytes32,bytes32,bytes32[])",
+      ["bytes32", "bytes32", "bytes32[]"],
+      [receipt.merkle.root, leafHash, receipt.merkle.proof],
+    ),
   );
   if (verified !== timestamp) throw new Error("registry.verify does not confirm the proof");
   return { timestamp: Number(timestamp), blockNumber: Number(blockNumber) };

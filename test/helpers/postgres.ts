@@ -59,7 +59,9 @@ process.on("exit", () => {
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const { database = "evidence", user = "evidence", settings = {}, timeoutMs = 30_000 } = options;
   if (!existsSync(`${BIN}/postgres`)) {
-    throw new Error(`PostgreSQL ${POSTGRES_MAJOR} is not installed (${BIN}/postgres): apt-get install postgresql-${POSTGRES_MAJOR}, see docs/postgres-for-tests.md`);
+    throw new Error(
+      `PostgreSQL ${POSTGRES_MAJOR} is not installed (${BIN}/postgres): apt-get install postgresql-${POSTGRES_MAJOR}, see docs/postgres-for-tests.md`,
+    );
   }
   const folder = mkdtempSync(join(tmpdir(), "evidence-pg-"));
   const dataDir = join(folder, "data");
@@ -90,7 +92,11 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     let gone = false;
     const exited = new Promise<void>((resolve) => {
       started.once("exit", () => resolve());
-      started.once("error", (error) => ((output += `${error.message}\n`), (gone = true), resolve()));
+      started.once("error", (error) => {
+        output += `${error.message}\n`;
+        gone = true;
+        resolve();
+      });
     });
     // A server a test forgot to stop must not keep the test process alive: the exit hook ends it.
     started.unref();
@@ -98,7 +104,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     const deadline = Date.now() + timeoutMs;
     let lastError = "";
     while (Date.now() < deadline) {
-      if (gone || started.exitCode !== null || started.signalCode !== null) fail(`postgres exited (${started.exitCode ?? started.signalCode ?? "not started"}) before accepting connections`);
+      if (gone || started.exitCode !== null || started.signalCode !== null)
+        fail(`postgres exited (${started.exitCode ?? started.signalCode ?? "not started"}) before accepting connections`);
       const client = new pg.Client({ host: "127.0.0.1", port, user: SUPERUSER, database: "postgres", connectionTimeoutMillis: 1_000 });
       try {
         await client.connect();
@@ -149,7 +156,13 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   };
 
   try {
-    await run(runner, `${BIN}/initdb`, ["-D", dataDir, "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"], folder, timeoutMs);
+    await run(
+      runner,
+      `${BIN}/initdb`,
+      ["-D", dataDir, "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
+      folder,
+      timeoutMs,
+    );
     // The free port may be taken by someone else before postgres binds it: then try another one.
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
@@ -161,7 +174,14 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         if (attempt === 3 || !output.slice(logStart).includes("Address already in use")) throw error;
       }
     }
-    const admin = new pg.Client({ host: "127.0.0.1", port, user: SUPERUSER, database: "postgres", connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+    const admin = new pg.Client({
+      host: "127.0.0.1",
+      port,
+      user: SUPERUSER,
+      database: "postgres",
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+    });
     await admin.connect();
     try {
       await admin.query(`CREATE ROLE ${admin.escapeIdentifier(user)} LOGIN`);
@@ -237,7 +257,11 @@ function unprivilegedRunner(): Runner {
 /** Runs a command to its end within the deadline; rejects with its output if it fails or overruns. */
 function run(runner: Runner, file: string, args: string[], cwd: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(runner.cmd, [...runner.args, file, ...args], { cwd, env: { ...process.env, LC_ALL: "C" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(runner.cmd, [...runner.args, file, ...args], {
+      cwd,
+      env: { ...process.env, LC_ALL: "C" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout!.on("data", (d) => (output += d));
     child.stderr!.on("data", (d) => (output += d));
@@ -246,7 +270,12 @@ function run(runner: Runner, file: string, args: string[], cwd: string, timeoutM
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new Error(`${file} ${signal === "SIGKILL" ? `did not finish within ${timeoutMs} ms` : `exited with ${code ?? signal}`}:\n${output}`));
+      else
+        reject(
+          new Error(
+            `${file} ${signal === "SIGKILL" ? `did not finish within ${timeoutMs} ms` : `exited with ${code ?? signal}`}:\n${output}`,
+          ),
+        );
     });
   });
 }

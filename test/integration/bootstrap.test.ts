@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { SqliteIndex } from "../../src/adapters/sqlite/sqlite-index.ts";
+import { openSqliteIndex } from "../../src/adapters/index/sql-index-store.ts";
 import { authenticate, bootstrapAdmin } from "../../src/use-cases/accounts.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -10,25 +10,26 @@ describe("bootstrapAdmin", () => {
   const dir = tempDir("bootstrap-");
   after(() => dir.remove());
 
-  it("bootstraps one admin with a generated key written to a 0600 file, only on first start", () => {
-    const index = new SqliteIndex(":memory:");
+  it("bootstraps one admin with a generated key written to a 0600 file, only on first start", async () => {
+    const index = await openSqliteIndex(":memory:");
     const keyFile = join(dir.path, String(Math.random()), "bootstrap-api-key");
-    const first = bootstrapAdmin(index, { keyFile });
+    const first = await bootstrapAdmin(index, { keyFile });
     if (!first.created) throw new Error("expected an admin");
     expect(first.account.role).to.equal("admin");
     expect(readFileSync(keyFile, "utf8").trim()).to.equal(first.generatedKey);
     expect(statSync(keyFile).mode & 0o777).to.equal(0o600);
-    expect(authenticate(index, first.generatedKey).id).to.equal(first.account.id);
-    expect(bootstrapAdmin(index, { keyFile }).created).to.equal(false);
+    expect((await authenticate(index.accounts, first.generatedKey)).id).to.equal(first.account.id);
+    expect((await bootstrapAdmin(index, { keyFile })).created).to.equal(false);
+    expect(await index.accounts.count()).to.equal(1);
   });
 
-  it("bootstraps the admin with BOOTSTRAP_API_KEY when given, writing no file", () => {
-    const index = new SqliteIndex(":memory:");
+  it("bootstraps the admin with BOOTSTRAP_API_KEY when given, writing no file", async () => {
+    const index = await openSqliteIndex(":memory:");
     const key = "operator-chosen-key-0123456789";
     const keyFile = join(dir.path, String(Math.random()), "bootstrap-api-key");
-    const result = bootstrapAdmin(index, { bootstrapKey: key, keyFile });
+    const result = await bootstrapAdmin(index, { bootstrapKey: key, keyFile });
     expect(result).to.deep.include({ created: true, generatedKey: undefined });
-    expect(authenticate(index, key).role).to.equal("admin");
+    expect((await authenticate(index.accounts, key)).role).to.equal("admin");
     expect(() => statSync(keyFile)).to.throw();
   });
 });

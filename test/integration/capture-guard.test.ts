@@ -48,7 +48,9 @@ describe("the capture SSRF guard at POST /v1/captures", function () {
       const body = (await response.json()) as { error: { code: string; message: string } };
       expect(response.status, url).to.equal(422);
       expect(body.error.code, url).to.equal("CAPTURE_URL_FORBIDDEN");
-      expect(body.error.message, url).to.equal(`This URL may not be captured: ${address} resolves to ${address}, which is not a public address`);
+      expect(body.error.message, url).to.equal(
+        `This URL may not be captured: ${address} resolves to ${address}, which is not a public address`,
+      );
     }
     expect((await (await api.get("/v1/captures")).json()) as { items: unknown[] }).to.deep.equal({ items: [] });
     expect(hits).to.equal(0);

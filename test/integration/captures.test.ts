@@ -35,7 +35,10 @@ describe("listing captures", function () {
   before(async () => {
     market = await startMarketplace();
     // Reach the fixture, and only it: its host:port is allowed, every other loopback address refused.
-    service = await startTestService(join(dir.path, "data"), { CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`, CAPTURE_TIMEOUT_MS: "8000" });
+    service = await startTestService(join(dir.path, "data"), {
+      CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`,
+      CAPTURE_TIMEOUT_MS: "8000",
+    });
     api = client(service.url);
   });
   after(async () => {
@@ -66,7 +69,12 @@ describe("listing captures", function () {
     expect(result.artifacts.map((a: Json) => a.role).sort()).to.deep.equal(["har", "html", "mhtml", "screenshot"]);
 
     const { manifest, bytes } = await manifestOf(result);
-    expect(manifest).to.deep.include({ version: "capture-manifest/v1", captureId: result.id, requestedUrl: `${market.origin}/go/8842`, finalUrl: `${market.origin}/item/8842` });
+    expect(manifest).to.deep.include({
+      version: "capture-manifest/v1",
+      captureId: result.id,
+      requestedUrl: `${market.origin}/go/8842`,
+      finalUrl: `${market.origin}/item/8842`,
+    });
     expect(manifest.redirects).to.deep.equal([`${market.origin}/go/8842`]);
     expect(manifest.http.status).to.equal(200);
     expect(manifest.http.headers["x-marketplace"]).to.equal("fixture");
@@ -136,7 +144,10 @@ describe("listing captures", function () {
 
     // Stop while captures are running or queued; the next start takes them up again.
     await service.stop();
-    service = await startTestService(join(dir.path, "data"), { CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`, CAPTURE_TIMEOUT_MS: "8000" });
+    service = await startTestService(join(dir.path, "data"), {
+      CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`,
+      CAPTURE_TIMEOUT_MS: "8000",
+    });
     api = client(service.url);
     for (const id of ids) {
       const result = await waitForCapture(api, id);
@@ -146,7 +157,12 @@ describe("listing captures", function () {
 
   it("reads listing data from microdata, and says so when a page has none", async () => {
     const micro = await capture("/item/7");
-    expect(micro.listing).to.deep.include({ title: "Leather wallet", listingId: "W-7", price: { amount: "12.50", currency: "EUR" }, seller: { name: "Wallet World" } });
+    expect(micro.listing).to.deep.include({
+      title: "Leather wallet",
+      listingId: "W-7",
+      price: { amount: "12.50", currency: "EUR" },
+      seller: { name: "Wallet World" },
+    });
     expect(micro.listing.source).to.equal("schema.org Product (microdata)");
     const plain = await capture("/about");
     expect(plain.status).to.equal("completed");
@@ -186,7 +202,9 @@ describe("listing captures", function () {
     ]);
     const redirected = await capture("/go/loopback");
     expect(redirected.status).to.equal("failed");
-    expect(redirected.failureReason).to.equal(`refused: HTTP redirect to http://[::1]:${market.port}/item/8842: ::1 resolves to ::1, which is not a public address`);
+    expect(redirected.failureReason).to.equal(
+      `refused: HTTP redirect to http://[::1]:${market.port}/item/8842: ::1 resolves to ::1, which is not a public address`,
+    );
     // The last document received is the redirect itself; nothing reached the address it pointed to.
     expect(redirected.finalUrl).to.equal(`${market.origin}/go/loopback`);
     expect(redirected.httpStatus).to.equal(302);
@@ -222,7 +240,10 @@ describe("listing captures", function () {
   });
 
   it("ends a capture whose page loads more than CAPTURE_MAX_BYTES as failed", async () => {
-    const small = await startTestService(join(dir.path, "small"), { CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`, CAPTURE_MAX_BYTES: "100000" });
+    const small = await startTestService(join(dir.path, "small"), {
+      CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`,
+      CAPTURE_MAX_BYTES: "100000",
+    });
     try {
       const smallApi = client(small.url);
       const { id } = (await (await smallApi.postJson("/v1/captures", { url: `${market.origin}/item/heavy` })).json()) as Json;
@@ -244,7 +265,11 @@ describe("listing captures", function () {
     it("refuses loopback URLs up front with 422 CAPTURE_URL_FORBIDDEN, sending nothing", async () => {
       const hitsBefore = market.hits.length;
       const strictApi = client(strict.url);
-      for (const url of [`${market.origin}/item/8842`, `http://[::1]:${market.port}/item/8842`, `http://localhost:${market.port}/item/8842`]) {
+      for (const url of [
+        `${market.origin}/item/8842`,
+        `http://[::1]:${market.port}/item/8842`,
+        `http://localhost:${market.port}/item/8842`,
+      ]) {
         const response = await strictApi.postJson("/v1/captures", { url });
         const body = (await response.json()) as Json;
         expect(response.status, url).to.equal(422);

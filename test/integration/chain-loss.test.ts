@@ -50,7 +50,10 @@ describe("a chain that loses its latest blocks", function () {
         const receipt = (await (await api.get(`/v1/evidence/${up.id}/receipt`)).json()) as Json;
         const pid = service.chain.embedded!.pid;
         process.kill(pid, "SIGKILL");
-        await until("the chain is restarted", async () => (service.chain.embedded!.pid !== pid && (await api.get("/readyz")).status === 200) || undefined);
+        await until(
+          "the chain is restarted",
+          async () => (service.chain.embedded!.pid !== pid && (await api.get("/readyz")).status === 200) || undefined,
+        );
         await verifyIndependently(receipt, bytes, service.chain.rpcUrl);
         expect(((await (await api.get(`/v1/evidence/${up.id}`)).json()) as Json).status).to.equal("anchored");
       }
@@ -64,7 +67,10 @@ describe("a chain that loses its latest blocks", function () {
       const port = await freePort();
       const deploy = async (chain: AnvilChain) => {
         const provider = rpcProvider(chain.rpcUrl);
-        const record = await deployRegistry(new Wallet(ANVIL_DEV_PRIVATE_KEY, provider), registryArtifact, { network: "x", anchorer: new Wallet(ANCHOR_KEY).address });
+        const record = await deployRegistry(new Wallet(ANVIL_DEV_PRIVATE_KEY, provider), registryArtifact, {
+          network: "x",
+          anchorer: new Wallet(ANCHOR_KEY).address,
+        });
         provider.destroy();
         return record.address;
       };

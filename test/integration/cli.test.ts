@@ -20,7 +20,11 @@ type Json = Record<string, any>;
 const BIN = fileURLToPath(new URL("../../bin/evidence.js", import.meta.url));
 
 /** Runs the CLI; `stdin` is piped to it (and standard input is closed either way). */
-function cli(args: string[], env: Record<string, string> = {}, stdin?: Buffer): Promise<{ code: number; out: string; err: string; ms: number }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  stdin?: Buffer,
+): Promise<{ code: number; out: string; err: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } }, (error, out, err) =>
@@ -39,15 +43,22 @@ async function brokenEndpoints() {
   // accepts the TCP connection, reads the request, never answers
   const silent = await listening(createTcpServer((socket) => sockets.add(socket.on("close", () => sockets.delete(socket)))));
   // answers eth_chainId for the receipt's chain (31337), then nothing: the deadline of every later call
-  const chainIdOnly = await listening(createHttpServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => (body += chunk)).on("end", () => {
-      const call = JSON.parse(body) as { id: number; method: string };
-      if (call.method === "eth_chainId") res.setHeader("content-type", "application/json").end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result: "0x7a69" }));
-    });
-  }));
+  const chainIdOnly = await listening(
+    createHttpServer((req, res) => {
+      let body = "";
+      req
+        .on("data", (chunk) => (body += chunk))
+        .on("end", () => {
+          const call = JSON.parse(body) as { id: number; method: string };
+          if (call.method === "eth_chainId")
+            res.setHeader("content-type", "application/json").end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result: "0x7a69" }));
+        });
+    }),
+  );
   // answers, but not JSON-RPC
-  const garbage = await listening(createHttpServer((_req, res) => res.setHeader("content-type", "text/html").end("<html>Welcome to nginx!</html>")));
+  const garbage = await listening(
+    createHttpServer((_req, res) => res.setHeader("content-type", "text/html").end("<html>Welcome to nginx!</html>")),
+  );
   const closed = await listening(createTcpServer());
   const closedUrl = url(closed);
   await new Promise((resolve) => closed.close(resolve));
@@ -98,7 +109,19 @@ describe("the evidence CLI", function () {
   it("verifies a receipt and its file against the chain: every check on its own line, the time in UTC, exit 0", async () => {
     const { code, out } = await cli(["verify", receiptFile, file, "--rpc", service.chain.rpcUrl]);
     expect(code, out).to.equal(0);
-    for (const label of ["file SHA-256", "file size", "file CID", "metadata hash", "Merkle leaf", "Merkle proof", "chain id", "anchor", "block", "transaction", "registry verify"]) {
+    for (const label of [
+      "file SHA-256",
+      "file size",
+      "file CID",
+      "metadata hash",
+      "Merkle leaf",
+      "Merkle proof",
+      "chain id",
+      "anchor",
+      "block",
+      "transaction",
+      "registry verify",
+    ]) {
       expect(out).to.match(new RegExp(`✓ ${label}\\s`), label);
     }
     const iso = new Date(receipt.anchor.timestamp * 1000).toISOString().replace(".000Z", "Z");
@@ -193,7 +216,7 @@ describe("the evidence CLI", function () {
     expect(r.out).to.match(/✗ transaction\s+transaction 0xcdcd.* is not on this chain/);
   });
 
-  describe("when the chain cannot be reached", function () {
+  describe("when the chain cannot be reached", () => {
     let endpoints: Awaited<ReturnType<typeof brokenEndpoints>>;
     before(async () => {
       endpoints = await brokenEndpoints();
@@ -204,8 +227,10 @@ describe("the evidence CLI", function () {
       const { code, out, err } = await cli(["verify", receiptFile, file, "--rpc", endpoints.closed]);
       expect(code, out + err).to.equal(4);
       expect(out).to.include(`✗ chain id         could not reach the RPC endpoint ${endpoints.closed}: connection failed (ECONNREFUSED)`);
-      expect(out).to.include("NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong. " +
-        "Try again, or another RPC endpoint of chain 31337.");
+      expect(out).to.include(
+        "NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong. " +
+          "Try again, or another RPC endpoint of chain 31337.",
+      );
       expect(out + err).not.to.match(/\n\s+at /);
     });
 
@@ -247,10 +272,15 @@ describe("the evidence CLI", function () {
       const result = JSON.parse(out);
       expect(result.verified).to.equal(false);
       expect(result.chainReachable).to.equal(false);
-      expect(result.checks.filter((c: Json) => c.status === "fail")).to.deep.equal([{
-        id: "chain.id", label: "chain id", status: "fail", unreachable: true,
-        detail: `could not reach the RPC endpoint ${endpoints.closed}: connection failed (ECONNREFUSED)`,
-      }]);
+      expect(result.checks.filter((c: Json) => c.status === "fail")).to.deep.equal([
+        {
+          id: "chain.id",
+          label: "chain id",
+          status: "fail",
+          unreachable: true,
+          detail: `could not reach the RPC endpoint ${endpoints.closed}: connection failed (ECONNREFUSED)`,
+        },
+      ]);
     });
 
     it("still exits 1 when a check failed too: tampered evidence wins over an outage", async () => {
@@ -292,7 +322,10 @@ describe("the evidence CLI", function () {
       [["verify", write("shape.json", { version: "evidence-receipt/v1" }), "--offline"], /is not an evidence-receipt\/v1: evidence/],
       [["verify", receiptFile, join(dir.path, "missing.bin"), "--offline"], /cannot read .*missing\.bin: ENOENT/],
       [["verify", receiptFile, "--bogus"], /Unknown option '--bogus'/],
-      [["verify", receiptFile, "--rpc", "http://127.0.0.1:1", "--timeout", "0"], /--timeout must be a number of seconds, above 0 and at most 3600, not '0'/],
+      [
+        ["verify", receiptFile, "--rpc", "http://127.0.0.1:1", "--timeout", "0"],
+        /--timeout must be a number of seconds, above 0 and at most 3600, not '0'/,
+      ],
       [["verify", receiptFile, "--rpc", "http://127.0.0.1:1", "--timeout", "15s"], /--timeout must be .* not '15s'/],
       [["help", "frobnicate"], /unknown command 'frobnicate'/],
       [["verify", "--version"], /Unknown option '--version'/],
@@ -322,18 +355,29 @@ describe("the evidence CLI", function () {
   });
 
   it("prints a command's help on stdout with --help, -h or `help COMMAND`, exit 0", async () => {
-    for (const args of [["verify", "--help"], ["verify", "-h"], ["help", "verify"], ["verify", receiptFile, "--help"]]) {
+    for (const args of [
+      ["verify", "--help"],
+      ["verify", "-h"],
+      ["help", "verify"],
+      ["verify", receiptFile, "--help"],
+    ]) {
       const { code, out, err } = await cli(args);
       expect(code, args.join(" ")).to.equal(0);
-      expect(out, args.join(" ")).to.match(/^Usage:\n  evidence verify RECEIPT\.json \[FILE\] --rpc URL \[--timeout SECONDS\] \[--json\]\n/);
+      expect(out, args.join(" ")).to.match(
+        /^Usage:\n {2}evidence verify RECEIPT\.json \[FILE\] --rpc URL \[--timeout SECONDS\] \[--json\]\n/,
+      );
       expect(out).to.include("--timeout SECONDS  how long to wait for each answer of the RPC endpoint (default 15)");
       expect(out).to.include("4 the chain could not be reached");
       expect(err).to.equal("");
     }
-    for (const args of [["hash", "--help"], ["hash", "-h"], ["help", "hash"]]) {
+    for (const args of [
+      ["hash", "--help"],
+      ["hash", "-h"],
+      ["help", "hash"],
+    ]) {
       const { code, out, err } = await cli(args);
       expect(code, args.join(" ")).to.equal(0);
-      expect(out, args.join(" ")).to.match(/^Usage:\n  evidence hash FILE \[--json\]\n/);
+      expect(out, args.join(" ")).to.match(/^Usage:\n {2}evidence hash FILE \[--json\]\n/);
       expect(err).to.equal("");
     }
   });

@@ -93,7 +93,9 @@ describe("crash recovery (kill -9, then start again)", function () {
     const alive = running.splice(0).filter((s) => s.child.exitCode === null && s.child.signalCode === null);
     await Promise.all(alive.map((s) => s.stop()));
   });
-  after(() => dirs.forEach((d) => d.remove()));
+  after(() => {
+    for (const d of dirs) d.remove();
+  });
 
   async function start(dataDir: string, env: Record<string, string> = {}) {
     const service = await spawnService(dataDir, env);
@@ -139,7 +141,9 @@ describe("crash recovery (kill -9, then start again)", function () {
     // A large upload in flight when the process dies: some of its blocks are on disk already.
     const blocks = () => readdirSync(join(dir.path, "ipfs"), { recursive: true }).length;
     const before = blocks();
-    const big = api.postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(40 * 1024 * 1024), name: "big.bin" } })).catch((e) => e);
+    const big = api
+      .postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(40 * 1024 * 1024), name: "big.bin" } }))
+      .catch((e) => e);
     await until(() => blocks() > before + 4, 10_000, 2);
     await first.kill9();
     expect(await big).to.be.instanceOf(Error);

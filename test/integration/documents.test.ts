@@ -36,13 +36,22 @@ describe("certificate and bundle", function () {
   let receipt: Json;
   let id: string;
   const bytes = randomBytes(600_000); // three IPFS chunks: the CAR holds a real DAG
-  const claims = { kind: "screenshot", sourceUrl: "https://marketplace.example/item/8842", capturedAt: "2026-11-20T08:30:00Z", caseRef: "CASE-77", description: "Listing of a counterfeit handbag（仿冒手提包）" };
+  const claims = {
+    kind: "screenshot",
+    sourceUrl: "https://marketplace.example/item/8842",
+    capturedAt: "2026-11-20T08:30:00Z",
+    caseRef: "CASE-77",
+    description: "Listing of a counterfeit handbag（仿冒手提包）",
+  };
 
   before(async () => {
     // An external chain, so that it outlives the service: the bundle is checked after the service stops.
     chain = await startAnvil({ stateDir: join(dir.path, "chain"), port: 0 });
     const provider = rpcProvider(chain.rpcUrl);
-    const record = await deployRegistry(new Wallet(ANVIL_DEV_PRIVATE_KEY, provider), registryArtifact, { network: "docs", anchorer: new Wallet(ANCHOR_KEY).address });
+    const record = await deployRegistry(new Wallet(ANVIL_DEV_PRIVATE_KEY, provider), registryArtifact, {
+      network: "docs",
+      anchorer: new Wallet(ANCHOR_KEY).address,
+    });
     provider.destroy();
     service = await startTestService(join(dir.path, "data"), {
       CHAIN_RPC_URL: chain.rpcUrl,
@@ -51,7 +60,9 @@ describe("certificate and bundle", function () {
       PUBLIC_URL: "https://evidence.example.org",
     });
     const api = client(service.url);
-    const up = (await (await api.postForm("/v1/evidence", fileForm(claims, { file: { bytes, name: "Listing 8842 — 商品截图.png" } }))).json()) as Json;
+    const up = (await (
+      await api.postForm("/v1/evidence", fileForm(claims, { file: { bytes, name: "Listing 8842 — 商品截图.png" } }))
+    ).json()) as Json;
     await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(50), name: "x" } }));
     await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(50), name: "y" } }));
     id = up.id;
@@ -78,14 +89,31 @@ describe("certificate and bundle", function () {
     for (const expected of [
       "Certificate of Blockchain-Anchored Evidence",
       `existed no later than ${time}`,
-      "Listing 8842 — 商品截图.png", receipt.evidence.mediaType, `${bytes.length.toLocaleString("en-US")} bytes`,
-      claims.sourceUrl, claims.capturedAt, claims.caseRef, claims.description, receipt.metadata.receivedAt,
-      receipt.evidence.sha256, receipt.evidence.cid, receipt.evidence.metadataSha256, receipt.merkle.root,
+      "Listing 8842 — 商品截图.png",
+      receipt.evidence.mediaType,
+      `${bytes.length.toLocaleString("en-US")} bytes`,
+      claims.sourceUrl,
+      claims.capturedAt,
+      claims.caseRef,
+      claims.description,
+      receipt.metadata.receivedAt,
+      receipt.evidence.sha256,
+      receipt.evidence.cid,
+      receipt.evidence.metadataSha256,
+      receipt.merkle.root,
       ...receipt.merkle.proof,
-      "Local development chain (anvil) (chain id 31337)", receipt.anchor.registry, receipt.anchor.txHash,
-      `Block number: ${receipt.anchor.blockNumber}`, receipt.anchor.blockHash, `Block time: ${time}`,
-      "sha256sum", "npx evidence verify receipt.json", "anchorOf", "https://evidence.example.org/verify",
-      "902(13)", "penalty of perjury",
+      "Local development chain (anvil) (chain id 31337)",
+      receipt.anchor.registry,
+      receipt.anchor.txHash,
+      `Block number: ${receipt.anchor.blockNumber}`,
+      receipt.anchor.blockHash,
+      `Block time: ${time}`,
+      "sha256sum",
+      "npx evidence verify receipt.json",
+      "anchorOf",
+      "https://evidence.example.org/verify",
+      "902(13)",
+      "penalty of perjury",
     ]) {
       expect(text, expected).to.include(expected);
     }
@@ -125,11 +153,19 @@ describe("certificate and bundle", function () {
     const out = join(dir.path, "unpacked");
     await run("unzip", ["-q", zipPath, "-d", out]);
     const fileName = "Listing 8842 — 商品截图.png";
-    expect(readdirSync(out).sort()).to.deep.equal(["README.txt", "certificate.pdf", "content.car", fileName, "metadata.json", "receipt.json"].sort());
+    expect(readdirSync(out).sort()).to.deep.equal(
+      ["README.txt", "certificate.pdf", "content.car", fileName, "metadata.json", "receipt.json"].sort(),
+    );
     expect(readFileSync(join(out, fileName)).equals(bytes)).to.equal(true);
     expect(JSON.parse(readFileSync(join(out, "receipt.json"), "utf8"))).to.deep.equal(receipt);
-    expect(createHash("sha256").update(readFileSync(join(out, "metadata.json"))).digest("hex")).to.equal(receipt.evidence.metadataSha256);
-    expect(readFileSync(join(out, "README.txt"), "utf8")).to.include(`sha256sum "${fileName}"`).and.to.include(receipt.evidence.sha256);
+    expect(
+      createHash("sha256")
+        .update(readFileSync(join(out, "metadata.json")))
+        .digest("hex"),
+    ).to.equal(receipt.evidence.metadataSha256);
+    expect(readFileSync(join(out, "README.txt"), "utf8"))
+      .to.include(`sha256sum "${fileName}"`)
+      .and.to.include(receipt.evidence.sha256);
 
     const { stdout } = await run(process.execPath, [BIN, "verify", join(out, "receipt.json"), join(out, fileName), "--rpc", chain.rpcUrl]);
     expect(stdout).to.include("VERIFIED: This file existed no later than");
@@ -145,7 +181,11 @@ describe("certificate and bundle", function () {
       blocks.set(cid.toString(), block);
     }
     expect(blocks.size).to.equal(4); // three leaves and their parent
-    const blockstore = { get: async function* (cid: CID) { yield blocks.get(cid.toString())!; } };
+    const blockstore = {
+      get: async function* (cid: CID) {
+        yield blocks.get(cid.toString())!;
+      },
+    };
     const entry = (await exporter(CID.parse(receipt.evidence.cid), blockstore as never)) as { content(): AsyncIterable<unknown> };
     const chunks: Uint8Array[] = [];
     for await (const chunk of entry.content()) chunks.push(chunk as Uint8Array);

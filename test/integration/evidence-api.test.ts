@@ -51,9 +51,12 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
     let created: Json;
 
     it("answers 201 with the hash, size, sniffed type, CID and status pending", async () => {
-      const form = fileForm({ kind: "screenshot", sourceUrl: SNAPSHOT.url, capturedAt: "2026-11-20T08:30:00Z", caseRef: "CASE-1" }, {
-        file: { bytes: PNG, name: "listing.png", type: "application/pdf" }, // a wrong claim: recorded, not trusted
-      });
+      const form = fileForm(
+        { kind: "screenshot", sourceUrl: SNAPSHOT.url, capturedAt: "2026-11-20T08:30:00Z", caseRef: "CASE-1" },
+        {
+          file: { bytes: PNG, name: "listing.png", type: "application/pdf" }, // a wrong claim: recorded, not trusted
+        },
+      );
       const response = await api.postForm("/v1/evidence", form);
       created = (await response.json()) as Json;
       expect(response.status, JSON.stringify(created)).to.equal(201);
@@ -128,7 +131,10 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
     });
 
     it("takes a snapshot with its screenshot as two linked items, both anchored", async () => {
-      const form = fileForm({ snapshot: JSON.stringify(SNAPSHOT), caseRef: "CASE-3" }, { screenshot: { bytes: PNG, name: "shot.png", type: "image/png" } });
+      const form = fileForm(
+        { snapshot: JSON.stringify(SNAPSHOT), caseRef: "CASE-3" },
+        { screenshot: { bytes: PNG, name: "shot.png", type: "image/png" } },
+      );
       const response = await api.postForm("/v1/evidence/listing-snapshots", form);
       const body = (await response.json()) as Json;
       expect(response.status, JSON.stringify(body)).to.equal(201);
@@ -167,7 +173,9 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
       expect(created.status).to.equal(201);
       expect(account.apiKey).to.match(/^eak_/);
       const brand = client(service.url, account.apiKey);
-      const upload = (await (await brand.postForm("/v1/evidence", fileForm({}, { file: { bytes: Buffer.from("brand evidence"), name: "e.txt" } }))).json()) as Json;
+      const upload = (await (
+        await brand.postForm("/v1/evidence", fileForm({}, { file: { bytes: Buffer.from("brand evidence"), name: "e.txt" } }))
+      ).json()) as Json;
 
       expect((await brand.get(`/v1/evidence/${upload.id}`)).status).to.equal(200);
       expect((await api.get(`/v1/evidence/${upload.id}`)).status).to.equal(404);
@@ -200,7 +208,10 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
     it("keeps keys only as hashes in the index file", async () => {
       const { DatabaseSync } = await import("node:sqlite");
       const db = new DatabaseSync(join(dir.path, "index.sqlite"), { readOnly: true });
-      const hashes = db.prepare("SELECT key_hash FROM api_keys").all().map((r) => String(r.key_hash));
+      const hashes = db
+        .prepare("SELECT key_hash FROM api_keys")
+        .all()
+        .map((r) => String(r.key_hash));
       db.close();
       expect(hashes).to.not.include(ADMIN_KEY);
       expect(hashes.every((h) => /^[0-9a-f]{64}$/.test(h))).to.equal(true);
@@ -233,7 +244,11 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
       await expectError(await api.postForm("/v1/evidence", fileForm({ kind: "document" }, {})), 400, "FILE_REQUIRED");
     });
     it("an empty file: 400 EMPTY_FILE", async () => {
-      await expectError(await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: new Uint8Array(0), name: "e" } })), 400, "EMPTY_FILE");
+      await expectError(
+        await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: new Uint8Array(0), name: "e" } })),
+        400,
+        "EMPTY_FILE",
+      );
     });
     it("a second file in another field: 400 UNEXPECTED_FIELD naming it", async () => {
       const form = fileForm({}, { file: { bytes: PNG, name: "a.png" }, attachment: { bytes: PNG, name: "b.png" } });
@@ -269,13 +284,26 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
       await expectError(await api.postForm("/v1/evidence", form), 400, "TOO_MANY_FILES");
     });
     it("a file in an unknown field: 400 UNEXPECTED_FIELD", async () => {
-      await expectError(await api.postForm("/v1/evidence", fileForm({}, { attachment: { bytes: PNG, name: "a.png" } })), 400, "UNEXPECTED_FIELD");
+      await expectError(
+        await api.postForm("/v1/evidence", fileForm({}, { attachment: { bytes: PNG, name: "a.png" } })),
+        400,
+        "UNEXPECTED_FIELD",
+      );
     });
     it("an unknown text field: 400 UNEXPECTED_FIELD", async () => {
-      await expectError(await api.postForm("/v1/evidence", fileForm({ colour: "red" }, { file: { bytes: PNG, name: "a.png" } })), 400, "UNEXPECTED_FIELD");
+      await expectError(
+        await api.postForm("/v1/evidence", fileForm({ colour: "red" }, { file: { bytes: PNG, name: "a.png" } })),
+        400,
+        "UNEXPECTED_FIELD",
+      );
     });
     it("an invalid date, kind or URL: 400 INVALID_REQUEST naming the field", async () => {
-      const cases: Record<string, string>[] = [{ capturedAt: "yesterday" }, { capturedAt: "2026-13-45T00:00:00Z" }, { kind: "video" }, { sourceUrl: "javascript:alert(1)" }];
+      const cases: Record<string, string>[] = [
+        { capturedAt: "yesterday" },
+        { capturedAt: "2026-13-45T00:00:00Z" },
+        { kind: "video" },
+        { sourceUrl: "javascript:alert(1)" },
+      ];
       for (const fields of cases) {
         const response = await api.postForm("/v1/evidence", fileForm(fields, { file: { bytes: PNG, name: "a.png" } }));
         const body = (await response.json()) as Json;
@@ -324,10 +352,13 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
     it("oversized headers: 431, from the HTTP server itself", async () => {
       const status = await new Promise<number>((resolve, reject) => {
         const url = new URL(service.url);
-        const req = request({ host: url.hostname, port: url.port, path: "/v1/evidence", headers: { "x-big": "a".repeat(64 * 1024) } }, (res) => {
-          res.resume();
-          resolve(res.statusCode!);
-        });
+        const req = request(
+          { host: url.hostname, port: url.port, path: "/v1/evidence", headers: { "x-big": "a".repeat(64 * 1024) } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
         req.on("error", reject);
         req.end();
       });
@@ -339,7 +370,10 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
     it("is refused with 413 FILE_TOO_LARGE and leaves nothing behind", async () => {
       const small = await startTestService(join(dir.path, "small"), { MAX_UPLOAD_BYTES: "1000" });
       try {
-        const response = await client(small.url).postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(5000), name: "big.bin" } }));
+        const response = await client(small.url).postForm(
+          "/v1/evidence",
+          fileForm({}, { file: { bytes: randomBytes(5000), name: "big.bin" } }),
+        );
         const body = (await response.json()) as Json;
         expect(response.status).to.equal(413);
         expect(body.error.code).to.equal("FILE_TOO_LARGE");
@@ -373,7 +407,9 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
 
   describe("restart", () => {
     it("finds the same registry and the same anchors, and the old receipts still verify", async () => {
-      const up = (await (await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: Buffer.from("before restart"), name: "r.txt" } }))).json()) as Json;
+      const up = (await (
+        await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: Buffer.from("before restart"), name: "r.txt" } }))
+      ).json()) as Json;
       await waitForAnchored(api, up.id);
       const receipt = (await (await api.get(`/v1/evidence/${up.id}/receipt`)).json()) as Json;
       const registry = service.chain.deployment.address;

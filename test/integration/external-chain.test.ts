@@ -76,12 +76,19 @@ describe("an external chain (CHAIN_RPC_URL)", function () {
       expect(ready.status).to.equal(503);
       expect(body.unavailable).to.include("chain");
       expect(body.checks.chain.error).to.match(/^The chain is unavailable: CHAIN_RPC_URL does not answer eth_chainId/);
-      expect(down.logLines().some((l) => l.level === 40 && l.msg === "the chain does not answer; starting without it, and anchoring once it does")).to.equal(true);
+      expect(
+        down
+          .logLines()
+          .some((l) => l.level === 40 && l.msg === "the chain does not answer; starting without it, and anchoring once it does"),
+      ).to.equal(true);
 
       // The operator's chain comes up, with the registry at the address the service was given.
       late = await startAnvil({ stateDir: join(dir.path, "late-chain"), port });
       const provider = rpcProvider(late.rpcUrl);
-      const record = await deployRegistry(new Wallet(ANVIL_DEV_PRIVATE_KEY, provider), registryArtifact, { network: "late", anchorer: new Wallet(ANCHOR_KEY).address });
+      const record = await deployRegistry(new Wallet(ANVIL_DEV_PRIVATE_KEY, provider), registryArtifact, {
+        network: "late",
+        anchorer: new Wallet(ANCHOR_KEY).address,
+      });
       provider.destroy();
       expect(record.address).to.equal(registry); // the same deployer and nonce: the same address
       const anchored = await waitForAnchored(api, up.id, 30_000);

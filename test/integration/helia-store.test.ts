@@ -60,7 +60,9 @@ describe("HeliaContentStore (blockstore-fs on disk)", () => {
   it("counts a block missing from disk as altered content", async () => {
     const cid = await store.add(chunked(Buffer.from("a block that will disappear")));
     const files = readdirSync(join(dir.path, "ipfs"), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
-    const blockFile = files.map((f) => join(f.parentPath, f.name)).find((p) => readFileSync(p).toString() === "a block that will disappear")!;
+    const blockFile = files
+      .map((f) => join(f.parentPath, f.name))
+      .find((p) => readFileSync(p).toString() === "a block that will disappear")!;
     rmSync(blockFile);
     let error: unknown;
     await collect(store.cat(cid)).catch((e) => (error = e));
@@ -80,4 +82,3 @@ describe("HeliaContentStore (blockstore-fs on disk)", () => {
     expect(error).to.be.instanceOf(ContentIntegrityError);
   });
 });
-

@@ -73,10 +73,12 @@ setTimeout(() => quietly(() => fetch("/img/8842-1.png")), 200); // same origin a
 async function listenersForEveryExit(): Promise<Record<string, Listener>> {
   const l: Record<string, Listener> = {};
   for (const name of ["stun", "frameStun", "webTransport", "workerWebTransport", "quic"]) l[name] = await udpListener();
-  for (const name of ["turnTcp", "websocket", "fetch", "events", "beacon", "image", "dnsPrefetch", "preconnect", "popup"]) l[name] = await tcpListener();
+  for (const name of ["turnTcp", "websocket", "fetch", "events", "beacon", "image", "dnsPrefetch", "preconnect", "popup"])
+    l[name] = await tcpListener();
   return l;
 }
-const receivedBy = (l: Record<string, Listener>) => Object.fromEntries(Object.entries(l).map(([name, listener]) => [name, listener.received]));
+const receivedBy = (l: Record<string, Listener>) =>
+  Object.fromEntries(Object.entries(l).map(([name, listener]) => [name, listener.received]));
 const silent = (l: Record<string, Listener>) => Object.fromEntries(Object.keys(l).map((name) => [name, 0]));
 /** Over HTTPS the page also offers HTTP/3 (QUIC, over UDP) on a listener of its own. */
 const offeringQuic = (l: Record<string, Listener>) => ({ "alt-svc": `h3=":${l.quic!.port}"; ma=600` });
@@ -137,9 +139,19 @@ describe("captures of hostile pages", function () {
       { protocol: "webrtc", target: `stun:127.0.0.1:${l.frameStun!.port}`, reason: WEBRTC_OFF },
       { protocol: "webrtc", target: `stun:127.0.0.1:${l.stun!.port}`, reason: WEBRTC_OFF },
       { protocol: "webrtc", target: `turn:127.0.0.1:${l.turnTcp!.port}?transport=tcp`, reason: WEBRTC_OFF },
-      { protocol: "webtransport", target: `https://127.0.0.1:${l.webTransport!.port}/session`, reason: "WebTransport is disabled in the capture browser" },
+      {
+        protocol: "webtransport",
+        target: `https://127.0.0.1:${l.webTransport!.port}/session`,
+        reason: "WebTransport is disabled in the capture browser",
+      },
     ];
-    const refusedByProxy = (protocol: string, listener: Listener, target: string) => ({ protocol, target, host: "127.0.0.1", port: listener.port, reason: NOT_PUBLIC });
+    const refusedByProxy = (protocol: string, listener: Listener, target: string) => ({
+      protocol,
+      target,
+      host: "127.0.0.1",
+      port: listener.port,
+      reason: NOT_PUBLIC,
+    });
 
     it("over HTTP: nothing reaches any listener, and every attempt the browser or the proxy saw is listed as refused", async () => {
       const result = await capture(`${market.origin}/hostile/leaks`);
@@ -164,7 +176,14 @@ describe("captures of hostile pages", function () {
         "--webrtc-ip-handling-policy=disable_non_proxied_udp",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
       ]);
-      expect(Object.keys(manifest.browser.closedExits).sort()).to.deep.equal(["dns", "popups", "quic", "serviceWorkers", "webrtc", "webtransport"]);
+      expect(Object.keys(manifest.browser.closedExits).sort()).to.deep.equal([
+        "dns",
+        "popups",
+        "quic",
+        "serviceWorkers",
+        "webrtc",
+        "webtransport",
+      ]);
     });
 
     it("over HTTPS, with HTTP/3 offered by alt-svc: nothing reaches any listener, QUIC included", async () => {
@@ -192,7 +211,11 @@ describe("captures of hostile pages", function () {
 
   describe("each of the two layers alone, on the same page (over HTTPS, HTTP/3 offered)", () => {
     // The capture closes each way out twice; either layer must hold by itself, whatever the other does.
-    const EXIT_SWITCHES = ["--disable-quic", "--webrtc-ip-handling-policy=disable_non_proxied_udp", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"];
+    const EXIT_SWITCHES = [
+      "--disable-quic",
+      "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    ];
     let l: Record<string, Listener>;
     before(async () => {
       l = await listenersForEveryExit();
@@ -210,7 +233,12 @@ describe("captures of hostile pages", function () {
       const flags = layer === "switches" ? CHROMIUM_FLAGS : CHROMIUM_FLAGS.filter((flag) => !EXIT_SWITCHES.includes(flag));
       const browser = await chromium.launch({
         executablePath: CHROMIUM_PATH,
-        args: [...flags, `--proxy-server=${proxy.url}`, "--proxy-bypass-list=<-loopback>", `--ignore-certificate-errors-spki-list=${market.certificate.spkiSha256Base64}`],
+        args: [
+          ...flags,
+          `--proxy-server=${proxy.url}`,
+          "--proxy-bypass-list=<-loopback>",
+          `--ignore-certificate-errors-spki-list=${market.certificate.spkiSha256Base64}`,
+        ],
         ignoreDefaultArgs: ["--disable-popup-blocking"],
       });
       try {
@@ -240,7 +268,10 @@ describe("captures of hostile pages", function () {
       try {
         const page = await browser.newPage();
         expect((await page.goto(`${market.origin}/about`))!.status()).to.equal(200);
-        const error = await page.goto(`http://localhost:${market.port}/about`).then(() => null, (e: Error) => e.message);
+        const error = await page.goto(`http://localhost:${market.port}/about`).then(
+          () => null,
+          (e: Error) => e.message,
+        );
         expect(error).to.match(/net::ERR_NAME_NOT_RESOLVED/);
       } finally {
         await browser.close();
@@ -252,13 +283,22 @@ describe("captures of hostile pages", function () {
     let target: Listener;
     before(async () => {
       target = await tcpListener();
-      market.serve("/hostile/script-redirect", `<!doctype html><h1>Moved</h1><script>location.href = "http://127.0.0.1:${target.port}/listing"</script>`);
-      market.serve("/hostile/meta-refresh", `<!doctype html><head><meta http-equiv="refresh" content="0;url=http://127.0.0.1:${target.port}/listing"></head><h1>Moved</h1>`);
+      market.serve(
+        "/hostile/script-redirect",
+        `<!doctype html><h1>Moved</h1><script>location.href = "http://127.0.0.1:${target.port}/listing"</script>`,
+      );
+      market.serve(
+        "/hostile/meta-refresh",
+        `<!doctype html><head><meta http-equiv="refresh" content="0;url=http://127.0.0.1:${target.port}/listing"></head><h1>Moved</h1>`,
+      );
       market.serve("/hostile/script-to-listing", `<!doctype html><h1>Moved</h1><script>location.href = "/item/8842"</script>`);
     });
     after(async () => target.close());
 
-    for (const [path, trigger] of [["/hostile/script-redirect", "script"], ["/hostile/meta-refresh", "meta-refresh"]] as const) {
+    for (const [path, trigger] of [
+      ["/hostile/script-redirect", "script"],
+      ["/hostile/meta-refresh", "meta-refresh"],
+    ] as const) {
       it(`fails a capture whose page redirects by ${trigger} to a refused address; finalUrl is the page that redirected`, async () => {
         const refusedUrl = `http://127.0.0.1:${target.port}/listing`;
         const result = await capture(market.origin + path);
@@ -276,7 +316,9 @@ describe("captures of hostile pages", function () {
         ]);
         expect(manifest.finalUrl).to.equal(market.origin + path);
         expect(manifest.outcome).to.deep.equal({ status: "failed", reason });
-        expect(manifest.refusedRequests).to.deep.equal([{ protocol: "http", target: refusedUrl, host: "127.0.0.1", port: target.port, reason: NOT_PUBLIC }]);
+        expect(manifest.refusedRequests).to.deep.equal([
+          { protocol: "http", target: refusedUrl, host: "127.0.0.1", port: target.port, reason: NOT_PUBLIC },
+        ]);
         // The browser shows the refusal, not a page that was received: only the load (HAR) is kept.
         expect(manifest.artifacts.map((a: Json) => a.role)).to.deep.equal(["har"]);
       });
@@ -299,7 +341,10 @@ describe("captures of hostile pages", function () {
 
   it("ends a capture whose listing name holds a lone surrogate, with U+FFFD in the manifest, and does not run it again after a restart", async () => {
     const ld = `{"@context":"https://schema.org","@type":"Product","name":"Counterfeit \\ud800 watch","sku":"S-1"}`;
-    market.serve("/hostile/lone-surrogate", `<!doctype html><html><head><meta charset="utf-8"><script type="application/ld+json">${ld}</script></head><body><h1>Watch</h1></body></html>`);
+    market.serve(
+      "/hostile/lone-surrogate",
+      `<!doctype html><html><head><meta charset="utf-8"><script type="application/ld+json">${ld}</script></head><body><h1>Watch</h1></body></html>`,
+    );
     const result = await capture(`${market.origin}/hostile/lone-surrogate`);
     expect(result.status, result.failureReason).to.equal("completed");
     expect(result.listing.title).to.equal("Counterfeit \ufffd watch");

@@ -32,7 +32,12 @@ describe("an index edited behind the service's back", function () {
   });
 
   async function anchoredItem(text: string): Promise<Json> {
-    const up = (await (await api.postForm("/v1/evidence", fileForm({ sourceUrl: "https://marketplace.example/item/1" }, { file: { bytes: Buffer.from(text), name: "e.txt" } }))).json()) as Json;
+    const up = (await (
+      await api.postForm(
+        "/v1/evidence",
+        fileForm({ sourceUrl: "https://marketplace.example/item/1" }, { file: { bytes: Buffer.from(text), name: "e.txt" } }),
+      )
+    ).json()) as Json;
     return waitForAnchored(api, up.id);
   }
 
@@ -53,14 +58,18 @@ describe("an index edited behind the service's back", function () {
     const b = await anchoredItem("item B: a longer text, from another case altogether");
     db.prepare("UPDATE evidence SET cid = ?, sha256 = ?, size = ? WHERE id = ?").run(b.cid, b.sha256, b.size, a.id);
     await expectRefused(`/v1/evidence/${a.id}/content`, /its metadata's sha256, size, cid differ from the record's/);
-    for (const doc of ["receipt", "certificate.pdf", "bundle"]) await expectRefused(`/v1/evidence/${a.id}/${doc}`, /differ from the record's/);
+    for (const doc of ["receipt", "certificate.pdf", "bundle"])
+      await expectRefused(`/v1/evidence/${a.id}/${doc}`, /differ from the record's/);
     expect((await api.get(`/v1/evidence/${b.id}/content`)).status).to.equal(200); // the other item is untouched
   });
 
   it("a changed claim in the metadata: receipt, certificate and bundle refused", async () => {
     const a = await anchoredItem("item C");
     const metadata = JSON.parse(row(a.id).metadata_json);
-    db.prepare("UPDATE evidence SET metadata_json = ? WHERE id = ?").run(JSON.stringify({ ...metadata, sourceUrl: "https://elsewhere.example/" }), a.id);
+    db.prepare("UPDATE evidence SET metadata_json = ? WHERE id = ?").run(
+      JSON.stringify({ ...metadata, sourceUrl: "https://elsewhere.example/" }),
+      a.id,
+    );
     for (const doc of ["receipt", "certificate.pdf", "bundle", "content"]) {
       await expectRefused(`/v1/evidence/${a.id}/${doc}`, /its metadata does not hash to its metadata SHA-256/);
     }
@@ -71,7 +80,11 @@ describe("an index edited behind the service's back", function () {
     const leaf = JSON.parse(row(a.id).leaf_json) as string[];
     db.prepare("UPDATE evidence SET leaf_json = ? WHERE id = ?").run(JSON.stringify([leaf[0], "0x" + "00".repeat(32)]), a.id);
     await expectRefused(`/v1/evidence/${a.id}/receipt`, /its Merkle leaf is not \[content SHA-256, metadata SHA-256\]/);
-    db.prepare("UPDATE evidence SET leaf_json = ?, proof_json = ? WHERE id = ?").run(JSON.stringify(leaf), JSON.stringify(["0x" + "11".repeat(32)]), a.id);
+    db.prepare("UPDATE evidence SET leaf_json = ?, proof_json = ? WHERE id = ?").run(
+      JSON.stringify(leaf),
+      JSON.stringify(["0x" + "11".repeat(32)]),
+      a.id,
+    );
     await expectRefused(`/v1/evidence/${a.id}/receipt`, /its Merkle proof does not lead to the batch root/);
   });
 
@@ -79,8 +92,13 @@ describe("an index edited behind the service's back", function () {
     const a = await anchoredItem("item E");
     expect((await api.get(`/v1/evidence/${a.id}/receipt`)).status).to.equal(200);
     db.prepare("UPDATE anchors SET timestamp = timestamp - 86400 WHERE batch_id = ?").run(row(a.id).batch_id);
-    await expectRefused(`/v1/evidence/${a.id}/receipt`, /the registry anchored root 0x[0-9a-f]{64} at \d+ in block \d+; the index says \d+, block \d+/);
-    const line = service.logLines().find((l) => l.msg === "RECORD INTEGRITY: a stored anchor disagrees with the chain" && l.evidence === a.id);
+    await expectRefused(
+      `/v1/evidence/${a.id}/receipt`,
+      /the registry anchored root 0x[0-9a-f]{64} at \d+ in block \d+; the index says \d+, block \d+/,
+    );
+    const line = service
+      .logLines()
+      .find((l) => l.msg === "RECORD INTEGRITY: a stored anchor disagrees with the chain" && l.evidence === a.id);
     expect(line?.level).to.equal(50);
   });
 });

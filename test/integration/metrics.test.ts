@@ -22,7 +22,9 @@ describe("GET /metrics", function () {
     try {
       const api = client(service.url);
       for (const name of ["one.txt", "two.txt"]) {
-        const up = (await (await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: Buffer.from(name), name } }))).json()) as { id: string };
+        const up = (await (await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: Buffer.from(name), name } }))).json()) as {
+          id: string;
+        };
         await waitForAnchored(api, up.id);
       }
       await api.get("/v1/evidence/ev_nope");
@@ -51,7 +53,15 @@ describe("GET /metrics", function () {
     try {
       const api = client(service.url);
       await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: Buffer.from("x"), name: "x.txt" } }));
-      await api.postJson("/v1/evidence/listing-snapshots", { url: "https://m.example/1", platform: "m", listingId: "1", title: "t", price: { amount: "1", currency: "USD" }, seller: { id: "s" }, capturedAt: "2026-11-20T08:30:00Z" });
+      await api.postJson("/v1/evidence/listing-snapshots", {
+        url: "https://m.example/1",
+        platform: "m",
+        listingId: "1",
+        title: "t",
+        price: { amount: "1", currency: "USD" },
+        seller: { id: "s" },
+        capturedAt: "2026-11-20T08:30:00Z",
+      });
       const text = await (await fetch(`${service.url}/metrics`)).text();
       expect(sample(text, 'store_errors_total{operation="add"}')).to.equal(2);
       expect(sample(text, 'http_requests_total{method="POST",route="/v1/evidence",status="503"}')).to.equal(1);
@@ -70,7 +80,9 @@ describe("GET /metrics", function () {
     });
     try {
       const api = client(service.url);
-      const up = (await (await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: Buffer.from("waits"), name: "w.txt" } }))).json()) as { receivedAt: string };
+      const up = (await (
+        await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: Buffer.from("waits"), name: "w.txt" } }))
+      ).json()) as { receivedAt: string };
       await new Promise((r) => setTimeout(r, 1200));
       const before = Date.now();
       const text = await (await fetch(`${service.url}/metrics`)).text();

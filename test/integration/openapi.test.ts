@@ -35,7 +35,12 @@ describe("the OpenAPI description, against the running service", function () {
   });
 
   /** Calls an operation as documented (`template` is the documented path) and checks the answer against it. */
-  async function call(method: string, template: string, path: string, init: RequestInit & { auth?: boolean } = {}): Promise<{ status: number; body: any }> {
+  async function call(
+    method: string,
+    template: string,
+    path: string,
+    init: RequestInit & { auth?: boolean } = {},
+  ): Promise<{ status: number; body: any }> {
     const headers = new Headers(init.headers);
     if (init.auth !== false) headers.set("authorization", `Bearer ${ADMIN_KEY}`);
     const response = await fetch(service.url + path, { ...init, method: method.toUpperCase(), headers });
@@ -52,7 +57,9 @@ describe("the OpenAPI description, against the running service", function () {
     expect(Object.keys(documented.content), `${method} ${template} ${response.status}: ${type}`).to.include(documentedType);
     if (!/json$/.test(type)) return { status: response.status, body: bytes };
     const body = JSON.parse(bytes.toString());
-    const validate = ajv.compile({ $ref: "openapi.json#" + pointer(["paths", template, method, "responses", String(response.status), "content", type, "schema"]) });
+    const validate = ajv.compile({
+      $ref: "openapi.json#" + pointer(["paths", template, method, "responses", String(response.status), "content", type, "schema"]),
+    });
     expect(validate(body), `${method} ${path} ${response.status}: ${JSON.stringify(validate.errors)}`).to.equal(true);
     return { status: response.status, body };
   }
@@ -67,7 +74,9 @@ describe("the OpenAPI description, against the running service", function () {
     await call("get", "/problems/{code}", "/problems/STORE_UNAVAILABLE", { auth: false });
     await call("get", "/problems/{code}", "/problems/NO_SUCH_THING", { auth: false });
 
-    const up = await call("post", "/v1/evidence", "/v1/evidence", { body: fileForm({ kind: "screenshot" }, { file: { bytes: PNG, name: "l.png" } }) });
+    const up = await call("post", "/v1/evidence", "/v1/evidence", {
+      body: fileForm({ kind: "screenshot" }, { file: { bytes: PNG, name: "l.png" } }),
+    });
     expect(up.status).to.equal(201);
     await call("post", "/v1/evidence", "/v1/evidence", { body: fileForm({ kind: "video" }, { file: { bytes: PNG, name: "l.png" } }) });
     await call("post", "/v1/evidence", "/v1/evidence", { auth: false, body: fileForm({}, { file: { bytes: PNG, name: "l.png" } }) });

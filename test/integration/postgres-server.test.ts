@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import pg from "pg";
 import { POSTGRES_MAJOR, postgresProcesses, startPostgres } from "../helpers/postgres.ts";
 
-const serverFolders = () => readdirSync(tmpdir()).filter((name) => name.startsWith("evidence-pg-")).sort();
+const serverFolders = () =>
+  readdirSync(tmpdir())
+    .filter((name) => name.startsWith("evidence-pg-"))
+    .sort();
 
 describe("the PostgreSQL server the tests start", () => {
   it("keeps a committed row through a kill -9 and a restart, and leaves no folder and no process once stopped", async () => {
@@ -13,7 +16,9 @@ describe("the PostgreSQL server the tests start", () => {
     const poolErrors: string[] = [];
     pool.on("error", (error) => poolErrors.push(error.message));
 
-    const { rows: [who] } = await pool.query("SELECT current_user, current_database(), version()");
+    const {
+      rows: [who],
+    } = await pool.query("SELECT current_user, current_database(), version()");
     expect(who.current_user).to.equal("evidence");
     expect(who.current_database).to.equal("evidence");
     expect(who.version).to.match(new RegExp(`^PostgreSQL ${POSTGRES_MAJOR}\\.\\d+ \\(Debian `));

@@ -19,8 +19,11 @@ describe("start-up", function () {
 
   it("stops at once on a bad variable, naming it, with exit code 2", async () => {
     const result = await new Promise<{ code: number; err: string }>((resolve) =>
-      execFile(process.execPath, ["--disable-warning=ExperimentalWarning", MAIN], { env: { ...process.env, PORT: "eighty", DATA_DIR: join(dir.path, "bad") } }, (error, _out, err) =>
-        resolve({ code: error ? Number(error.code) : 0, err }),
+      execFile(
+        process.execPath,
+        ["--disable-warning=ExperimentalWarning", MAIN],
+        { env: { ...process.env, PORT: "eighty", DATA_DIR: join(dir.path, "bad") } },
+        (error, _out, err) => resolve({ code: error ? Number(error.code) : 0, err }),
       ),
     );
     expect(result.code).to.equal(2);
@@ -40,7 +43,9 @@ describe("start-up", function () {
         REGISTRY_ADDRESS: "0x" + "12".repeat(20),
       };
       const result = await new Promise<{ code: number; out: string }>((resolve) =>
-        execFile(process.execPath, ["--disable-warning=ExperimentalWarning", MAIN], { env }, (error, out) => resolve({ code: error ? Number(error.code) : 0, out })),
+        execFile(process.execPath, ["--disable-warning=ExperimentalWarning", MAIN], { env }, (error, out) =>
+          resolve({ code: error ? Number(error.code) : 0, out }),
+        ),
       );
       expect(result.code).to.equal(2);
       expect(result.out).to.include(`Invalid configuration: no contract at registry address 0x${"12".repeat(20)} on chain 31337`);

@@ -20,7 +20,9 @@ describe("POST /v1/verify", function () {
   before(async () => {
     service = await startTestService(join(dir.path, "data"), { VERIFY_RATE_LIMIT: "1000" });
     const api = client(service.url);
-    const up = (await (await api.postForm("/v1/evidence", fileForm({ kind: "screenshot" }, { file: { bytes: PNG, name: "s.png" } }))).json()) as Json;
+    const up = (await (
+      await api.postForm("/v1/evidence", fileForm({ kind: "screenshot" }, { file: { bytes: PNG, name: "s.png" } }))
+    ).json()) as Json;
     await waitForAnchored(api, up.id);
     receipt = (await (await api.get(`/v1/evidence/${up.id}/receipt`)).json()) as Json;
   });
@@ -35,14 +37,21 @@ describe("POST /v1/verify", function () {
     const countBlocks = () => readdirSync(join(dir.path, "data", "ipfs"), { recursive: true }).length;
     const before = countBlocks();
     const file = Buffer.concat([PNG, randomBytes(1)]).subarray(0, PNG.length); // the same bytes, a new buffer
-    const response = await anonymous().postForm("/v1/verify", fileForm({}, { receipt: receiptPart(receipt), file: { bytes: file, name: "s.png" } }));
+    const response = await anonymous().postForm(
+      "/v1/verify",
+      fileForm({}, { receipt: receiptPart(receipt), file: { bytes: file, name: "s.png" } }),
+    );
     const body = (await response.json()) as Json;
     expect(response.status, JSON.stringify(body)).to.equal(200);
     expect(body.verified).to.equal(true);
     expect(body.chainReachable).to.equal(true);
     expect(body.evidenceId).to.equal(receipt.evidence.id);
     expect(body.checks.map((c: Json) => [c.id, c.status])).to.deep.include.members([
-      ["file.sha256", "pass"], ["file.cid", "pass"], ["merkle.proof", "pass"], ["chain.anchor", "pass"], ["chain.verify", "pass"],
+      ["file.sha256", "pass"],
+      ["file.cid", "pass"],
+      ["merkle.proof", "pass"],
+      ["chain.anchor", "pass"],
+      ["chain.verify", "pass"],
     ]);
     expect(body.anchoredAt.timestamp).to.equal(receipt.anchor.timestamp);
     expect(response.headers.get("cache-control")).to.equal("no-store");
@@ -62,7 +71,9 @@ describe("POST /v1/verify", function () {
   it("answers a tampered file with verified false and the failing checks", async () => {
     const altered = Buffer.from(PNG);
     altered[20]! ^= 0xff;
-    const body = (await (await anonymous().postForm("/v1/verify", fileForm({}, { receipt: receiptPart(receipt), file: { bytes: altered, name: "s.png" } }))).json()) as Json;
+    const body = (await (
+      await anonymous().postForm("/v1/verify", fileForm({}, { receipt: receiptPart(receipt), file: { bytes: altered, name: "s.png" } }))
+    ).json()) as Json;
     expect(body.verified).to.equal(false);
     expect(body.checks.filter((c: Json) => c.status === "fail").map((c: Json) => c.id)).to.deep.equal(["file.sha256", "file.cid"]);
     expect(body.checks.some((c: Json) => "unreachable" in c)).to.equal(false);

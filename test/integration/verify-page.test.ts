@@ -29,7 +29,9 @@ describe("the verification page (GET /verify) in Chromium", function () {
   before(async () => {
     service = await startTestService(join(dir.path, "data"));
     const api = client(service.url);
-    const up = (await (await api.postForm("/v1/evidence", fileForm({ kind: "screenshot" }, { file: { bytes: PNG, name: "listing.png" } }))).json()) as Json;
+    const up = (await (
+      await api.postForm("/v1/evidence", fileForm({ kind: "screenshot" }, { file: { bytes: PNG, name: "listing.png" } }))
+    ).json()) as Json;
     await waitForAnchored(api, up.id);
     receipt = (await (await api.get(`/v1/evidence/${up.id}/receipt`)).json()) as Json;
     writeFileSync(receiptPath, JSON.stringify(receipt, null, 2));
@@ -42,7 +44,11 @@ describe("the verification page (GET /verify) in Chromium", function () {
     sentBodies.length = 0;
     page.on("request", (request) => {
       if (request.method() === "POST") {
-        sentBodies.push({ url: request.url(), contentType: request.headers()["content-type"] ?? "", body: request.postDataBuffer()?.toString("latin1") ?? "" });
+        sentBodies.push({
+          url: request.url(),
+          contentType: request.headers()["content-type"] ?? "",
+          body: request.postDataBuffer()?.toString("latin1") ?? "",
+        });
       }
     });
     await page.goto(`${service.url}/verify`);
@@ -66,9 +72,9 @@ describe("the verification page (GET /verify) in Chromium", function () {
     expect(await page.locator("#summary").textContent()).to.equal(`This file existed no later than ${time}.`);
     const facts = await page.locator("#facts").textContent();
     expect(facts).to.include(receipt.anchor.txHash).and.to.include(String(receipt.anchor.blockNumber));
-    const rows = await page.locator("#checks tbody tr").evaluateAll((trs) =>
-      trs.map((tr: any) => [tr.dataset.check, tr.children[1].textContent, tr.children[3].textContent]),
-    );
+    const rows = await page
+      .locator("#checks tbody tr")
+      .evaluateAll((trs) => trs.map((tr: any) => [tr.dataset.check, tr.children[1].textContent, tr.children[3].textContent]));
     expect(rows).to.deep.include.members([
       ["file.sha256", "✓ pass", "your browser"],
       ["metadata.hash", "✓ pass", "your browser"],

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { pino } from "pino";
-import { SqliteIndex } from "../../src/adapters/sqlite/sqlite-index.ts";
+import { openSqliteIndex } from "../../src/adapters/index/sql-index-store.ts";
 import { fileFacts } from "../../src/domain/content-id.ts";
 import type { ContentStore } from "../../src/ports/content-store.ts";
 import type { PageCapture, PageCapturer } from "../../src/ports/page-capturer.ts";
@@ -24,7 +24,16 @@ function page(overrides: Partial<PageCapture> = {}): PageCapture {
     tls: null,
     startedAt: "2026-11-20T08:30:00.000Z",
     endedAt: "2026-11-20T08:30:02.000Z",
-    browser: { name: "Chromium", version: "156", userAgent: "ua", viewport: { width: 1366, height: 900 }, flags: [], profile: "new empty profile", egress: "proxy", closedExits: {} },
+    browser: {
+      name: "Chromium",
+      version: "156",
+      userAgent: "ua",
+      viewport: { width: 1366, height: 900 },
+      flags: [],
+      profile: "new empty profile",
+      egress: "proxy",
+      closedExits: {},
+    },
     listing: { source: "json-ld", title: "Watch", images: [] },
     refused: [],
     refusedNotListed: 0,
@@ -42,54 +51,83 @@ function store(fails: (bytes: Uint8Array) => boolean = () => false): ContentStor
   const held = new Map<string, Uint8Array>();
   const addBytes = async (bytes: Uint8Array) => {
     if (fails(bytes)) throw new Error("no space left on device");
-    const { cid } = await fileFacts((async function* () { yield bytes; })());
+    const { cid } = await fileFacts(
+      (async function* () {
+        yield bytes;
+      })(),
+    );
     held.set(cid, bytes);
     return cid;
   };
   return { addBytes, held } as Pick<ContentStore, "addBytes"> as ContentStore & { held: Map<string, Uint8Array> };
 }
 
-async function setup(capturer: PageCapturer, content: ContentStore) {
-  const index = new SqliteIndex(":memory:");
-  index.createAccount({ id: "acc_1", name: "a", role: "member", createdAt: "2026-01-01T00:00:00Z" });
-  const deps: CaptureDeps = { captures: index, evidence: index, store: content, capturer, policy: { allowPrivate: false }, timeoutMs: 1000, maxBytes: 1e6 };
+const OWNER = "inst_test";
+
+async function setup(capturer: PageCapturer, content: ContentStore, options: { claim?: boolean } = {}) {
+  const index = await openSqliteIndex(":memory:");
+  await index.accounts.create({ id: "acc_1", name: "a", role: "member", createdAt: "2026-01-01T00:00:00Z" });
+  const deps: CaptureDeps = {
+    index,
+    store: content,
+    capturer,
+    egress: { check: async () => ({ refused: "unit tests send nothing", addresses: [] }) },
+    timeoutMs: 1000,
+    maxBytes: 1e6,
+  };
   // Queued as requestCapture would, without its DNS lookup: unit tests send nothing.
-  index.createCapture({ id: "cap_1", accountId: "acc_1", url: "https://shop.example/item/1", requestedAt: "2026-11-20T08:29:00.000Z" });
-  const [claimed] = index.claimCaptures(1);
+  await index.captures.create({
+    id: "cap_1",
+    accountId: "acc_1",
+    url: "https://shop.example/item/1",
+    requestedAt: "2026-11-20T08:29:00.000Z",
+  });
+  const [claimed] = options.claim === false ? [] : await index.captures.claim(1, OWNER, 60_000);
   return { index, deps, capture: claimed! };
 }
 
 describe("runCapture", () => {
   it("ends a capture whose listing holds lone surrogates completed, the manifest well-formed and saying so", async () => {
     const content = store();
-    const { index, deps, capture } = await setup({ capture: async () => page({ listing: { source: "json-ld", title: "Fake \ud800 watch", brand: "\udfff", images: [] } }) }, content);
-    await runCapture(deps, capture);
-    const ended = index.getCapture("acc_1", capture.id)!;
+    const { index, deps, capture } = await setup(
+      { capture: async () => page({ listing: { source: "json-ld", title: "Fake \ud800 watch", brand: "\udfff", images: [] } }) },
+      content,
+    );
+    await runCapture(deps, capture, { owner: OWNER });
+    const ended = (await index.captures.get("acc_1", capture.id))!;
     expect(ended.status).to.equal("completed");
     expect(ended.summary!.listing).to.deep.include({ title: "Fake \ufffd watch", brand: "\ufffd" });
-    const manifest = JSON.parse(Buffer.from(content.held.get(index.get("acc_1", ended.manifestId!)!.cid)!).toString("utf8"));
+    const manifest = JSON.parse(
+      Buffer.from(content.held.get((await index.evidence.get("acc_1", ended.manifestId!))!.cid)!).toString("utf8"),
+    );
     expect(manifest.listing).to.deep.include({ title: "Fake \ufffd watch", brand: "\ufffd" });
     expect(manifest.loneSurrogatesReplaced).to.deep.equal(["listing.title", "listing.brand"]);
   });
 
   it("ends a capture failed, with the artifacts that could be stored, when one cannot be stored", async () => {
-    const { index, deps, capture } = await setup({ capture: async () => page() }, store((bytes) => Buffer.from(bytes).toString() === "png bytes"));
-    await runCapture(deps, capture);
-    const ended = index.getCapture("acc_1", capture.id)!;
+    const { index, deps, capture } = await setup(
+      { capture: async () => page() },
+      store((bytes) => Buffer.from(bytes).toString() === "png bytes"),
+    );
+    await runCapture(deps, capture, { owner: OWNER });
+    const ended = (await index.captures.get("acc_1", capture.id))!;
     expect(ended.status).to.equal("failed");
     expect(ended.failureReason).to.equal("the screenshot could not be stored: no space left on device");
     expect((ended.summary!.artifacts as { role: string }[]).map((a) => a.role)).to.deep.equal(["html"]);
-    expect(index.get("acc_1", ended.manifestId!)!.kind).to.equal("capture-manifest");
+    expect((await index.evidence.get("acc_1", ended.manifestId!))!.kind).to.equal("capture-manifest");
   });
 
   it("ends a capture failed, without a manifest, when nothing can be stored", async () => {
-    const { index, deps, capture } = await setup({ capture: async () => page() }, store(() => true));
-    await runCapture(deps, capture);
-    const ended = index.getCapture("acc_1", capture.id)!;
+    const { index, deps, capture } = await setup(
+      { capture: async () => page() },
+      store(() => true),
+    );
+    await runCapture(deps, capture, { owner: OWNER });
+    const ended = (await index.captures.get("acc_1", capture.id))!;
     expect(ended.status).to.equal("failed");
     expect(ended.failureReason).to.equal("the capture could not be recorded: no space left on device");
     expect(ended.manifestId).to.equal(undefined);
-    expect(index.requeueRunningCaptures()).to.equal(0); // nothing left running for the next start
+    expect(await index.captures.countByStatus()).to.deep.include({ running: 0, queued: 0 }); // nothing left to run again
   });
 });
 
@@ -100,15 +138,24 @@ describe("the capture worker", () => {
   async function runWorker(capture: (signal: AbortSignal, stopWorker: () => void) => Promise<PageCapture>) {
     const stop = new AbortController();
     let settled: Promise<unknown> | undefined;
-    const { index, deps } = await setup({ capture: (_url, { signal }) => (settled = capture(signal!, () => stop.abort())) }, store());
-    index.requeueRunningCaptures(); // back to the queue, for the worker to claim
-    const worker = startCaptureWorker(deps, { concurrency: 1, pollMs: 5, signal: stop.signal, log });
+    const { index, deps } = await setup({ capture: (_url, { signal }) => (settled = capture(signal!, () => stop.abort())) }, store(), {
+      claim: false,
+    });
+    const worker = startCaptureWorker(deps, {
+      concurrency: 1,
+      owner: OWNER,
+      leaseMs: 60_000,
+      maxAttempts: 3,
+      pollMs: 5,
+      signal: stop.signal,
+      log,
+    });
     while (!settled) await new Promise((r) => setTimeout(r, 5));
     await settled.catch(() => undefined);
     await new Promise((r) => setTimeout(r, 0)); // the worker's own handling of the outcome runs first
     stop.abort();
     await worker.done;
-    return index.getCapture("acc_1", "cap_1")!;
+    return (await index.captures.get("acc_1", "cap_1"))!;
   }
 
   it("ends failed a capture whose run throws, instead of leaving it running for every start", async () => {
@@ -117,12 +164,13 @@ describe("the capture worker", () => {
     expect(ended.failureReason).to.equal("the capture could not be run: no room for a browser profile");
   });
 
-  it("leaves running a capture cut short by a stop, for the next start", async () => {
+  it("hands a capture cut short by a stop back to the queue, to be run at once by whoever claims next", async () => {
     const ended = await runWorker((signal, stopWorker) => {
       const cancelled = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(new Error("capture cancelled"))));
       stopWorker();
       return cancelled;
     });
-    expect(ended.status).to.equal("running");
+    expect(ended.status).to.equal("queued");
+    expect(ended.attempts).to.equal(1);
   });
 });

@@ -30,7 +30,9 @@ describe("hashing", () => {
       yield bytes;
     };
     expect((await fileFacts(one(Buffer.alloc(0)))).cid).to.equal("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
-    expect((await fileFacts(one(Buffer.from("hello world\n")))).cid).to.equal("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
+    expect((await fileFacts(one(Buffer.from("hello world\n")))).cid).to.equal(
+      "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4",
+    );
     expect((await fileFacts(one(Buffer.alloc(1024 * 1024)))).cid).to.equal("bafybeiggzq4ryi7hscq5hzvzcnk4urnxt3asp37dhgvnjilf7exskximla");
   });
 });
@@ -42,8 +44,7 @@ describe("canonical JSON (RFC 8785)", () => {
         '"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}',
     );
     expect(canonicalJson(input)).to.equal(
-      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' +
-        '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' + '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
     );
   });
 
@@ -61,7 +62,15 @@ describe("canonical JSON (RFC 8785)", () => {
 
 describe("buildMetadata", () => {
   it("leaves out absent claims, so the hash does not depend on how absence was spelled", () => {
-    const base = { id: "ev_1", kind: "document" as const, sha256: "a".repeat(64), size: 1, mediaType: "text/plain", cid: "bafk", receivedAt: "2026-01-01T00:00:00.000Z" };
+    const base = {
+      id: "ev_1",
+      kind: "document" as const,
+      sha256: "a".repeat(64),
+      size: 1,
+      mediaType: "text/plain",
+      cid: "bafk",
+      receivedAt: "2026-01-01T00:00:00.000Z",
+    };
     const withUndefined = buildMetadata({ ...base, caseRef: undefined, description: "" });
     const without = buildMetadata(base);
     expect(withUndefined.metadata).to.deep.equal(base);
@@ -135,10 +144,32 @@ describe("buildReceipt", () => {
     const item = vectors.items[0];
     const metadata = { ...item.metadata, mediaType: "text/plain", cid: "bafk", receivedAt: "2026-01-01T00:00:00Z" };
     const { metadataSha256 } = buildMetadata(metadata);
-    const anchor = { chainId: 31337, registry: "0x" + "1".repeat(40), txHash: "0x" + "2".repeat(64), blockNumber: 7, blockHash: "0x" + "3".repeat(64), timestamp: 1_800_000_000 };
-    const receipt = buildReceipt({ metadata, metadataSha256, leaf: ["0x" + item.sha256, "0x" + metadataSha256], proof: [], root: "0xroot", anchor });
+    const anchor = {
+      chainId: 31337,
+      registry: "0x" + "1".repeat(40),
+      txHash: "0x" + "2".repeat(64),
+      blockNumber: 7,
+      blockHash: "0x" + "3".repeat(64),
+      timestamp: 1_800_000_000,
+    };
+    const receipt = buildReceipt({
+      metadata,
+      metadataSha256,
+      leaf: ["0x" + item.sha256, "0x" + metadataSha256],
+      proof: [],
+      root: "0xroot",
+      anchor,
+    });
     expect(receipt.version).to.equal("evidence-receipt/v1");
-    expect(receipt.evidence).to.deep.equal({ id: metadata.id, kind: "document", sha256: item.sha256, size: metadata.size, mediaType: "text/plain", cid: "bafk", metadataSha256 });
+    expect(receipt.evidence).to.deep.equal({
+      id: metadata.id,
+      kind: "document",
+      sha256: item.sha256,
+      size: metadata.size,
+      mediaType: "text/plain",
+      cid: "bafk",
+      metadataSha256,
+    });
     expect(canonicalJsonSha256(receipt.metadata)).to.equal(receipt.evidence.metadataSha256);
     expect(receipt.merkle).to.deep.include({ format: "openzeppelin-standard-v1", root: "0xroot" });
     expect(receipt.merkle.leafEncoding).to.deep.equal(["bytes32", "bytes32"]);
@@ -168,6 +199,8 @@ describe("well-formed JSON text", () => {
     const { value, repaired } = wellFormedJson(input);
     expect(value).to.deep.equal({ title: "a\ufffdb", ok: "😀 😀", images: ["x", "\ufffd"], headers: { "k\ufffd": "v" }, n: 1, none: null });
     expect(repaired).to.deep.equal(["title", "images[1]", "headers.k\ufffd"]);
-    expect(canonicalJson(value)).to.equal('{"headers":{"k\ufffd":"v"},"images":["x","\ufffd"],"n":1,"none":null,"ok":"😀 😀","title":"a\ufffdb"}');
+    expect(canonicalJson(value)).to.equal(
+      '{"headers":{"k\ufffd":"v"},"images":["x","\ufffd"],"n":1,"none":null,"ok":"😀 😀","title":"a\ufffdb"}',
+    );
   });
 });

@@ -18,9 +18,17 @@ function app() {
   // Building the app calls none of its parts: stand-ins that are never used will do.
   const unused = {} as never;
   const deps: AppDeps = {
-    store: unused, evidence: unused, accounts: unused, releases: unused, anchors: unused, metrics: unused, log: pino({ level: "silent" }),
-    maxUploadBytes: 1000, readiness: {}, chainReader: unused, verifyRateLimitPerMinute: 1, publicUrl: () => "http://127.0.0.1",
-    captures: { accounts: unused, captures: unused, policy: { allowPrivate: false }, unavailable: () => null },
+    store: unused,
+    index: { rateLimits: unused, evidence: unused, accounts: unused, releases: unused } as never,
+    anchors: unused,
+    metrics: unused,
+    log: pino({ level: "silent" }),
+    maxUploadBytes: 1000,
+    readiness: {},
+    chainReader: unused,
+    verifyRateLimitPerMinute: 1,
+    publicUrl: () => "http://127.0.0.1",
+    captures: { index: { accounts: unused } as never, egress: unused, unavailable: () => null },
   };
   return createApp(deps);
 }
@@ -52,10 +60,19 @@ describe("the OpenAPI description", () => {
   });
 
   it("describes every route the app serves, and nothing it does not", () => {
-    const served = servedRoutes((express as any).router.stack).filter((r) => !ASSETS.includes(r)).sort();
+    const served = servedRoutes((express as any).router.stack)
+      .filter((r) => !ASSETS.includes(r))
+      .sort();
     const described = operations.map((o) => `${o.method.toUpperCase()} ${o.path.replace(/\{(\w+)\}/g, ":$1")}`).sort();
     expect(served).to.deep.equal(described);
-    expect(described).to.include.members(["POST /v1/evidence", "GET /v1/evidence/:id/receipt", "POST /v1/verify", "GET /readyz", "POST /v1/captures", "DELETE /v1/accounts/:id/keys/:keyId"]);
+    expect(described).to.include.members([
+      "POST /v1/evidence",
+      "GET /v1/evidence/:id/receipt",
+      "POST /v1/verify",
+      "GET /readyz",
+      "POST /v1/captures",
+      "DELETE /v1/accounts/:id/keys/:keyId",
+    ]);
   });
 
   it("has examples of the main shapes, every one valid against its schema as generated", () => {
@@ -65,7 +82,15 @@ describe("the OpenAPI description", () => {
     const schemas = Object.entries(document.components.schemas as Record<string, any>);
     expect(schemas.length).to.be.greaterThan(10);
     const withExamples = schemas.filter(([, schema]) => schema.example !== undefined);
-    expect(withExamples.map(([name]) => name)).to.include.members(["Evidence", "Problem", "Verification", "Capture", "Account", "ApiKey", "Readiness"]);
+    expect(withExamples.map(([name]) => name)).to.include.members([
+      "Evidence",
+      "Problem",
+      "Verification",
+      "Capture",
+      "Account",
+      "ApiKey",
+      "Readiness",
+    ]);
     for (const [name, schema] of withExamples) {
       const validate = ajv.getSchema(`openapi.json#/components/schemas/${name}`)!;
       expect(validate(schema.example), `${name}: ${JSON.stringify(validate.errors)}`).to.equal(true);

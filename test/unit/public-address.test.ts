@@ -9,23 +9,26 @@ import { isPublicAddress } from "../../src/domain/public-address.ts";
 function registry(file: string): { block: string; family: 4 | 6; first: bigint; last: bigint; prefix: number; reachable: string }[] {
   const text = readFileSync(new URL(`../../src/domain/iana/${file}`, import.meta.url), "utf8");
   return parseCsv<Record<string, string>>(text, { columns: true }).flatMap((row) =>
-    row["Address Block"]!.replace(/\s*\[\d+\]/g, "").split(",").map((cidr) => {
-      const [base, prefix] = ipaddr.parseCIDR(cidr.trim());
-      const bits = base.kind() === "ipv4" ? 32 : 128;
-      const first = toBigInt(base);
-      return {
-        block: cidr.trim(),
-        family: bits === 32 ? (4 as const) : (6 as const),
-        first,
-        last: first + (1n << BigInt(bits - prefix)) - 1n,
-        prefix,
-        reachable: row["Globally Reachable"]!.replace(/\s*\[\d+\]/g, "").trim(),
-      };
-    }),
+    row["Address Block"]!.replace(/\s*\[\d+\]/g, "")
+      .split(",")
+      .map((cidr) => {
+        const [base, prefix] = ipaddr.parseCIDR(cidr.trim());
+        const bits = base.kind() === "ipv4" ? 32 : 128;
+        const first = toBigInt(base);
+        return {
+          block: cidr.trim(),
+          family: bits === 32 ? (4 as const) : (6 as const),
+          first,
+          last: first + (1n << BigInt(bits - prefix)) - 1n,
+          prefix,
+          reachable: row["Globally Reachable"]!.replace(/\s*\[\d+\]/g, "").trim(),
+        };
+      }),
   );
 }
 const toBigInt = (address: ipaddr.IPv4 | ipaddr.IPv6) => address.toByteArray().reduce((n, byte) => (n << 8n) | BigInt(byte), 0n);
-const within = (value: bigint, first: bigint, prefix: number, bits: number) => value >> BigInt(bits - prefix) === first >> BigInt(bits - prefix);
+const within = (value: bigint, first: bigint, prefix: number, bits: number) =>
+  value >> BigInt(bits - prefix) === first >> BigInt(bits - prefix);
 
 const v4Rows = registry("ipv4-special-registry.csv");
 const v6Rows = registry("ipv6-special-registry.csv");
@@ -95,10 +98,33 @@ describe("isPublicAddress (the SSRF guard)", () => {
 
   it("refuses loopback, private, link-local, CGNAT, multicast, reserved and documentation ranges", () => {
     for (const ip of [
-      "127.0.0.1", "127.255.255.254", "0.0.0.0", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-      "169.254.169.254", "100.64.0.1", "224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255",
-      "192.0.2.1", "198.51.100.7", "203.0.113.9", "198.18.0.1",
-      "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "2001:db8::1", "fec0::1", "100::1", "4000::1",
+      "127.0.0.1",
+      "127.255.255.254",
+      "0.0.0.0",
+      "10.1.2.3",
+      "172.16.0.1",
+      "172.31.255.255",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "224.0.0.1",
+      "239.255.255.250",
+      "240.0.0.1",
+      "255.255.255.255",
+      "192.0.2.1",
+      "198.51.100.7",
+      "203.0.113.9",
+      "198.18.0.1",
+      "::1",
+      "::",
+      "fe80::1",
+      "fc00::1",
+      "fd12:3456::1",
+      "ff02::1",
+      "2001:db8::1",
+      "fec0::1",
+      "100::1",
+      "4000::1",
     ]) {
       expect(isPublicAddress(ip), ip).to.equal(false);
     }
@@ -106,10 +132,20 @@ describe("isPublicAddress (the SSRF guard)", () => {
 
   it("refuses every IPv4-embedding form an attacker found, and the documentation and SRv6 blocks", () => {
     for (const ip of [
-      "::a00:1", "::7f00:1", "::a9fe:a9fe", "::127.0.0.1", "::8.8.8.8", // IPv4-compatible ::/96
-      "::ffff:0:a00:1", "::ffff:0:7f00:1", "::ffff:0:10.0.0.1", "::ffff:0:808:808", // SIIT ::ffff:0:0:0/96
-      "64:ff9b:1::a00:1", "64:ff9b:1::808:808", // local-use NAT64
-      "3fff::1", "3fff:fff:ffff::1", "5f00::1",
+      "::a00:1",
+      "::7f00:1",
+      "::a9fe:a9fe",
+      "::127.0.0.1",
+      "::8.8.8.8", // IPv4-compatible ::/96
+      "::ffff:0:a00:1",
+      "::ffff:0:7f00:1",
+      "::ffff:0:10.0.0.1",
+      "::ffff:0:808:808", // SIIT ::ffff:0:0:0/96
+      "64:ff9b:1::a00:1",
+      "64:ff9b:1::808:808", // local-use NAT64
+      "3fff::1",
+      "3fff:fff:ffff::1",
+      "5f00::1",
     ]) {
       expect(isPublicAddress(ip), ip).to.equal(false);
     }
@@ -131,10 +167,13 @@ describe("isPublicAddress (the SSRF guard)", () => {
     expect(isPublicAddress("2606:4700:0000:0000:0000:0000:0000:1111")).to.equal(true);
     expect(isPublicAddress("0000:0000:0000:0000:0000:ffff:7f00:0001")).to.equal(false);
     // The egress proxy strips brackets before asking; with them, or with a zone index, it is no literal.
-    for (const text of ["[::1]", "[2606:4700::1111]", "fe80::1%eth0", "2606:4700::1111%1"]) expect(isPublicAddress(text), text).to.equal(false);
+    for (const text of ["[::1]", "[2606:4700::1111]", "fe80::1%eth0", "2606:4700::1111%1"])
+      expect(isPublicAddress(text), text).to.equal(false);
     // Forms the C library would read as IPv4 but Node does not take as a literal.
-    for (const text of ["0177.0.0.1", "2130706433", "127.1", "010.0.0.1", "0x7f.0.0.1", "::ffff:0177.0.0.1"]) expect(isPublicAddress(text), text).to.equal(false);
-    for (const text of ["localhost", "", " 8.8.8.8", "8.8.8.8.", "1::2::3"]) expect(isPublicAddress(text), JSON.stringify(text)).to.equal(false);
+    for (const text of ["0177.0.0.1", "2130706433", "127.1", "010.0.0.1", "0x7f.0.0.1", "::ffff:0177.0.0.1"])
+      expect(isPublicAddress(text), text).to.equal(false);
+    for (const text of ["localhost", "", " 8.8.8.8", "8.8.8.8.", "1::2::3"])
+      expect(isPublicAddress(text), JSON.stringify(text)).to.equal(false);
   });
 });
 
@@ -150,14 +189,19 @@ describe("checkEgress (the capture proxy's decision)", () => {
   });
 
   it("connects to the address it checked", async () => {
-    expect(await checkEgress("shop.example", 443, { allowPrivate: false }, dns)).to.deep.equal({ address: "93.184.215.14", addresses: ["93.184.215.14"] });
+    expect(await checkEgress("shop.example", 443, { allowPrivate: false }, dns)).to.deep.equal({
+      address: "93.184.215.14",
+      addresses: ["93.184.215.14"],
+    });
   });
 
   it("refuses a host when any of its addresses is not public", async () => {
     const internal = await checkEgress("internal.example", 80, { allowPrivate: false }, dns);
     expect(internal).to.deep.include({ refused: "internal.example resolves to 10.0.0.5, which is not a public address" });
     const mixed = await checkEgress("rebind.example", 80, { allowPrivate: false }, dns);
-    expect(mixed).to.have.property("refused").that.matches(/127\.0\.0\.1/);
+    expect(mixed)
+      .to.have.property("refused")
+      .that.matches(/127\.0\.0\.1/);
   });
 
   it("checks literal addresses without DNS, IPv6 in brackets too", async () => {
@@ -166,13 +210,20 @@ describe("checkEgress (the capture proxy's decision)", () => {
       refused: "::7f00:1 resolves to ::7f00:1, which is not a public address",
       addresses: ["::7f00:1"],
     });
-    expect(await checkEgress("[2606:4700::1111]", 443, { allowPrivate: false }, dns)).to.deep.equal({ address: "2606:4700::1111", addresses: ["2606:4700::1111"] });
+    expect(await checkEgress("[2606:4700::1111]", 443, { allowPrivate: false }, dns)).to.deep.equal({
+      address: "2606:4700::1111",
+      addresses: ["2606:4700::1111"],
+    });
     expect(await checkEgress("8.8.8.8", 53, { allowPrivate: false }, dns)).to.deep.include({ address: "8.8.8.8" });
   });
 
   it("opens exactly the allowed host:port, or everything private when told", async () => {
-    expect(await checkEgress("internal.example", 80, { allowPrivate: false, allowHosts: ["internal.example:80"] }, dns)).to.deep.include({ address: "10.0.0.5" });
-    expect(await checkEgress("internal.example", 81, { allowPrivate: false, allowHosts: ["internal.example:80"] }, dns)).to.have.property("refused");
+    expect(await checkEgress("internal.example", 80, { allowPrivate: false, allowHosts: ["internal.example:80"] }, dns)).to.deep.include({
+      address: "10.0.0.5",
+    });
+    expect(await checkEgress("internal.example", 81, { allowPrivate: false, allowHosts: ["internal.example:80"] }, dns)).to.have.property(
+      "refused",
+    );
     expect(await checkEgress("internal.example", 81, { allowPrivate: true }, dns)).to.deep.include({ address: "10.0.0.5" });
   });
 

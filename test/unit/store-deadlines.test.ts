@@ -107,9 +107,9 @@ describe("withDeadlines (a ContentStore that cannot hang its callers)", () => {
 
     const altered = new ContentIntegrityError("block x does not match its CID");
     const tampered = store({
-      async *cat() {
-        throw altered;
-      },
+      cat: () => ({
+        [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(altered) }),
+      }),
     });
     expect(await failure(drain(withDeadlines(tampered, deadlines).cat("cid")))).to.equal(altered);
   });
@@ -131,7 +131,9 @@ describe("withDeadlines (a ContentStore that cannot hang its callers)", () => {
       },
     });
     const controller = new AbortController();
-    const call = withDeadlines(hanging, { stepTimeoutMs: 10_000, checkTimeoutMs: 10 }).addBytes(Buffer.from("a"), { signal: controller.signal });
+    const call = withDeadlines(hanging, { stepTimeoutMs: 10_000, checkTimeoutMs: 10 }).addBytes(Buffer.from("a"), {
+      signal: controller.signal,
+    });
     const reason = new Error("client hung up");
     controller.abort(reason);
     expect(await failure(call)).to.equal(reason);

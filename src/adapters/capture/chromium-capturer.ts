@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
 import type { BrowserContext, CDPSession } from "playwright-core";
 import type { CapturedArtifact, PageCapture, PageCapturer } from "../../ports/page-capturer.ts";
-import { bareHost, endpointOf, startEgressProxy, type EgressPolicy, type EgressRecord } from "./egress-proxy.ts";
+import { bareHost, endpointOf } from "../../domain/endpoint.ts";
+import { startEgressProxy, type EgressPolicy, type EgressRecord } from "./egress-proxy.ts";
 import { EXTRACT_LISTING_SCRIPT, type ExtractedListing } from "./listing-extraction.ts";
 import { recordNavigations, type NavigationLog, type NavigationOutcome } from "./navigation-log.ts";
 import { watchRefusedRequests, type RefusedRequests } from "./refused-requests.ts";
@@ -49,9 +50,11 @@ export const CLOSED_EXITS = {
   webrtc:
     "RTCPeerConnection is removed from every frame (attempts are listed in refusedRequests), and --webrtc-ip-handling-policy=disable_non_proxied_udp leaves WebRTC no UDP and no local (mDNS) candidates, only TCP through the proxy",
   quic: "--disable-quic; through a proxy Chromium does not use HTTP/3 either, whatever alt-svc offers",
-  webtransport: "WebTransport is removed from every frame (attempts are listed in refusedRequests); in workers Chromium refuses it, as it does not run it through a proxy",
+  webtransport:
+    "WebTransport is removed from every frame (attempts are listed in refusedRequests); in workers Chromium refuses it, as it does not run it through a proxy",
   dns: "--host-resolver-rules: Chromium resolves no name itself, so DNS prefetches send nothing; the proxy (127.0.0.1) resolves and checks every host",
-  popups: "window.open is refused (attempts are listed in refusedRequests), Chromium's popup blocker is on, and any page that opens anyway is closed",
+  popups:
+    "window.open is refused (attempts are listed in refusedRequests), Chromium's popup blocker is on, and any page that opens anyway is closed",
   serviceWorkers: "registration is refused in every frame (attempts are listed in refusedRequests), and blocked by the driver",
 };
 
@@ -121,7 +124,10 @@ async function captureWithChromium(
   // answering (hung, stopped) cannot hold the capture, and is killed below if it will not close.
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timeout ${limits.timeoutMs}ms exceeded: the capture took longer than CAPTURE_TIMEOUT_MS`)), remaining());
+    timer = setTimeout(
+      () => reject(new Error(`Timeout ${limits.timeoutMs}ms exceeded: the capture took longer than CAPTURE_TIMEOUT_MS`)),
+      remaining(),
+    );
   });
   const visit = async () => {
     context = await chromium.launchPersistentContext(profile, {
@@ -149,10 +155,17 @@ async function captureWithChromium(
     refusals = await watchRefusedRequests(context, page);
     navigations = await recordNavigations(page, cdp);
     page.on("requestfinished", (request) => {
-      sizes.push(request.sizes().then((s) => (received += s.responseBodySize + s.responseHeadersSize), () => undefined));
+      sizes.push(
+        request.sizes().then(
+          (s) => (received += s.responseBodySize + s.responseHeadersSize),
+          () => undefined,
+        ),
+      );
     });
     const crashed = new Promise<never>((_, reject) => page.once("crash", () => reject(new Error("the browser page crashed"))));
-    const aborted = new Promise<never>((_, reject) => limits.signal?.addEventListener("abort", () => reject(new Error("capture cancelled")), { once: true }));
+    const aborted = new Promise<never>((_, reject) =>
+      limits.signal?.addEventListener("abort", () => reject(new Error("capture cancelled")), { once: true }),
+    );
 
     await Promise.race([page.goto(requestedUrl, { waitUntil: "load", timeout: remaining() }), crashed, aborted]);
     await Promise.race([page.waitForLoadState("networkidle", { timeout: Math.min(3000, remaining()) }).catch(() => undefined), crashed]);
@@ -163,12 +176,18 @@ async function captureWithChromium(
     // The browser shows the proxy's refusal, not a page a site sent: no screenshot of it (the HAR is kept).
     if (loaded.refused) throw new Error(loaded.refused.reason);
 
-    add({ role: "screenshot", fileName: "screenshot.png", mediaType: "image/png", bytes: await page.screenshot({ fullPage: true, type: "png", timeout: remaining() }) });
+    add({
+      role: "screenshot",
+      fileName: "screenshot.png",
+      mediaType: "image/png",
+      bytes: await page.screenshot({ fullPage: true, type: "png", timeout: remaining() }),
+    });
     const mhtml = (await cdp.send("Page.captureSnapshot", { format: "mhtml" })) as { data: string };
     add({ role: "mhtml", fileName: "page.mhtml", mediaType: "multipart/related", bytes: Buffer.from(mhtml.data) });
     add({ role: "html", fileName: "page.html", mediaType: "text/html", bytes: Buffer.from(await page.content()) });
     result.listing = (await page.evaluate(EXTRACT_LISTING_SCRIPT)) as ExtractedListing | null;
-    if (result.http && result.http.status >= 400) result.error = `the page answered HTTP ${result.http.status} ${result.http.statusText}`.trim();
+    if (result.http && result.http.status >= 400)
+      result.error = `the page answered HTTP ${result.http.status} ${result.http.statusText}`.trim();
   };
   const visiting = visit();
   visiting.catch(() => undefined); // once the deadline passed, its late failure has no one to tell
@@ -204,7 +223,10 @@ const BROWSER_CLOSE_MS = 10_000;
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const settled = await Promise.race([
-    promise.then(() => true, () => true),
+    promise.then(
+      () => true,
+      () => true,
+    ),
     new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
   ]);
   clearTimeout(timer);
@@ -239,7 +261,8 @@ async function describeFinal(result: PageCapture, outcome: NavigationOutcome, cd
     try {
       const { tableNames } = (await cdp.send("Network.getCertificate", { origin: final.origin })) as { tableNames: string[] };
       // The leaf certificate (DER): its SHA-256 fingerprint, as browsers and openssl show it.
-      if (tableNames[0]) fingerprint = new X509Certificate(Buffer.from(tableNames[0], "base64")).fingerprint256.replace(/:/g, "").toLowerCase();
+      if (tableNames[0])
+        fingerprint = new X509Certificate(Buffer.from(tableNames[0], "base64")).fingerprint256.replace(/:/g, "").toLowerCase();
     } catch {
       fingerprint = null;
     }

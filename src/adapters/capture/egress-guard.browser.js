@@ -20,7 +20,8 @@ function guardEgressInPage(bindingName) {
       return String(url);
     }
   };
-  const lock = (owner, name, value) => Object.defineProperty(owner, name, { value, writable: false, configurable: false, enumerable: false });
+  const lock = (owner, name, value) =>
+    Object.defineProperty(owner, name, { value, writable: false, configurable: false, enumerable: false });
 
   function RTCPeerConnection(configuration) {
     const urls = [];

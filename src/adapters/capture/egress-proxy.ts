@@ -9,7 +9,9 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect, isIP, type Socket } from "node:net";
 import { once } from "node:events";
+import { bareHost, endpointOf } from "../../domain/endpoint.ts";
 import { isPublicAddress } from "../../domain/public-address.ts";
+import type { EgressDecision, EgressGuard } from "../../ports/egress-guard.ts";
 
 export interface EgressPolicy {
   /** Reach private addresses too (tests reach their fixture server on 127.0.0.1 this way). */
@@ -33,18 +35,6 @@ export interface EgressRecord {
 
 export type Lookup = (host: string) => Promise<string[]>;
 
-/** A host without IPv6 brackets, as DNS, allow-lists and logs name it. */
-export function bareHost(host: string): string {
-  return host.replace(/^\[|\]$/g, "");
-}
-
-/** Where a URL connects: its bare host and its port (the scheme's default when none is given). */
-export function endpointOf(url: URL): { host: string; port: number; key: string } {
-  const host = bareHost(url.hostname);
-  const port = Number(url.port || (url.protocol === "https:" || url.protocol === "wss:" ? 443 : 80));
-  return { host, port, key: `${host}:${port}` };
-}
-
 const defaultLookup: Lookup = async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /** Resolves `host` and decides: the address to connect to, or why not. */
@@ -53,11 +43,11 @@ export async function checkEgress(
   port: number,
   policy: EgressPolicy,
   lookup: Lookup = defaultLookup,
-): Promise<{ address: string; addresses: string[] } | { refused: string; addresses: string[] }> {
+): Promise<EgressDecision> {
   const bare = bareHost(host);
   let addresses: string[];
   try {
-    addresses = isIP(bare) ? [bare] : await lookup(bare);
+    addresses = isIP(bare) ? [bare] : await withDeadline(lookup(bare), DNS_TIMEOUT_MS, `DNS lookup of ${bare}`);
   } catch (error) {
     return { refused: `DNS lookup of ${bare} failed (${(error as NodeJS.ErrnoException).code ?? "error"})`, addresses: [] };
   }
@@ -68,6 +58,22 @@ export async function checkEgress(
     return { refused: `${bare} resolves to ${notPublic.join(", ")}, which is not a public address`, addresses };
   }
   return { address: addresses[0]!, addresses };
+}
+
+/** The guard the capture request uses to refuse a URL up front: the same decision the proxy makes. */
+export function egressGuard(policy: EgressPolicy, lookup: Lookup = defaultLookup): EgressGuard {
+  return { check: (host, port) => checkEgress(host, port, policy, lookup) };
+}
+
+/** A resolver that does not answer within this counts as a failed lookup. */
+const DNS_TIMEOUT_MS = 10_000;
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`${what} took longer than ${ms} ms`), { code: "ETIMEOUT" })), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 export interface EgressProxy {
@@ -81,7 +87,14 @@ export async function startEgressProxy(policy: EgressPolicy, lookup: Lookup = de
   const sockets = new Set<Socket>();
   const decide = async (kind: EgressRecord["kind"], target: string, host: string, port: number) => {
     const decision = await checkEgress(host, port, policy, lookup);
-    records.push({ kind, target, host, port, addresses: decision.addresses, ...("address" in decision ? { address: decision.address } : { refused: decision.refused }) });
+    records.push({
+      kind,
+      target,
+      host,
+      port,
+      addresses: decision.addresses,
+      ...("address" in decision ? { address: decision.address } : { refused: decision.refused }),
+    });
     return decision;
   };
 

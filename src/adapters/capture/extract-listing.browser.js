@@ -38,7 +38,10 @@ function extractListingInPage() {
       price: str(offer?.price ?? offer?.lowPrice),
       currency: str(offer?.priceCurrency),
       seller: seller ? { id: str(seller["@id"] ?? seller.identifier ?? seller.url), name: nameOf(seller) } : undefined,
-      images: [].concat(p.image ?? []).map((i) => abs(typeof i === "object" && i ? i.url : i)).filter(Boolean),
+      images: []
+        .concat(p.image ?? [])
+        .map((i) => abs(typeof i === "object" && i ? i.url : i))
+        .filter(Boolean),
       listingId: str(p.sku ?? p.productID ?? p.mpn),
       brand: nameOf(p.brand),
     };
@@ -47,7 +50,9 @@ function extractListingInPage() {
   const scope = document.querySelector('[itemscope][itemtype*="schema.org/Product"]');
   if (scope) {
     const prop = (root, name) => {
-      const el = Array.from(root.querySelectorAll(`[itemprop="${name}"]`)).find((e) => e.closest("[itemscope]") === root || e.parentElement?.closest("[itemscope]") === root);
+      const el = Array.from(root.querySelectorAll(`[itemprop="${name}"]`)).find(
+        (e) => e.closest("[itemscope]") === root || e.parentElement?.closest("[itemscope]") === root,
+      );
       if (!el) return undefined;
       return str(el.getAttribute("content") ?? el.getAttribute("src") ?? el.getAttribute("href") ?? el.textContent);
     };
@@ -59,7 +64,9 @@ function extractListingInPage() {
       price: offers ? prop(offers, "price") : prop(scope, "price"),
       currency: offers ? prop(offers, "priceCurrency") : prop(scope, "priceCurrency"),
       seller: seller ? { id: str(seller.getAttribute("itemid")) ?? prop(seller, "identifier"), name: prop(seller, "name") } : undefined,
-      images: Array.from(scope.querySelectorAll('[itemprop="image"]')).map((e) => abs(e.getAttribute("src") ?? e.getAttribute("content") ?? e.getAttribute("href"))).filter(Boolean),
+      images: Array.from(scope.querySelectorAll('[itemprop="image"]'))
+        .map((e) => abs(e.getAttribute("src") ?? e.getAttribute("content") ?? e.getAttribute("href")))
+        .filter(Boolean),
       listingId: prop(scope, "sku") ?? prop(scope, "productID"),
       brand: prop(scope, "brand"),
     };

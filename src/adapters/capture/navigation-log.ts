@@ -7,7 +7,8 @@
  */
 import type { CDPSession, Page, Request, Response } from "playwright-core";
 import type { Navigation } from "../../ports/page-capturer.ts";
-import { bareHost, endpointOf, type EgressRecord } from "./egress-proxy.ts";
+import { bareHost, endpointOf } from "../../domain/endpoint.ts";
+import type { EgressRecord } from "./egress-proxy.ts";
 
 /** Chromium's reasons for a navigation a page started (CDP Page.ClientNavigationReason), as the manifest names them. */
 const TRIGGERS: Record<string, string> = {
@@ -59,7 +60,13 @@ export async function recordNavigations(page: Page, cdp: CDPSession): Promise<Na
     // Chromium loads a refused page's error page again by itself: one attempt, not two.
     const last = entries.at(-1)!;
     if (!reason && last.url === request.url() && last.response === null) return;
-    entries.push({ url: request.url(), reachedBy: "client-side", trigger: reason ? (TRIGGERS[reason] ?? "other") : "other", request, response: null });
+    entries.push({
+      url: request.url(),
+      reachedBy: "client-side",
+      trigger: reason ? (TRIGGERS[reason] ?? "other") : "other",
+      request,
+      response: null,
+    });
   });
   page.on("response", (response) => {
     const entry = entries.find((e) => e.request === response.request());
@@ -76,9 +83,16 @@ export async function recordNavigations(page: Page, cdp: CDPSession): Promise<Na
       for (const [index, entry] of entries.entries()) {
         const proxyReason = refusedAt.get(keyOf(entry.url));
         // Refused: the proxy refused the address and the site never answered (the proxy's own 403, or no response).
-        const isRefused = proxyReason !== undefined && (entry.response === null || entry.response.headers()["x-evidence-refused"] !== undefined);
+        const isRefused =
+          proxyReason !== undefined && (entry.response === null || entry.response.headers()["x-evidence-refused"] !== undefined);
         const httpStatus = isRefused || !entry.response ? null : entry.response.status();
-        navigations.push({ url: entry.url, reachedBy: entry.reachedBy, ...(entry.trigger ? { trigger: entry.trigger } : {}), httpStatus, refused: isRefused });
+        navigations.push({
+          url: entry.url,
+          reachedBy: entry.reachedBy,
+          ...(entry.trigger ? { trigger: entry.trigger } : {}),
+          httpStatus,
+          refused: isRefused,
+        });
         if (httpStatus !== null) final = { index, response: entry.response! };
         if (isRefused && !refused) refused = { url: entry.url, reason: `refused: ${describe(entry)}${proxyReason}` };
       }

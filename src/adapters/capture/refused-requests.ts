@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
 import type { RefusedRequest } from "../../ports/page-capturer.ts";
-import { bareHost, endpointOf, type EgressRecord } from "./egress-proxy.ts";
+import { bareHost, endpointOf } from "../../domain/endpoint.ts";
+import type { EgressRecord } from "./egress-proxy.ts";
 
 const BINDING = "__evidenceAnchorRefused";
 const GUARD_SCRIPT = `(${readFileSync(new URL("./egress-guard.browser.js", import.meta.url), "utf8")}

@@ -124,7 +124,10 @@ async function launchOrSetStateAside(options: AnvilOptions, stateFile: string, p
     if (!existsSync(stateFile) || stateReadable(stateFile)) throw error;
     const aside = `${stateFile}.unreadable-${new Date().toISOString().replace(/[:.]/g, "-")}`;
     renameSync(stateFile, aside);
-    options.onEvent?.({ kind: "state-set-aside", detail: `the chain state could not be read; it was moved to ${aside} and the chain starts empty` });
+    options.onEvent?.({
+      kind: "state-set-aside",
+      detail: `the chain state could not be read; it was moved to ${aside} and the chain starts empty`,
+    });
     return launch(options, stateFile, pidFile, port);
   }
 }
@@ -138,13 +141,23 @@ function stateReadable(stateFile: string): boolean {
   }
 }
 
-async function launch(options: AnvilOptions, stateFile: string, pidFile: string, port: number): Promise<{ child: ChildProcess; rpcUrl: string }> {
+async function launch(
+  options: AnvilOptions,
+  stateFile: string,
+  pidFile: string,
+  port: number,
+): Promise<{ child: ChildProcess; rpcUrl: string }> {
   const args = [
-    "--host", "127.0.0.1",
-    "--port", String(port),
-    "--state", stateFile,
-    "--state-interval", "1",
-    "--chain-id", String(EMBEDDED_CHAIN_ID),
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--state",
+    stateFile,
+    "--state-interval",
+    "1",
+    "--chain-id",
+    String(EMBEDDED_CHAIN_ID),
   ];
   if (options.blockTime && options.blockTime > 0) args.push("--block-time", String(options.blockTime));
 

@@ -21,8 +21,14 @@ export const registryArtifact: RegistryArtifact & { sourceSha256: string; compil
 /** SHA-256 over the contract sources, to tell whether the committed build is stale. */
 export function contractsSourceDigest(dir = CONTRACTS_DIR): string {
   const hash = createHash("sha256");
-  for (const name of readdirSync(dir).filter((n) => n.endsWith(".sol")).sort()) {
-    hash.update(name).update("\0").update(readFileSync(dir + name)).update("\0");
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith(".sol"))
+    .sort()) {
+    hash
+      .update(name)
+      .update("\0")
+      .update(readFileSync(dir + name))
+      .update("\0");
   }
   return hash.digest("hex");
 }

@@ -23,7 +23,9 @@ export function jsonRpcChainReader(url: string, options: ChainReaderOptions = {}
   const fetchChainId = async () => {
     const answer = await rpcCall(url, "eth_chainId", [], timeoutMs);
     if (typeof answer !== "string" || !/^0x[0-9a-f]{1,16}$/i.test(answer)) {
-      throw new AppError(Errors.CHAIN_UNAVAILABLE, { reason: `eth_chainId answered ${JSON.stringify(answer)?.slice(0, 80)}, not a chain id` });
+      throw new AppError(Errors.CHAIN_UNAVAILABLE, {
+        reason: `eth_chainId answered ${JSON.stringify(answer)?.slice(0, 80)}, not a chain id`,
+      });
     }
     return Number(answer);
   };

@@ -48,7 +48,9 @@ async function startEmbedded(config: Config, log: Logger): Promise<ConnectedChai
       if (kind !== "respawned") return chainLog.error(detail);
       chainLog.warn(detail);
       // A chain restarted from a state saved before the registry was deployed has no registry.
-      ensureRegistry(anvil, recordFile, chainLog).catch((error) => chainLog.error({ err: error }, "the registry could not be checked after the restart"));
+      ensureRegistry(anvil, recordFile, chainLog).catch((error) =>
+        chainLog.error({ err: error }, "the registry could not be checked after the restart"),
+      );
     },
   });
   try {
@@ -80,7 +82,10 @@ async function ensureRegistry(anvil: AnvilChain, recordFile: string, log: Pick<L
     if (recorded && (await provider.getCode(recorded.address)) !== "0x") return recorded;
     const record = await deployRegistry(new Wallet(ANVIL_DEV_PRIVATE_KEY, provider), registryArtifact, { network: "embedded" });
     if (recorded && record.address !== recorded.address) {
-      log.error({ recorded: recorded.address, deployed: record.address }, "the embedded chain lost its registry, and it was deployed again at another address: restart the service");
+      log.error(
+        { recorded: recorded.address, deployed: record.address },
+        "the embedded chain lost its registry, and it was deployed again at another address: restart the service",
+      );
     }
     writeDeployment(recordFile, record);
     log.info({ address: record.address }, "registry deployed on the embedded chain");
@@ -164,7 +169,8 @@ class ExternalChain implements ChainAnchor {
     });
     let problem: AppError | undefined;
     try {
-      if (!(await client.hasCode())) problem = new AppError(Errors.CONFIG_INVALID, { reason: `no contract at registry address ${address} on chain ${chainId}` });
+      if (!(await client.hasCode()))
+        problem = new AppError(Errors.CONFIG_INVALID, { reason: `no contract at registry address ${address} on chain ${chainId}` });
       else if (!(await client.canAnchor())) {
         problem = new AppError(Errors.CONFIG_INVALID, {
           reason: `ANCHOR_PRIVATE_KEY's account ${client.anchorerAddress} lacks ANCHORER_ROLE on the registry ${address}`,

@@ -53,7 +53,7 @@ export async function deployRegistry(
   const contract = await factory.deploy(admin, anchorer);
   const tx = contract.deploymentTransaction()!;
   const receipt = await tx.wait();
-  if (!receipt || receipt.status !== 1) throw new Error(`deployment transaction ${tx.hash} failed`);
+  if (receipt?.status !== 1) throw new Error(`deployment transaction ${tx.hash} failed`);
   const network = await signer.provider!.getNetwork();
   return {
     contractName: "EvidenceRegistry",

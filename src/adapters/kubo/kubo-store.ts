@@ -10,10 +10,7 @@ import type { ContentStore } from "../../ports/content-store.ts";
 
 /** The part of kubo-rpc-client's client this store uses (narrow, so tests can stand in for it). */
 export interface KuboClient {
-  add(
-    input: AsyncIterable<Uint8Array> | Uint8Array,
-    options: Record<string, unknown>,
-  ): Promise<{ cid: { toString(): string } }>;
+  add(input: AsyncIterable<Uint8Array> | Uint8Array, options: Record<string, unknown>): Promise<{ cid: { toString(): string } }>;
   cat(cid: CID, options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
   version(options?: { signal?: AbortSignal }): Promise<{ version: string }>;
   dag: { export(cid: CID, options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array> };

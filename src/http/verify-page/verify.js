@@ -8,8 +8,16 @@ const $ = (id) => document.getElementById(id);
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 const fromHex = (h) => Uint8Array.from(h.replace(/^0x/, "").match(/../g) ?? [], (b) => parseInt(b, 16));
 const sha256 = async (data) => hex(new Uint8Array(await crypto.subtle.digest("SHA-256", data)));
-const concat = (a, b) => { const out = new Uint8Array(a.length + b.length); out.set(a); out.set(b, a.length); return out; };
-const compare = (a, b) => { for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]; return 0; };
+const concat = (a, b) => {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
+const compare = (a, b) => {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+};
 
 /** StandardMerkleTree: leaf = keccak(keccak(abi.encode(bytes32, bytes32))); pairs hashed sorted. */
 function merkleRoot(leaf, proof) {
@@ -28,22 +36,40 @@ async function localChecks(receipt, file) {
   if (file) {
     const bytes = await file.arrayBuffer();
     const digest = await sha256(bytes);
-    add("file.sha256", "file SHA-256", digest === e.sha256 ? "pass" : "fail",
-      digest === e.sha256 ? digest : `the file's SHA-256 is ${digest}; the receipt says ${e.sha256}`);
-    add("file.size", "file size", bytes.byteLength === e.size ? "pass" : "fail",
-      bytes.byteLength === e.size ? `${e.size} bytes` : `the file has ${bytes.byteLength} bytes; the receipt says ${e.size}`);
+    add(
+      "file.sha256",
+      "file SHA-256",
+      digest === e.sha256 ? "pass" : "fail",
+      digest === e.sha256 ? digest : `the file's SHA-256 is ${digest}; the receipt says ${e.sha256}`,
+    );
+    add(
+      "file.size",
+      "file size",
+      bytes.byteLength === e.size ? "pass" : "fail",
+      bytes.byteLength === e.size ? `${e.size} bytes` : `the file has ${bytes.byteLength} bytes; the receipt says ${e.size}`,
+    );
   } else {
     add("file.sha256", "file SHA-256", "skip", "no file given: only the receipt is checked");
   }
   const metadataSha256 = await sha256(new TextEncoder().encode(canonicalize(receipt.metadata)));
-  add("metadata.hash", "metadata hash", metadataSha256 === e.metadataSha256 ? "pass" : "fail",
-    metadataSha256 === e.metadataSha256 ? `${metadataSha256} (RFC 8785)` : `the metadata hashes to ${metadataSha256}; the receipt says ${e.metadataSha256}`);
+  add(
+    "metadata.hash",
+    "metadata hash",
+    metadataSha256 === e.metadataSha256 ? "pass" : "fail",
+    metadataSha256 === e.metadataSha256
+      ? `${metadataSha256} (RFC 8785)`
+      : `the metadata hashes to ${metadataSha256}; the receipt says ${e.metadataSha256}`,
+  );
   const leaf = ["0x" + e.sha256, "0x" + e.metadataSha256];
   const root = merkleRoot(leaf, receipt.merkle.proof ?? []);
-  add("merkle.proof", "Merkle proof", root === String(receipt.merkle.root).toLowerCase() ? "pass" : "fail",
+  add(
+    "merkle.proof",
+    "Merkle proof",
+    root === String(receipt.merkle.root).toLowerCase() ? "pass" : "fail",
     root === String(receipt.merkle.root).toLowerCase()
       ? `${receipt.merkle.proof.length} steps to root ${root}`
-      : `the proof leads to ${root}, not to the receipt's root ${receipt.merkle.root}`);
+      : `the proof leads to ${root}, not to the receipt's root ${receipt.merkle.root}`,
+  );
   return checks;
 }
 
@@ -93,7 +119,12 @@ function render(receipt, checks, anchoredAt) {
     ...checks.map((c) => {
       const row = document.createElement("tr");
       row.dataset.check = c.id;
-      row.append(el("td", c.label), el("td", { pass: "✓ pass", fail: "✗ fail", skip: "– not checked" }[c.status], c.status), el("td", c.detail, "detail"), el("td", c.by));
+      row.append(
+        el("td", c.label),
+        el("td", { pass: "✓ pass", fail: "✗ fail", skip: "– not checked" }[c.status], c.status),
+        el("td", c.detail, "detail"),
+        el("td", c.by),
+      );
       return row;
     }),
   );

@@ -1,11 +1,14 @@
 /**
- * Schema migrations, applied in order inside one transaction each; `schema_migrations` records which
- * ran. Never edit a released migration: add the next one.
+ * The PostgreSQL schema, as migrations applied in order under an advisory lock (migrate.ts), so that
+ * instances starting together migrate once. The same tables as SQLite's, in PostgreSQL's dialect: never
+ * edit a released migration, add the next one, and keep both schemas saying the same.
  */
-export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+import type { Migration } from "../migrate.ts";
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: "accounts, evidence, anchoring queue",
+    name: "accounts, evidence and its anchoring queue, captures, outbox, leases, rate limits",
     sql: `
       CREATE TABLE accounts (
         id          TEXT PRIMARY KEY,
@@ -31,32 +34,31 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         attempts    INTEGER NOT NULL DEFAULT 0,
         tx_hash     TEXT,
         raw_tx      TEXT,
-        nonce       INTEGER,
-        from_block  INTEGER,
+        nonce       BIGINT,
+        from_block  BIGINT,
         last_error  TEXT
       );
       CREATE INDEX batches_open ON batches(state) WHERE state IN ('prepared', 'sent');
-      -- At most one live batch per root: a root is anchored once.
       CREATE UNIQUE INDEX batches_live_root ON batches(root) WHERE state <> 'abandoned';
 
       CREATE TABLE anchors (
-        batch_id     TEXT PRIMARY KEY REFERENCES batches(id),
-        chain_id     INTEGER NOT NULL,
-        registry     TEXT NOT NULL,
-        tx_hash      TEXT NOT NULL,
-        block_number INTEGER NOT NULL,
-        block_hash   TEXT NOT NULL,
-        timestamp    INTEGER NOT NULL,
-        anchored_at  TEXT NOT NULL
+        batch_id      TEXT PRIMARY KEY REFERENCES batches(id),
+        chain_id      BIGINT NOT NULL,
+        registry      TEXT NOT NULL,
+        tx_hash       TEXT NOT NULL,
+        block_number  BIGINT NOT NULL,
+        block_hash    TEXT NOT NULL,
+        timestamp     BIGINT NOT NULL,
+        anchored_at   TEXT NOT NULL
       );
 
       CREATE TABLE evidence (
-        seq              INTEGER PRIMARY KEY AUTOINCREMENT, -- queue order and list cursor
+        seq              BIGSERIAL PRIMARY KEY,
         id               TEXT NOT NULL UNIQUE,
         account_id       TEXT NOT NULL REFERENCES accounts(id),
         kind             TEXT NOT NULL,
         sha256           TEXT NOT NULL,
-        size             INTEGER NOT NULL,
+        size             BIGINT NOT NULL,
         media_type       TEXT NOT NULL,
         cid              TEXT NOT NULL,
         metadata_json    TEXT NOT NULL,
@@ -73,41 +75,58 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX evidence_account_sha256 ON evidence(account_id, sha256);
       CREATE INDEX evidence_batch ON evidence(batch_id);
       CREATE INDEX evidence_queue ON evidence(seq) WHERE status = 'pending' AND batch_id IS NULL;
-    `,
-  },
-  {
-    version: 2,
-    name: "listing captures",
-    sql: `
+      CREATE INDEX evidence_cid ON evidence(cid);
+
       CREATE TABLE captures (
-        seq            INTEGER PRIMARY KEY AUTOINCREMENT, -- queue order
-        id             TEXT NOT NULL UNIQUE,
-        account_id     TEXT NOT NULL REFERENCES accounts(id),
-        url            TEXT NOT NULL,
-        case_ref       TEXT,
-        listing_id     TEXT,
-        note           TEXT,
-        status         TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed')),
-        requested_at   TEXT NOT NULL,
-        started_at     TEXT,
-        finished_at    TEXT,
-        failure_reason TEXT,
-        manifest_id    TEXT,
-        summary_json   TEXT
+        seq               BIGSERIAL PRIMARY KEY,
+        id                TEXT NOT NULL UNIQUE,
+        account_id        TEXT NOT NULL REFERENCES accounts(id),
+        url               TEXT NOT NULL,
+        case_ref          TEXT,
+        listing_id        TEXT,
+        note              TEXT,
+        status            TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+        requested_at      TEXT NOT NULL,
+        started_at        TEXT,
+        finished_at       TEXT,
+        failure_reason    TEXT,
+        manifest_id       TEXT,
+        summary_json      TEXT,
+        lease_owner       TEXT,
+        lease_expires_at  BIGINT,
+        attempts          INTEGER NOT NULL DEFAULT 0
       );
       CREATE INDEX captures_queue ON captures(seq) WHERE status IN ('queued', 'running');
       CREATE INDEX captures_account ON captures(account_id, seq);
-    `,
-  },
-  {
-    version: 3,
-    name: "content held by refused uploads, to release",
-    sql: `
+
       CREATE TABLE content_releases (
         cid           TEXT PRIMARY KEY,
         requested_at  TEXT NOT NULL
       );
-      CREATE INDEX evidence_cid ON evidence(cid);
+
+      CREATE TABLE outbox (
+        seq          BIGSERIAL PRIMARY KEY,
+        id           TEXT NOT NULL UNIQUE,
+        type         TEXT NOT NULL,
+        account_id   TEXT NOT NULL,
+        subject      TEXT NOT NULL,
+        data_json    TEXT NOT NULL,
+        occurred_at  TEXT NOT NULL
+      );
+
+      CREATE TABLE leases (
+        name        TEXT PRIMARY KEY,
+        holder      TEXT NOT NULL,
+        token       BIGINT NOT NULL,
+        expires_at  BIGINT NOT NULL
+      );
+
+      CREATE TABLE rate_limits (
+        key           TEXT NOT NULL,
+        window_start  BIGINT NOT NULL,
+        hits          INTEGER NOT NULL,
+        PRIMARY KEY (key, window_start)
+      );
     `,
   },
 ];

@@ -1,0 +1,74 @@
+/** AccountRepository in SQL. */
+import type { Kysely, Selectable } from "kysely";
+import type { Account, AccountRepository, ApiKeyRecord } from "../../ports/account-repository.ts";
+import type { Database } from "./schema.ts";
+
+export class SqlAccountRepository implements AccountRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async count(): Promise<number> {
+    const row = await this.#db
+      .selectFrom("accounts")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async create(account: Account): Promise<void> {
+    await this.#db
+      .insertInto("accounts")
+      .values({ id: account.id, name: account.name, role: account.role, created_at: account.createdAt })
+      .execute();
+  }
+
+  async get(id: string): Promise<Account | null> {
+    const row = await this.#db.selectFrom("accounts").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? toAccount(row) : null;
+  }
+
+  async addKey(key: ApiKeyRecord & { keyHash: string }): Promise<void> {
+    await this.#db
+      .insertInto("api_keys")
+      .values({ id: key.id, account_id: key.accountId, key_hash: key.keyHash, prefix: key.prefix, created_at: key.createdAt })
+      .execute();
+  }
+
+  async byKeyHash(keyHash: string): Promise<Account | null> {
+    const row = await this.#db
+      .selectFrom("api_keys as k")
+      .innerJoin("accounts as a", "a.id", "k.account_id")
+      .selectAll("a")
+      .where("k.key_hash", "=", keyHash)
+      .where("k.revoked_at", "is", null)
+      .executeTakeFirst();
+    return row ? toAccount(row) : null;
+  }
+
+  async listKeys(accountId: string): Promise<ApiKeyRecord[]> {
+    const rows = await this.#db
+      .selectFrom("api_keys")
+      .select(["id", "account_id", "prefix", "created_at", "revoked_at"])
+      .where("account_id", "=", accountId)
+      .orderBy("created_at")
+      .execute();
+    return rows.map((r) => ({ id: r.id, accountId: r.account_id, prefix: r.prefix, createdAt: r.created_at, revokedAt: r.revoked_at }));
+  }
+
+  async revokeKey(accountId: string, keyId: string, at: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("api_keys")
+      .set((eb) => ({ revoked_at: eb.fn.coalesce("revoked_at", eb.val(at)) }))
+      .where("id", "=", keyId)
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+}
+
+function toAccount(row: Selectable<Database["accounts"]>): Account {
+  return { id: row.id, name: row.name, role: row.role as Account["role"], createdAt: row.created_at };
+}

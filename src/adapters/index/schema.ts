@@ -1,0 +1,75 @@
+/**
+ * The index's tables, as Kysely sees them: one definition for both dialects. Times are ISO 8601 text
+ * (UTC, millisecond precision, so they sort as text); lease deadlines are Unix milliseconds from the
+ * database's own clock; JSON is stored as text.
+ */
+import type { Generated } from "kysely";
+
+export interface Database {
+  accounts: { id: string; name: string; role: string; created_at: string };
+  api_keys: { id: string; account_id: string; key_hash: string; prefix: string; created_at: string; revoked_at: string | null };
+  batches: {
+    id: string;
+    root: string;
+    state: string;
+    created_at: string;
+    attempts: Generated<number>;
+    tx_hash: string | null;
+    raw_tx: string | null;
+    nonce: number | null;
+    from_block: number | null;
+    last_error: string | null;
+  };
+  anchors: {
+    batch_id: string;
+    chain_id: number;
+    registry: string;
+    tx_hash: string;
+    block_number: number;
+    block_hash: string;
+    timestamp: number;
+    anchored_at: string;
+  };
+  evidence: {
+    seq: Generated<number>;
+    id: string;
+    account_id: string;
+    kind: string;
+    sha256: string;
+    size: number;
+    media_type: string;
+    cid: string;
+    metadata_json: string;
+    metadata_sha256: string;
+    received_at: string;
+    status: Generated<string>;
+    batch_id: string | null;
+    leaf_json: string | null;
+    proof_json: string | null;
+    attempts: Generated<number>;
+    failure_reason: string | null;
+  };
+  captures: {
+    seq: Generated<number>;
+    id: string;
+    account_id: string;
+    url: string;
+    case_ref: string | null;
+    listing_id: string | null;
+    note: string | null;
+    status: string;
+    requested_at: string;
+    started_at: string | null;
+    finished_at: string | null;
+    failure_reason: string | null;
+    manifest_id: string | null;
+    summary_json: string | null;
+    lease_owner: string | null;
+    lease_expires_at: number | null;
+    attempts: Generated<number>;
+  };
+  content_releases: { cid: string; requested_at: string };
+  outbox: { seq: Generated<number>; id: string; type: string; account_id: string; subject: string; data_json: string; occurred_at: string };
+  leases: { name: string; holder: string; token: number; expires_at: number };
+  rate_limits: { key: string; window_start: number; hits: number };
+}

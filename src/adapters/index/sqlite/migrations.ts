@@ -1,0 +1,149 @@
+/**
+ * The SQLite schema, as migrations applied in order (migrate.ts); `schema_migrations` records which ran.
+ * Never edit a released migration: add the next one. A data folder of any earlier release is brought
+ * up to date at start.
+ */
+import type { Migration } from "../migrate.ts";
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "accounts, evidence, anchoring queue",
+    sql: `
+      CREATE TABLE accounts (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+        created_at  TEXT NOT NULL
+      );
+      CREATE TABLE api_keys (
+        id          TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL REFERENCES accounts(id),
+        key_hash    TEXT NOT NULL UNIQUE,
+        prefix      TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        revoked_at  TEXT
+      );
+      CREATE INDEX api_keys_account ON api_keys(account_id);
+
+      CREATE TABLE batches (
+        id          TEXT PRIMARY KEY,
+        root        TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('prepared', 'sent', 'anchored', 'abandoned')),
+        created_at  TEXT NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        tx_hash     TEXT,
+        raw_tx      TEXT,
+        nonce       INTEGER,
+        from_block  INTEGER,
+        last_error  TEXT
+      );
+      CREATE INDEX batches_open ON batches(state) WHERE state IN ('prepared', 'sent');
+      -- At most one live batch per root: a root is anchored once.
+      CREATE UNIQUE INDEX batches_live_root ON batches(root) WHERE state <> 'abandoned';
+
+      CREATE TABLE anchors (
+        batch_id     TEXT PRIMARY KEY REFERENCES batches(id),
+        chain_id     INTEGER NOT NULL,
+        registry     TEXT NOT NULL,
+        tx_hash      TEXT NOT NULL,
+        block_number INTEGER NOT NULL,
+        block_hash   TEXT NOT NULL,
+        timestamp    INTEGER NOT NULL,
+        anchored_at  TEXT NOT NULL
+      );
+
+      CREATE TABLE evidence (
+        seq              INTEGER PRIMARY KEY AUTOINCREMENT, -- queue order and list cursor
+        id               TEXT NOT NULL UNIQUE,
+        account_id       TEXT NOT NULL REFERENCES accounts(id),
+        kind             TEXT NOT NULL,
+        sha256           TEXT NOT NULL,
+        size             INTEGER NOT NULL,
+        media_type       TEXT NOT NULL,
+        cid              TEXT NOT NULL,
+        metadata_json    TEXT NOT NULL,
+        metadata_sha256  TEXT NOT NULL,
+        received_at      TEXT NOT NULL,
+        status           TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'anchored', 'failed')),
+        batch_id         TEXT REFERENCES batches(id),
+        leaf_json        TEXT,
+        proof_json       TEXT,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        failure_reason   TEXT
+      );
+      CREATE INDEX evidence_account ON evidence(account_id, seq);
+      CREATE INDEX evidence_account_sha256 ON evidence(account_id, sha256);
+      CREATE INDEX evidence_batch ON evidence(batch_id);
+      CREATE INDEX evidence_queue ON evidence(seq) WHERE status = 'pending' AND batch_id IS NULL;
+    `,
+  },
+  {
+    version: 2,
+    name: "listing captures",
+    sql: `
+      CREATE TABLE captures (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT, -- queue order
+        id             TEXT NOT NULL UNIQUE,
+        account_id     TEXT NOT NULL REFERENCES accounts(id),
+        url            TEXT NOT NULL,
+        case_ref       TEXT,
+        listing_id     TEXT,
+        note           TEXT,
+        status         TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+        requested_at   TEXT NOT NULL,
+        started_at     TEXT,
+        finished_at    TEXT,
+        failure_reason TEXT,
+        manifest_id    TEXT,
+        summary_json   TEXT
+      );
+      CREATE INDEX captures_queue ON captures(seq) WHERE status IN ('queued', 'running');
+      CREATE INDEX captures_account ON captures(account_id, seq);
+    `,
+  },
+  {
+    version: 3,
+    name: "content held by refused uploads, to release",
+    sql: `
+      CREATE TABLE content_releases (
+        cid           TEXT PRIMARY KEY,
+        requested_at  TEXT NOT NULL
+      );
+      CREATE INDEX evidence_cid ON evidence(cid);
+    `,
+  },
+  {
+    version: 4,
+    name: "outbox, leases, rate limits; captures claimed under a lease",
+    sql: `
+      ALTER TABLE captures ADD COLUMN lease_owner TEXT;
+      ALTER TABLE captures ADD COLUMN lease_expires_at INTEGER;
+      ALTER TABLE captures ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+
+      CREATE TABLE outbox (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        id           TEXT NOT NULL UNIQUE,
+        type         TEXT NOT NULL,
+        account_id   TEXT NOT NULL,
+        subject      TEXT NOT NULL,
+        data_json    TEXT NOT NULL,
+        occurred_at  TEXT NOT NULL
+      );
+
+      CREATE TABLE leases (
+        name        TEXT PRIMARY KEY,
+        holder      TEXT NOT NULL,
+        token       INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+      );
+
+      CREATE TABLE rate_limits (
+        key           TEXT NOT NULL,
+        window_start  INTEGER NOT NULL,
+        hits          INTEGER NOT NULL,
+        PRIMARY KEY (key, window_start)
+      );
+    `,
+  },
+];

@@ -1,0 +1,57 @@
+/**
+ * Captures: a persisted queue, claimed under a lease so that several instances share it. A capture is
+ * run again only when its lease expired (its instance died), never because another instance started.
+ */
+export type CaptureStatus = "queued" | "running" | "completed" | "failed";
+
+export interface CaptureRecord {
+  id: string;
+  accountId: string;
+  url: string;
+  caseRef?: string;
+  listingId?: string;
+  note?: string;
+  status: CaptureStatus;
+  requestedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  failureReason?: string;
+  /** The evidence id of the capture manifest, once the capture ended. */
+  manifestId?: string;
+  /** What the capture found (final URL, HTTP status, artifacts, listing), for the API. */
+  summary?: Record<string, unknown>;
+  /** How many times a run was started (a run cut short by a dead instance counts). */
+  attempts: number;
+}
+
+export interface CaptureOutcome {
+  status: "completed" | "failed";
+  failureReason?: string;
+  manifestId: string;
+  summary: Record<string, unknown>;
+  finishedAt: string;
+}
+
+export interface CaptureRepository {
+  create(capture: Omit<CaptureRecord, "status" | "attempts">): Promise<void>;
+  get(accountId: string, id: string): Promise<CaptureRecord | null>;
+  list(accountId: string, limit: number): Promise<CaptureRecord[]>;
+  /**
+   * Marks up to `max` captures running under `owner`'s lease and returns them, oldest first: queued
+   * ones, and running ones whose lease expired. Safe to call from several instances at once.
+   */
+  claim(max: number, owner: string, leaseMs: number): Promise<CaptureRecord[]>;
+  /** Whether a claim would find anything (a read: an idle queue takes no write). */
+  claimable(): Promise<boolean>;
+  /** Extends `owner`'s leases on these captures; returns the ids it still holds. */
+  renewLeases(ids: string[], owner: string, leaseMs: number): Promise<string[]>;
+  /** Hands captures `owner` holds back to the queue (a clean stop), to be claimed at once; all of them without `ids`. */
+  release(ids: string[] | "all", owner: string): Promise<number>;
+  /** Ends a capture `owner` still holds; false if its lease was lost (another instance runs it now). */
+  finish(id: string, owner: string, outcome: CaptureOutcome): Promise<boolean>;
+  /** Ends a running capture as failed, whoever holds it. */
+  fail(id: string, reason: string, at: string): Promise<void>;
+  /** Fails the captures whose lease expired after `maxAttempts` runs: each run killed its instance. */
+  failExhausted(maxAttempts: number, reason: string, at: string): Promise<number>;
+  countByStatus(): Promise<Record<CaptureStatus, number>>;
+}

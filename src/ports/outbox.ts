@@ -1,0 +1,28 @@
+/**
+ * The outbox: every state change others may want to hear about (an item anchored, a capture finished),
+ * written in the same transaction as the change itself, so that no event is lost or told of a change
+ * that was rolled back. Webhooks read it.
+ */
+export type OutboxEventType = "evidence.anchored" | "evidence.failed" | "evidence.anchor-lost" | "capture.finished";
+
+export interface OutboxEvent {
+  type: OutboxEventType;
+  /** Whose event it is: webhooks of this account hear it. */
+  accountId: string;
+  /** The id of what changed (an evidence item, a capture). */
+  subject: string;
+  data: Record<string, unknown>;
+  occurredAt: string;
+}
+
+export interface StoredOutboxEvent extends OutboxEvent {
+  /** Increasing: the order the events were committed in. */
+  seq: number;
+  id: string;
+}
+
+export interface Outbox {
+  append(events: (OutboxEvent & { id: string })[]): Promise<void>;
+  /** Events after `seq`, oldest first. */
+  after(seq: number, limit: number): Promise<StoredOutboxEvent[]>;
+}

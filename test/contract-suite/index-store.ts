@@ -1,0 +1,372 @@
+/**
+ * The index's contract: what every IndexStore (SQLite, PostgreSQL) must do, as one suite run unchanged
+ * against each (test/unit/index-store-sqlite.test.ts, test/integration/index-store-*.test.ts).
+ */
+import { expect } from "chai";
+import { setTimeout as sleep } from "node:timers/promises";
+import { sha256Hex } from "../../src/domain/hashing.ts";
+import type { NewEvidence } from "../../src/ports/evidence-repository.ts";
+import type { IndexStore } from "../../src/ports/index-store.ts";
+import { LeaseLostError } from "../../src/ports/leases.ts";
+
+const T0 = "2026-11-27T10:00:00.000Z";
+
+export function evidence(id: string, accountId: string, content = id, receivedAt = T0): NewEvidence {
+  const sha256 = sha256Hex(content);
+  const cid = `bafk-${content}`;
+  const metadata = { id, kind: "document" as const, sha256, size: content.length, mediaType: "text/plain", cid, receivedAt };
+  return {
+    id,
+    accountId,
+    kind: "document",
+    sha256,
+    size: content.length,
+    mediaType: "text/plain",
+    cid,
+    metadata,
+    metadataSha256: sha256Hex(`m ${id}`),
+    receivedAt,
+  };
+}
+
+const ANCHOR = {
+  chainId: 31337,
+  registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+  txHash: "0x" + "aa".repeat(32),
+  blockNumber: 7,
+  blockHash: "0x" + "bb".repeat(32),
+  timestamp: 1_795_632_085,
+};
+const proofsFor = (ids: string[]) =>
+  Object.fromEntries(ids.map((id) => [id, { leaf: ["0x" + sha256Hex(id), "0x" + sha256Hex(`m ${id}`)] as [string, string], proof: [] }]));
+
+export function describeIndexStore(
+  name: string,
+  open: () => Promise<IndexStore>,
+  close: (store: IndexStore) => Promise<void> = (s) => s.close(),
+): void {
+  describe(`the index contract: ${name}`, function () {
+    this.timeout(30_000);
+    let index: IndexStore;
+    beforeEach(async () => {
+      index = await open();
+      for (const id of ["acc_a", "acc_b"]) await index.accounts.create({ id, name: id, role: "member", createdAt: T0 });
+    });
+    afterEach(() => close(index));
+
+    describe("evidence", () => {
+      it("shows an account only its own evidence", async () => {
+        await index.evidence.insert([evidence("ev_1", "acc_a"), evidence("ev_2", "acc_b")]);
+        expect((await index.evidence.get("acc_a", "ev_1"))!.id).to.equal("ev_1");
+        expect(await index.evidence.get("acc_a", "ev_2")).to.equal(null);
+        expect((await index.evidence.list("acc_a", { limit: 10 })).items.map((r) => r.id)).to.deep.equal(["ev_1"]);
+      });
+
+      it("keeps a record as it was given, pending", async () => {
+        const given = evidence("ev_1", "acc_a");
+        await index.evidence.insert([given]);
+        expect(await index.evidence.get("acc_a", "ev_1")).to.deep.equal({ ...given, status: "pending" });
+      });
+
+      it("inserts several records all or nothing", async () => {
+        let error: unknown;
+        await index.evidence.insert([evidence("ev_1", "acc_a"), evidence("ev_1", "acc_a")]).catch((e) => (error = e));
+        expect(error).to.be.an("error");
+        expect((await index.evidence.countByStatus()).pending).to.equal(0);
+      });
+
+      it("commits concurrent inserts, and refuses only the caller whose rows are bad", async () => {
+        await index.evidence.insert([evidence("ev_taken", "acc_a")]);
+        const results = await Promise.allSettled([
+          index.evidence.insert([evidence("ev_1", "acc_a")]),
+          index.evidence.insert([evidence("ev_taken", "acc_b")]),
+          index.evidence.insert([evidence("ev_2", "acc_b"), evidence("ev_3", "acc_b")]),
+        ]);
+        expect(results.map((r) => r.status)).to.deep.equal(["fulfilled", "rejected", "fulfilled"]);
+        expect((await index.evidence.countByStatus()).pending).to.equal(4);
+        expect(await index.evidence.get("acc_b", "ev_taken")).to.equal(null);
+      });
+
+      it("pages through a list in upload order with an opaque cursor, and filters by sha256", async () => {
+        for (let i = 0; i < 5; i++) await index.evidence.insert([evidence(`ev_${i}`, "acc_a", i % 2 ? "same" : `c${i}`)]);
+        const first = await index.evidence.list("acc_a", { limit: 2 });
+        const second = await index.evidence.list("acc_a", { limit: 2, cursor: first.nextCursor! });
+        const third = await index.evidence.list("acc_a", { limit: 2, cursor: second.nextCursor! });
+        expect([...first.items, ...second.items, ...third.items].map((r) => r.id)).to.deep.equal(["ev_0", "ev_1", "ev_2", "ev_3", "ev_4"]);
+        expect(third.nextCursor).to.equal(null);
+        expect((await index.evidence.list("acc_a", { limit: 10, sha256: sha256Hex("same") })).items.map((r) => r.id)).to.deep.equal([
+          "ev_1",
+          "ev_3",
+        ]);
+      });
+
+      it("knows the oldest pending item and whether any record has a CID", async () => {
+        expect(await index.evidence.oldestPendingReceivedAt()).to.equal(null);
+        await index.evidence.insert([
+          evidence("ev_2", "acc_a", "x", "2026-11-27T10:00:02.000Z"),
+          evidence("ev_1", "acc_b", "y", "2026-11-27T10:00:01.000Z"),
+        ]);
+        expect(await index.evidence.oldestPendingReceivedAt()).to.equal("2026-11-27T10:00:01.000Z");
+        expect(await index.evidence.isContentReferenced("bafk-x")).to.equal(true);
+        expect(await index.evidence.isContentReferenced("bafk-z")).to.equal(false);
+      });
+    });
+
+    describe("the anchoring queue and batches", () => {
+      async function batchOf(id: string, itemIds: string[], root = `0x${sha256Hex(id)}`) {
+        await index.transaction(async (tx) => {
+          await tx.batches.create({ id, root, createdAt: T0 });
+          await tx.evidence.assignToBatch(id, proofsFor(itemIds));
+        });
+      }
+
+      it("hands out pending items oldest first, each to at most one live batch", async () => {
+        await index.evidence.insert([evidence("ev_1", "acc_a"), evidence("ev_2", "acc_b"), evidence("ev_3", "acc_a")]);
+        expect((await index.evidence.nextPending(2)).map((i) => i.id)).to.deep.equal(["ev_1", "ev_2"]);
+        await batchOf("bt_1", ["ev_1", "ev_2"]);
+        expect((await index.evidence.nextPending(10)).map((i) => i.id)).to.deep.equal(["ev_3"]);
+        let error: unknown;
+        await batchOf("bt_2", ["ev_2", "ev_3"]).catch((e) => (error = e));
+        expect(String(error)).to.match(/ev_2 is no longer waiting for a batch/);
+        expect(await index.evidence.itemsOf("bt_1")).to.deep.equal(["ev_1", "ev_2"]);
+        expect(await index.evidence.itemsOf("bt_2")).to.deep.equal([]); // rolled back, batch and all
+        expect((await index.batches.open()).map((b) => b.id)).to.deep.equal(["bt_1"]);
+      });
+
+      it("records a batch's steps: signed, cleared, anchored; and its items' anchor", async () => {
+        await index.evidence.insert([evidence("ev_1", "acc_a"), evidence("ev_2", "acc_b")]);
+        await batchOf("bt_1", ["ev_1", "ev_2"], "0x" + "cc".repeat(32));
+        const tx = { txHash: "0x" + "dd".repeat(32), rawTx: "0xf86b", nonce: 4, fromBlock: 6 };
+        await index.batches.recordSigned("bt_1", tx);
+        expect(await index.batches.open()).to.deep.equal([
+          { id: "bt_1", root: "0x" + "cc".repeat(32), state: "sent", createdAt: T0, attempts: 1, tx },
+        ]);
+        await index.batches.clearSigned("bt_1", "replaced");
+        expect((await index.batches.open())[0])
+          .to.include({ state: "prepared" })
+          .and.not.have.property("tx");
+        const anchored = await index.transaction(async (t) => {
+          await t.batches.markAnchored("bt_1", ANCHOR, T0);
+          return t.evidence.markAnchored("bt_1");
+        });
+        expect(anchored).to.have.deep.members([
+          { id: "ev_1", accountId: "acc_a" },
+          { id: "ev_2", accountId: "acc_b" },
+        ]);
+        const record = (await index.evidence.get("acc_b", "ev_2"))!;
+        expect(record.status).to.equal("anchored");
+        expect(record.anchor).to.deep.equal(ANCHOR);
+        expect(record.merkle).to.deep.equal({ leaf: proofsFor(["ev_2"]).ev_2!.leaf, proof: [], root: "0x" + "cc".repeat(32) });
+        expect(await index.batches.open()).to.deep.equal([]);
+        expect(await index.batches.recentAnchors(5)).to.deep.equal([{ batchId: "bt_1", root: "0x" + "cc".repeat(32), anchor: ANCHOR }]);
+        expect(await index.batches.countByState()).to.deep.equal({ prepared: 0, sent: 0, anchored: 1, abandoned: 0 });
+        expect(await index.evidence.countByStatus()).to.deep.equal({ pending: 0, anchored: 2, failed: 0 });
+      });
+
+      it("returns a reverted batch's items to the queue, failing them after the last attempt", async () => {
+        await index.evidence.insert([evidence("ev_1", "acc_a")]);
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          await batchOf(`bt_${attempt}`, ["ev_1"]);
+          const failed = await index.transaction(async (tx) => {
+            expect(await tx.batches.abandon(`bt_${attempt}`, "reverted", ["prepared", "sent"])).to.equal(true);
+            return tx.evidence.returnToQueue(`bt_${attempt}`, "reverted", 3);
+          });
+          expect(failed).to.deep.equal(attempt === 3 ? [{ id: "ev_1", accountId: "acc_a" }] : []);
+        }
+        const record = (await index.evidence.get("acc_a", "ev_1"))!;
+        expect(record).to.include({ status: "failed", failureReason: "reverted" });
+        expect(await index.evidence.nextPending(5)).to.deep.equal([]);
+      });
+
+      it("gives up a batch only from the states named, and queues a lost anchor's items again", async () => {
+        await index.evidence.insert([evidence("ev_1", "acc_a")]);
+        await batchOf("bt_1", ["ev_1"], "0x" + "ee".repeat(32));
+        await index.transaction(async (t) => {
+          await t.batches.markAnchored("bt_1", ANCHOR, T0);
+          await t.evidence.markAnchored("bt_1");
+        });
+        expect(await index.batches.abandon("bt_1", "lost", ["prepared", "sent"])).to.equal(false);
+        const requeued = await index.transaction(async (t) => {
+          expect(await t.batches.abandon("bt_1", "lost", ["anchored"])).to.equal(true);
+          return t.evidence.requeueLost("bt_1");
+        });
+        expect(requeued).to.deep.equal([{ id: "ev_1", accountId: "acc_a" }]);
+        expect((await index.evidence.get("acc_a", "ev_1"))!.status).to.equal("pending");
+        expect(await index.batches.recentAnchors(5)).to.deep.equal([]);
+        // The same root may be anchored again: the lost batch no longer holds it.
+        await batchOf("bt_2", ["ev_1"], "0x" + "ee".repeat(32));
+        expect((await index.batches.open()).map((b) => b.id)).to.deep.equal(["bt_2"]);
+      });
+
+      it("keeps one live batch per root", async () => {
+        await index.evidence.insert([evidence("ev_1", "acc_a"), evidence("ev_2", "acc_a")]);
+        await batchOf("bt_1", ["ev_1"], "0x" + "ab".repeat(32));
+        let error: unknown;
+        await batchOf("bt_2", ["ev_2"], "0x" + "ab".repeat(32)).catch((e) => (error = e));
+        expect(error).to.be.an("error");
+      });
+    });
+
+    describe("captures", () => {
+      async function queue(...ids: string[]) {
+        for (const [i, id] of ids.entries()) {
+          await index.captures.create({
+            id,
+            accountId: "acc_a",
+            url: `https://m.example/${id}`,
+            requestedAt: `2026-11-27T10:00:0${i}.000Z`,
+          });
+        }
+      }
+
+      it("claims the oldest queued captures under a lease, and not again while it holds", async () => {
+        await queue("cap_1", "cap_2", "cap_3");
+        const claimed = await index.captures.claim(2, "inst_a", 60_000);
+        expect(claimed.map((c) => [c.id, c.status, c.attempts])).to.deep.equal([
+          ["cap_1", "running", 1],
+          ["cap_2", "running", 1],
+        ]);
+        expect((await index.captures.claim(5, "inst_b", 60_000)).map((c) => c.id)).to.deep.equal(["cap_3"]);
+        expect(await index.captures.claim(5, "inst_b", 60_000)).to.deep.equal([]);
+        expect(await index.captures.claimable()).to.equal(false);
+      });
+
+      it("never hands one capture to two instances claiming at once", async () => {
+        await queue("cap_1", "cap_2", "cap_3", "cap_4", "cap_5");
+        const [a, b] = await Promise.all([index.captures.claim(3, "inst_a", 60_000), index.captures.claim(3, "inst_b", 60_000)]);
+        const ids = [...a, ...b].map((c) => c.id).sort();
+        expect(ids).to.deep.equal(["cap_1", "cap_2", "cap_3", "cap_4", "cap_5"]);
+      });
+
+      it("claims a capture again once its lease expired, and only its holder renews or finishes it", async () => {
+        await queue("cap_1");
+        await index.captures.claim(1, "inst_a", 150);
+        expect(await index.captures.renewLeases(["cap_1"], "inst_b", 150)).to.deep.equal([]);
+        expect(await index.captures.renewLeases(["cap_1"], "inst_a", 150)).to.deep.equal(["cap_1"]);
+        await sleep(300);
+        const again = await index.captures.claim(1, "inst_b", 60_000);
+        expect(again.map((c) => [c.id, c.attempts])).to.deep.equal([["cap_1", 2]]);
+        const outcome = {
+          status: "completed" as const,
+          manifestId: "ev_m",
+          summary: { finalUrl: "https://m.example/cap_1" },
+          finishedAt: T0,
+        };
+        expect(await index.captures.finish("cap_1", "inst_a", outcome)).to.equal(false);
+        expect(await index.captures.finish("cap_1", "inst_b", outcome)).to.equal(true);
+        expect(await index.captures.get("acc_a", "cap_1")).to.deep.include({
+          status: "completed",
+          manifestId: "ev_m",
+          finishedAt: T0,
+          summary: outcome.summary,
+        });
+      });
+
+      it("hands captures back on a clean stop, fails those cut short too often, and counts them", async () => {
+        await queue("cap_1", "cap_2");
+        await index.captures.claim(2, "inst_a", 100);
+        await index.captures.release(["cap_1"], "inst_a");
+        await sleep(200);
+        expect(await index.captures.failExhausted(1, "cut short", T0)).to.equal(1); // cap_2: lease expired after 1 run
+        expect(await index.captures.get("acc_a", "cap_2")).to.deep.include({ status: "failed", failureReason: "cut short" });
+        expect(await index.captures.countByStatus()).to.deep.equal({ queued: 1, running: 0, completed: 0, failed: 1 });
+        expect((await index.captures.list("acc_a", 10)).map((c) => c.id)).to.deep.equal(["cap_2", "cap_1"]);
+        expect(await index.captures.get("acc_b", "cap_1")).to.equal(null);
+      });
+    });
+
+    describe("accounts and keys", () => {
+      it("finds a live key's account by its hash; a revoked key finds nothing", async () => {
+        expect(await index.accounts.count()).to.equal(2);
+        await index.accounts.addKey({ id: "key_1", accountId: "acc_a", prefix: "eak_abc", createdAt: T0, revokedAt: null, keyHash: "h1" });
+        expect(await index.accounts.byKeyHash("h1")).to.deep.equal({ id: "acc_a", name: "acc_a", role: "member", createdAt: T0 });
+        expect(await index.accounts.revokeKey("acc_b", "key_1", T0)).to.equal(false);
+        expect(await index.accounts.revokeKey("acc_a", "key_1", "2026-11-27T11:00:00.000Z")).to.equal(true);
+        expect(await index.accounts.byKeyHash("h1")).to.equal(null);
+        expect(await index.accounts.listKeys("acc_a")).to.deep.equal([
+          { id: "key_1", accountId: "acc_a", prefix: "eak_abc", createdAt: T0, revokedAt: "2026-11-27T11:00:00.000Z" },
+        ]);
+      });
+    });
+
+    describe("transactions and the outbox", () => {
+      it("writes events with the change they tell of, and drops both when the transaction fails", async () => {
+        const event = (id: string) => ({
+          id,
+          type: "evidence.anchored" as const,
+          accountId: "acc_a",
+          subject: "ev_1",
+          data: { root: "0xab" },
+          occurredAt: T0,
+        });
+        await index.transaction(async (tx) => {
+          await tx.evidence.insert([evidence("ev_1", "acc_a")]);
+          await tx.outbox.append([event("evt_1")]);
+        });
+        let error: unknown;
+        await index
+          .transaction(async (tx) => {
+            await tx.evidence.insert([evidence("ev_2", "acc_a")]);
+            await tx.outbox.append([event("evt_2")]);
+            throw new Error("the change failed");
+          })
+          .catch((e) => (error = e));
+        expect((error as Error).message).to.equal("the change failed");
+        expect(await index.evidence.get("acc_a", "ev_2")).to.equal(null);
+        const events = await index.outbox.after(0, 10);
+        expect(events.map(({ seq: _seq, ...e }) => e)).to.deep.equal([event("evt_1")]);
+        expect(await index.outbox.after(events[0]!.seq, 10)).to.deep.equal([]);
+      });
+    });
+
+    describe("leases", () => {
+      it("has one holder at a time; a renewal keeps the token; a new holder after expiry gets a higher one", async () => {
+        const first = await index.leases.acquire("anchoring", "inst_a", 200);
+        expect(first).to.be.a("number");
+        expect(await index.leases.acquire("anchoring", "inst_b", 200)).to.equal(null);
+        expect(await index.leases.acquire("anchoring", "inst_a", 200)).to.equal(first);
+        await sleep(300);
+        const second = await index.leases.acquire("anchoring", "inst_b", 60_000);
+        expect(second).to.equal(first! + 1);
+        expect(await index.leases.acquire("anchoring", "inst_a", 200)).to.equal(null);
+      });
+
+      it("lets a transaction write only while its token holds", async () => {
+        const token = (await index.leases.acquire("anchoring", "inst_a", 60_000))!;
+        await index.transaction((tx) => tx.leases.assertHeld("anchoring", token));
+        await index.leases.release("anchoring", "inst_a");
+        const next = (await index.leases.acquire("anchoring", "inst_b", 60_000))!;
+        expect(next).to.equal(token + 1);
+        let error: unknown;
+        await index
+          .transaction(async (tx) => {
+            await tx.leases.assertHeld("anchoring", token);
+            await tx.evidence.insert([evidence("ev_late", "acc_a")]);
+          })
+          .catch((e) => (error = e));
+        expect(error).to.be.instanceOf(LeaseLostError);
+        expect(await index.evidence.get("acc_a", "ev_late")).to.equal(null);
+      });
+    });
+
+    describe("content to release and rate limits", () => {
+      it("queues CIDs to release, moving a repeated one back, and forgets them", async () => {
+        await index.releases.request(["bafy1", "bafy2"], "2026-11-27T10:00:00.000Z");
+        await index.releases.request(["bafy1"], "2026-11-27T10:05:00.000Z");
+        expect(await index.releases.due("2026-11-27T10:01:00.000Z", 10)).to.deep.equal(["bafy2"]);
+        expect(await index.releases.due("2026-11-27T10:06:00.000Z", 10)).to.deep.equal(["bafy2", "bafy1"]);
+        await index.releases.forget("bafy2");
+        expect(await index.releases.due("2026-11-27T10:06:00.000Z", 10)).to.deep.equal(["bafy1"]);
+      });
+
+      it("counts hits per key and window, also when they arrive together", async () => {
+        const hits = await Promise.all([1, 2, 3].map(() => index.rateLimits.hit("203.0.113.9", 60_000)));
+        expect(hits.sort()).to.deep.equal([1, 2, 3]);
+        expect(await index.rateLimits.hit("203.0.113.9", 120_000)).to.equal(1);
+        expect(await index.rateLimits.hit("198.51.100.7", 60_000)).to.equal(1);
+        await index.rateLimits.prune(120_000);
+        expect(await index.rateLimits.hit("203.0.113.9", 60_000)).to.equal(1);
+      });
+    });
+  });
+}
