@@ -7,6 +7,7 @@ import { CarReader } from "@ipld/car";
 import { HeliaContentStore } from "../../src/adapters/helia/helia-store.ts";
 import { ContentIntegrityError } from "../../src/ports/content-store.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { KUBO_CIDS } from "../fixtures/kubo-cids.ts";
 
 async function* chunked(bytes: Buffer, size = 65_536) {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
@@ -29,10 +30,10 @@ describe("HeliaContentStore (blockstore-fs on disk)", () => {
   });
 
   it("gives the CIDs of Kubo's `ipfs add --cid-version=1` (empty, 'hello world\\n', 1 MiB of zeros)", async () => {
-    expect(await store.add(chunked(Buffer.alloc(0)))).to.equal("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
-    expect(await store.add(chunked(Buffer.from("hello world\n")))).to.equal("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
-    expect(await store.add(chunked(Buffer.alloc(1024 * 1024)))).to.equal("bafybeiggzq4ryi7hscq5hzvzcnk4urnxt3asp37dhgvnjilf7exskximla");
-    expect(await store.addBytes(Buffer.from("hello world\n"))).to.equal("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
+    expect(await store.add(chunked(Buffer.alloc(0)))).to.equal(KUBO_CIDS.empty);
+    expect(await store.add(chunked(Buffer.from("hello world\n")))).to.equal(KUBO_CIDS.helloWorld);
+    expect(await store.add(chunked(Buffer.alloc(1024 * 1024)))).to.equal(KUBO_CIDS.oneMiBOfZeros);
+    expect(await store.addBytes(Buffer.from("hello world\n"))).to.equal(KUBO_CIDS.helloWorld);
   });
 
   it("gives the bytes back, and a CAR of every block rooted at the CID", async () => {
@@ -53,7 +54,7 @@ describe("HeliaContentStore (blockstore-fs on disk)", () => {
     const blocks: string[] = [];
     for await (const block of car.blocks()) blocks.push(block.cid.toString());
     // the root (four links to the same leaf) and that one leaf: the raw CID of 262,144 zero bytes
-    expect(blocks).to.deep.equal([cid, "bafkreiekhhjkxu4ztk3tyng3er3ijhg56mb44oe3gwbgquhzu4afrg2ksa"]);
+    expect(blocks).to.deep.equal([cid, KUBO_CIDS.zeroLeaf]);
     expect(bytes.length).to.be.within(262_144, 262_144 + 400); // the leaf, the root node and the CAR's framing
   });
 

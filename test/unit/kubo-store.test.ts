@@ -28,6 +28,10 @@ function recordingClient() {
       },
     },
     pin: {
+      async add(cid) {
+        calls.push({ method: `pin add ${cid}` });
+        return cid;
+      },
       async rm(cid) {
         calls.push({ method: `pin rm ${cid}` });
         // Kubo's own answer for a CID that has no pin
@@ -40,7 +44,7 @@ function recordingClient() {
 }
 
 describe("KuboContentStore", () => {
-  it("adds streams with Kubo's --cid-version=1 settings and pins them", async () => {
+  it("adds streams with Kubo's --cid-version=1 settings, then pins them by CID", async () => {
     const { client, calls } = recordingClient();
     const store = new KuboContentStore(client);
     async function* upload() {
@@ -49,20 +53,27 @@ describe("KuboContentStore", () => {
     }
     expect(await store.add(upload())).to.equal("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
     expect(Buffer.from(calls[0]!.input!).toString()).to.equal("hello world\n");
-    expect(calls[0]!.options).to.deep.include({ cidVersion: 1, rawLeaves: true, chunker: "size-262144", trickle: false, pin: true });
-    expect(KUBO_ADD_OPTIONS).to.deep.equal({ cidVersion: 1, rawLeaves: true, chunker: "size-262144", trickle: false, pin: true });
+    expect(calls[0]!.options).to.deep.include({ cidVersion: 1, rawLeaves: true, chunker: "size-262144", trickle: false, pin: false });
+    expect(KUBO_ADD_OPTIONS).to.deep.equal({ cidVersion: 1, rawLeaves: true, chunker: "size-262144", trickle: false, pin: false });
+    // pinned only once the CID is back: an add the node finishes after the service gave up stays unpinned
+    expect(calls.map((c) => c.method)).to.deep.equal(["add", "pin add bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"]);
   });
 
-  it("adds bytes with the same settings, reads content by CID, and checks the node with `version`", async () => {
+  it("adds bytes with the same settings and pins them, reads content by CID, and checks the node with `version`", async () => {
     const { client, calls } = recordingClient();
     const store = new KuboContentStore(client);
     await store.addBytes(Buffer.from("{}"));
-    expect(calls[0]!.options).to.deep.include({ cidVersion: 1, rawLeaves: true, pin: true });
+    expect(calls[0]!.options).to.deep.include({ cidVersion: 1, rawLeaves: true, pin: false });
     const chunks: Uint8Array[] = [];
     for await (const c of store.cat("bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4")) chunks.push(c);
     expect(Buffer.concat(chunks).toString()).to.equal("hello world\n");
     await store.check();
-    expect(calls.map((c) => c.method)).to.deep.equal(["add", "cat bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4", "version"]);
+    expect(calls.map((c) => c.method)).to.deep.equal([
+      "add",
+      "pin add bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4",
+      "cat bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4",
+      "version",
+    ]);
   });
 
   it("exports a file's DAG as a CAR with `dag export`", async () => {
