@@ -95,6 +95,10 @@ export async function startMarketplace(): Promise<Marketplace> {
     if (path === "/item/heavy") return html(200, page("Heavy", `<link rel="stylesheet" href="/heavy.css">`, "<h1>Heavy listing</h1>"));
     if (path === "/heavy.css")
       return res.writeHead(200, { "content-type": "text/css" }).end(`/*${"x".repeat(300_000)}*/ h1 { color: navy }`);
+    if (path.startsWith("/very-slow-item/")) {
+      await new Promise((r) => setTimeout(r, 8000)); // long enough to kill the instance capturing it
+      return html(200, page("Very slow listing", "", `<h1>Very slow listing ${path.slice(16)}</h1>`));
+    }
     if (path.startsWith("/slow-item/")) {
       await new Promise((r) => setTimeout(r, 1500));
       return html(200, page("Slow listing", "", `<h1>Slow listing ${path.slice(11)}</h1>`));

@@ -61,7 +61,20 @@ export interface PeerSocket {
 }
 
 /** The kernel's TCP states, in the order of their numbers in /proc/net/tcp (include/net/tcp_states.h). */
-const TCP_STATES = ["ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV"] as const;
+const TCP_STATES = [
+  "ESTABLISHED",
+  "SYN_SENT",
+  "SYN_RECV",
+  "FIN_WAIT1",
+  "FIN_WAIT2",
+  "TIME_WAIT",
+  "CLOSE",
+  "CLOSE_WAIT",
+  "LAST_ACK",
+  "LISTEN",
+  "CLOSING",
+  "NEW_SYN_RECV",
+] as const;
 export type TcpState = (typeof TCP_STATES)[number];
 
 let installing: Promise<void> | undefined;
@@ -73,7 +86,9 @@ export function installKuboPeer(): Promise<void> {
 }
 
 async function install(): Promise<void> {
-  const lockHash = createHash("sha256").update(readFileSync(join(PEER_DIR, "package-lock.json"))).digest("hex");
+  const lockHash = createHash("sha256")
+    .update(readFileSync(join(PEER_DIR, "package-lock.json")))
+    .digest("hex");
   if (existsSync(INSTALLED_MARK) && readFileSync(INSTALLED_MARK, "utf8") === lockHash) return;
   const started = Date.now();
   process.stderr.write(`kubo-peer: installing the js-ipfs daemon into ${PEER_DIR} (npm ci; about a minute, once)\n`);
@@ -98,7 +113,10 @@ export async function startKuboPeer(): Promise<KuboPeer> {
   try {
     await run(process.execPath, [CLI, "init", "--empty-repo", "--algorithm", "ed25519"], { env, timeoutMs: INIT_TIMEOUT_MS });
     isolate(join(env.IPFS_PATH, "config"));
-    const child = spawn(process.execPath, [CLI, "daemon", "--offline", "--enable-preload=false"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "daemon", "--offline", "--enable-preload=false"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     live.add(child);
     child.once("exit", () => live.delete(child));
     let apiPort: number;
@@ -155,8 +173,12 @@ function isolate(configFile: string): void {
 async function ready(child: ChildProcess): Promise<number> {
   let output = "";
   return new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`the IPFS daemon was not ready within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
-    const onExit = (code: number | null, signal: string | null) => fail(new Error(`the IPFS daemon exited (${signal ?? `code ${code}`}) before it was ready:\n${output}`));
+    const timer = setTimeout(
+      () => fail(new Error(`the IPFS daemon was not ready within ${START_TIMEOUT_MS} ms:\n${output}`)),
+      START_TIMEOUT_MS,
+    );
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(new Error(`the IPFS daemon exited (${signal ?? `code ${code}`}) before it was ready:\n${output}`));
     const onData = (data: Buffer) => {
       output += data;
       const port = /HTTP API listening on \/ip4\/127\.0\.0\.1\/tcp\/(\d+)\/http/.exec(output)?.[1];
@@ -192,14 +214,23 @@ async function terminate(child: ChildProcess): Promise<void> {
   }
 }
 
-function run(file: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  options: { cwd?: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { cwd: options.cwd, env: options.env, timeout: options.timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) {
-        const why = error.killed ? `was killed after ${options.timeoutMs} ms` : `failed (${error.code})`;
-        reject(new Error(`${file} ${args.join(" ")} ${why}:\n${stderr}${stdout}`, { cause: error }));
-      } else resolve({ stdout, stderr });
-    });
+    execFile(
+      file,
+      args,
+      { cwd: options.cwd, env: options.env, timeout: options.timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) {
+          const why = error.killed ? `was killed after ${options.timeoutMs} ms` : `failed (${error.code})`;
+          reject(new Error(`${file} ${args.join(" ")} ${why}:\n${stderr}${stdout}`, { cause: error }));
+        } else resolve({ stdout, stderr });
+      },
+    );
   });
 }
 
@@ -228,7 +259,14 @@ function readSockets(): (PeerSocket & { inode: string })[] {
       .map((line) => {
         const [, local, remote, state, queues, , , , , inode] = line.trim().split(/\s+/);
         const unread = parseInt(queues!.split(":")[1]!, 16);
-        return { protocol, local: endpoint(local!), remote: endpoint(remote!), state: TCP_STATES[parseInt(state!, 16) - 1]!, unread, inode: inode! };
+        return {
+          protocol,
+          local: endpoint(local!),
+          remote: endpoint(remote!),
+          state: TCP_STATES[parseInt(state!, 16) - 1]!,
+          unread,
+          inode: inode!,
+        };
       }),
   );
 }

@@ -84,21 +84,34 @@ describe("KuboContentStore on a real node (Kubo's RPC API)", function () {
   });
 
   it("gives the bytes back", async () => {
-    for (const name of Object.keys(files) as (keyof typeof files)[]) expect((await collect(kubo.cat(cids[name]))).equals(files[name]), name).to.equal(true);
+    for (const name of Object.keys(files) as (keyof typeof files)[])
+      expect((await collect(kubo.cat(cids[name]))).equals(files[name]), name).to.equal(true);
   });
 
   it("exports a CAR rooted at the CID whose blocks re-hash to their CIDs, each block once, and give the file back", async () => {
-    for (const [name, blockCount] of [["random", 4], ["zeros", 2], ["hello", 1], ["empty", 1]] as const) {
+    for (const [name, blockCount] of [
+      ["random", 4],
+      ["zeros", 2],
+      ["hello", 1],
+      ["empty", 1],
+    ] as const) {
       const car = await CarReader.fromBytes(await collect(kubo.car(cids[name])));
       expect((await car.getRoots()).map(String), name).to.deep.equal([cids[name]]);
       const blocks = new Map<string, Uint8Array>();
       for await (const { cid, bytes } of car.blocks()) {
-        expect(Buffer.from((await sha256.digest(bytes)).digest).equals(Buffer.from(cid.multihash.digest)), `${name}: block ${cid}`).to.equal(true);
+        expect(
+          Buffer.from((await sha256.digest(bytes)).digest).equals(Buffer.from(cid.multihash.digest)),
+          `${name}: block ${cid}`,
+        ).to.equal(true);
         expect(blocks.has(cid.toString()), `${name}: block ${cid} repeated`).to.equal(false);
         blocks.set(cid.toString(), bytes);
       }
       expect(blocks.size, name).to.equal(blockCount); // 700,000 bytes: three leaves and their parent; 1 MiB of zeros: one leaf and the root
-      const blockstore = { get: async function* (cid: CID) { yield blocks.get(cid.toString())!; } };
+      const blockstore = {
+        get: async function* (cid: CID) {
+          yield blocks.get(cid.toString())!;
+        },
+      };
       const entry = (await exporter(CID.parse(cids[name]), blockstore as never)) as { content(): AsyncIterable<Uint8Array> };
       expect((await collect(entry.content())).equals(files[name]), name).to.equal(true);
       // the same blocks, in the same order, as the embedded store's export
@@ -113,7 +126,9 @@ describe("KuboContentStore on a real node (Kubo's RPC API)", function () {
     const sockets = peer.sockets();
     expect(sockets.filter((s) => s.protocol.startsWith("udp"))).to.deep.equal([]);
     expect(sockets.filter((s) => s.state === "LISTEN").map((s) => s.local.address)).to.deep.equal(["127.0.0.1", "127.0.0.1", "127.0.0.1"]);
-    expect(sockets.filter((s) => s.local.address !== "127.0.0.1" || (s.state !== "LISTEN" && s.remote.address !== "127.0.0.1"))).to.deep.equal([]);
+    expect(
+      sockets.filter((s) => s.local.address !== "127.0.0.1" || (s.state !== "LISTEN" && s.remote.address !== "127.0.0.1")),
+    ).to.deep.equal([]);
   });
 });
 
@@ -158,7 +173,8 @@ describe("the service on a Kubo node (IPFS_API_URL)", function () {
       expect(refused.status).to.equal(400);
       expect(((await refused.json()) as Json).code).to.equal("INVALID_REQUEST");
     }
-    const released = () => service.logLines().flatMap((line) => (line.msg === "content of refused uploads released" ? (line.released as string[]) : []));
+    const released = () =>
+      service.logLines().flatMap((line) => (line.msg === "content of refused uploads released" ? (line.released as string[]) : []));
     await until("the refused upload's content released", 10_000, () => released().includes(refusedCid));
     expect(released()).to.deep.equal([refusedCid]);
     const pinned = await pins(peer);
@@ -245,12 +261,23 @@ describe("the service on a Kubo node that stops answering (SIGSTOP)", function (
       });
       upload.catch(() => undefined);
       let carrying: number | undefined; // the service's connection to the node that holds the upload
-      await until("the upload reached the frozen node", 10_000, () => (carrying = peer.apiConnections().find((c) => c.unread > 0)?.clientPort) !== undefined);
+      await until(
+        "the upload reached the frozen node",
+        10_000,
+        () => (carrying = peer.apiConnections().find((c) => c.unread > 0)?.clientPort) !== undefined,
+      );
       hangUp.abort();
-      expect(await upload.then(() => "answered", (error: Error) => error.name)).to.equal("AbortError");
+      expect(
+        await upload.then(
+          () => "answered",
+          (error: Error) => error.name,
+        ),
+      ).to.equal("AbortError");
       // The abort reached the store: the service closed its connection to the node (the kernel shows it
       // even though the frozen node has not noticed), long before STORE_TIMEOUT_MS.
-      await until("the service hung up on the node", 5000, () => ["CLOSE_WAIT", undefined].includes(peer.apiConnections().find((c) => c.clientPort === carrying)?.state));
+      await until("the service hung up on the node", 5000, () =>
+        ["CLOSE_WAIT", undefined].includes(peer.apiConnections().find((c) => c.clientPort === carrying)?.state),
+      );
 
       peer.thaw();
       await until("the node caught up", 10_000, nodeCaughtUp);

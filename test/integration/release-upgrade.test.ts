@@ -1,0 +1,85 @@
+/**
+ * Users of the first release keep what they have: its data folder (test/fixtures/release-0.1.0) starts
+ * under this release and serves the same receipts, byte for byte, which still verify; and the same
+ * index copied into PostgreSQL (npm run migrate-to-postgres) serves them too, for a user who grows out
+ * of one machine.
+ */
+import { expect } from "chai";
+import { cpSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ANVIL_DEV_PRIVATE_KEY, startAnvil } from "../../src/adapters/chain/anvil.ts";
+import { migrateToPostgres } from "../../scripts/migrate-to-postgres.ts";
+import { verifyIndependently } from "../helpers/independent-verifier.ts";
+import { startPostgres } from "../helpers/postgres.ts";
+import { client, startTestService, type TestService } from "../helpers/service.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+type Json = Record<string, any>;
+const FIXTURE = new URL("../fixtures/release-0.1.0/", import.meta.url).pathname;
+const expected = JSON.parse(readFileSync(join(FIXTURE, "expected.json"), "utf8")) as {
+  receipts: Record<string, Json>;
+  captures: Json[];
+  adminKey: string;
+};
+
+async function servesTheSameReceipts(service: TestService, rpcUrl: string) {
+  const api = client(service.url, expected.adminKey);
+  for (const [id, receipt] of Object.entries(expected.receipts)) {
+    const served = (await (await api.get(`/v1/evidence/${id}/receipt`)).json()) as Json;
+    expect(served, id).to.deep.equal(receipt);
+    const content = Buffer.from(await (await api.get(`/v1/evidence/${id}/content`)).arrayBuffer());
+    await verifyIndependently(served, content, rpcUrl);
+  }
+  const captures = (await (await api.get("/v1/captures")).json()) as { items: Json[] };
+  expect(captures.items.map((c) => [c.id, c.status, c.links.manifest?.self])).to.deep.equal(
+    expected.captures.map((c) => [c.id, c.status, c.links.manifest?.self]),
+  );
+}
+
+describe("a data folder of the first release", function () {
+  this.timeout(120_000);
+  const dir = tempDir("upgrade-");
+  after(() => dir.remove());
+
+  it("starts under this release and serves its receipts unchanged, and they verify", async () => {
+    const data = join(dir.path, "data");
+    cpSync(join(FIXTURE, "data-dir"), data, { recursive: true });
+    const service = await startTestService(data);
+    try {
+      await servesTheSameReceipts(service, service.chain.rpcUrl);
+      expect(Object.keys(expected.receipts)).to.have.length(8);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it("copied into PostgreSQL (npm run migrate-to-postgres), serves the same receipts", async () => {
+    const data = join(dir.path, "grown");
+    cpSync(join(FIXTURE, "data-dir"), data, { recursive: true });
+    const postgres = await startPostgres();
+    const chain = await startAnvil({ stateDir: join(data, "chain"), port: 0 }); // the same chain, now run on its own
+    const lines: string[] = [];
+    try {
+      const copied = await migrateToPostgres(join(data, "index.sqlite"), postgres.url, (line) => lines.push(line));
+      expect(copied).to.include({ accounts: 1, evidence: 8, captures: 1 });
+      const registry = JSON.parse(readFileSync(join(data, "chain", "deployment.json"), "utf8")).address;
+      const service = await startTestService(data, {
+        DATABASE_URL: postgres.url,
+        CHAIN_RPC_URL: chain.rpcUrl,
+        ANCHOR_PRIVATE_KEY: ANVIL_DEV_PRIVATE_KEY,
+        REGISTRY_ADDRESS: registry,
+        IPFS_BLOCKSTORE_SHARED: "true",
+      });
+      try {
+        await servesTheSameReceipts(service, chain.rpcUrl);
+        const again = await migrateToPostgres(join(data, "index.sqlite"), postgres.url).catch((e: Error) => e.message);
+        expect(again).to.equal("the target already holds accounts: migrate into an empty database");
+      } finally {
+        await service.stop();
+      }
+    } finally {
+      await chain.stop();
+      await postgres.stop();
+    }
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * Several instances, as a platform runs them behind a load balancer: three service processes on one
+ * PostgreSQL, one Kubo node and one chain. Uploads go to all three; the anchoring instance is killed
+ * with -9 while its batch's transaction waits in the mempool; another takes over within the lease and
+ * finishes it. Every accepted item ends anchored exactly once (one RootAnchored event per batch, one
+ * transaction per anchor, no nonce used twice), its receipt verifies, and a capture cut short by the
+ * kill is run again on another instance.
+ */
+import { expect } from "chai";
+import { join } from "node:path";
+import { Wallet, id as eventTopic } from "ethers";
+import pg from "pg";
+import { ANVIL_DEV_PRIVATE_KEY, startAnvil, type AnvilChain } from "../../src/adapters/chain/anvil.ts";
+import { registryArtifact } from "../../src/adapters/chain/artifact.ts";
+import { deployRegistry } from "../../src/adapters/chain/deployment.ts";
+import { rpcCall, rpcProvider } from "../../src/adapters/chain/provider.ts";
+import { verifyIndependently } from "../helpers/independent-verifier.ts";
+import { startKuboPeer, type KuboPeer } from "../helpers/kubo-peer.ts";
+import { startMarketplace, type Marketplace } from "../helpers/fixture-marketplace.ts";
+import { startPostgres, type PostgresServer } from "../helpers/postgres.ts";
+import { client, fileForm } from "../helpers/service.ts";
+import { spawnService, type ServiceProcess } from "../helpers/service-process.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+type Json = Record<string, any>;
+const ANCHOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const ROOT_ANCHORED = eventTopic("RootAnchored(bytes32,address,uint64,uint64)");
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("three instances on one PostgreSQL, one Kubo node and one chain", function () {
+  this.timeout(300_000);
+  const dir = tempDir("instances-");
+  let postgres: PostgresServer;
+  let kubo: KuboPeer;
+  let chain: AnvilChain;
+  let market: Marketplace;
+  let registry: string;
+  let db: pg.Pool;
+  const instances: ServiceProcess[] = [];
+
+  before(async () => {
+    [postgres, kubo, market] = await Promise.all([startPostgres(), startKuboPeer(), startMarketplace()]);
+    chain = await startAnvil({ stateDir: join(dir.path, "chain"), port: 0 });
+    const provider = rpcProvider(chain.rpcUrl);
+    registry = (
+      await deployRegistry(new Wallet(ANVIL_DEV_PRIVATE_KEY, provider), registryArtifact, {
+        network: "shared",
+        anchorer: new Wallet(ANCHOR_KEY).address,
+      })
+    ).address;
+    provider.destroy();
+    db = new pg.Pool({ connectionString: postgres.url });
+    const env = {
+      DATABASE_URL: postgres.url,
+      IPFS_API_URL: kubo.apiUrl,
+      CHAIN_RPC_URL: chain.rpcUrl,
+      ANCHOR_PRIVATE_KEY: ANCHOR_KEY,
+      REGISTRY_ADDRESS: registry,
+      ANCHOR_INTERVAL_MS: "200",
+      ANCHOR_LEASE_MS: "3000",
+      CAPTURE_LEASE_MS: "3000",
+      CAPTURE_TIMEOUT_MS: "30000",
+      CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`,
+    };
+    // Started together: they migrate the database once between them, and create one admin.
+    instances.push(...(await Promise.all([0, 1, 2].map((i) => spawnService(join(dir.path, `instance-${i}`), env)))));
+  });
+  after(async () => {
+    await Promise.all(instances.filter((s) => s.child.exitCode === null && s.child.signalCode === null).map((s) => s.stop()));
+    await db?.end();
+    await Promise.all([postgres?.stop(), kubo?.stop(), chain?.stop(), market?.close()]);
+    dir.remove();
+  });
+
+  /** The instance whose pid the lease holder's name carries (`host:pid:inst_…`). */
+  const byHolder = (holder: string) => instances.find((s) => s.child.pid === Number(holder.split(":")[1]))!;
+
+  it("anchors every accepted item exactly once across a kill -9 of the anchoring instance mid-batch", async () => {
+    expect((await db.query("SELECT count(*)::int AS n FROM accounts")).rows[0].n).to.equal(1);
+    expect((await db.query("SELECT count(*)::int AS n FROM schema_migrations")).rows[0].n).to.equal(1);
+
+    // A capture that takes a while: the instance running it is killed too.
+    const capture = (await (
+      await client(instances[0]!.url).postJson("/v1/captures", { url: `${market.origin}/very-slow-item/1` })
+    ).json()) as Json;
+    const captureHolder = await until(
+      "the capture is running",
+      async () =>
+        (await db.query("SELECT lease_owner FROM captures WHERE id = $1 AND status = 'running'", [capture.id])).rows[0]
+          ?.lease_owner as string,
+    );
+
+    // The chain stops mining: the next batch's transaction waits in the mempool.
+    await rpcCall(chain.rpcUrl, "evm_setAutomine", [false]);
+    const accepted: string[] = [];
+    const uploads = async (count: number, to: ServiceProcess[]) => {
+      const answers = await Promise.all(
+        Array.from({ length: count }, async (_, i) => {
+          const api = client(to[i % to.length]!.url);
+          const response = await api.postForm(
+            "/v1/evidence",
+            fileForm({}, { file: { bytes: Buffer.from(`item ${accepted.length}-${i} ${Math.random()}`), name: `i${i}.txt` } }),
+          );
+          expect(response.status).to.equal(201);
+          return ((await response.json()) as Json).id as string;
+        }),
+      );
+      accepted.push(...answers);
+    };
+    await uploads(30, instances);
+    const sent = await until(
+      "a batch is sent",
+      async () => (await db.query("SELECT id FROM batches WHERE state = 'sent'")).rows[0]?.id as string,
+    );
+    const anchoring = byHolder((await db.query("SELECT holder FROM leases WHERE name = 'anchoring'")).rows[0].holder);
+
+    const killed = new Set([anchoring, byHolder(captureHolder)]);
+    for (const instance of killed) await instance.kill9();
+    const survivors = instances.filter((s) => !killed.has(s));
+    await uploads(10, survivors);
+    await rpcCall(chain.rpcUrl, "evm_setAutomine", [true]);
+    await rpcCall(chain.rpcUrl, "evm_mine", []);
+
+    await until(
+      "every accepted item is anchored",
+      async () =>
+        (await db.query("SELECT count(*)::int AS n FROM evidence WHERE status = 'anchored' AND id = ANY($1)", [accepted])).rows[0].n ===
+        accepted.length,
+      90_000,
+    );
+    const newHolder = byHolder((await db.query("SELECT holder FROM leases WHERE name = 'anchoring'")).rows[0].holder);
+    expect(survivors).to.include(newHolder);
+    expect((await db.query("SELECT state FROM batches WHERE id = $1", [sent])).rows[0].state).to.equal("anchored"); // the batch in flight, finished
+
+    // Exactly once: one RootAnchored per anchored batch, each item in one of them, one transaction each.
+    const batches = (await db.query("SELECT id, root, tx_hash FROM batches WHERE state = 'anchored'")).rows as {
+      id: string;
+      root: string;
+      tx_hash: string;
+    }[];
+    const logs = (await rpcCall(chain.rpcUrl, "eth_getLogs", [
+      { address: registry, fromBlock: "0x0", toBlock: "latest", topics: [ROOT_ANCHORED] },
+    ])) as { topics: string[] }[];
+    expect(logs.map((l) => l.topics[1]).sort()).to.deep.equal(batches.map((b) => b.root).sort());
+    const nonce = Number(await rpcCall(chain.rpcUrl, "eth_getTransactionCount", [new Wallet(ANCHOR_KEY).address, "latest"]));
+    expect(nonce, "one transaction per anchor: no nonce used twice, none wasted").to.equal(logs.length);
+    const items = (
+      await db.query("SELECT e.id, b.state FROM evidence e JOIN batches b ON b.id = e.batch_id WHERE e.id = ANY($1)", [accepted])
+    ).rows;
+    expect(items).to.have.length(accepted.length);
+    expect(new Set(items.map((i) => i.state))).to.deep.equal(new Set(["anchored"]));
+    const events = (await db.query("SELECT subject FROM outbox WHERE type = 'evidence.anchored' AND subject = ANY($1)", [accepted])).rows;
+    expect(events.map((e) => e.subject).sort()).to.deep.equal([...accepted].sort());
+
+    // Receipts verify, from any surviving instance, for items uploaded to each.
+    for (const id of [accepted[0]!, accepted[1]!, accepted[2]!, accepted[accepted.length - 1]!]) {
+      const api = client(survivors[0]!.url);
+      const receipt = (await (await api.get(`/v1/evidence/${id}/receipt`)).json()) as Json;
+      const content = Buffer.from(await (await api.get(`/v1/evidence/${id}/content`)).arrayBuffer());
+      await verifyIndependently(receipt, content, chain.rpcUrl);
+    }
+
+    // The capture cut short by the kill ran again on a survivor.
+    const ended = await until(
+      "the capture ends",
+      async () => {
+        const row = (await db.query("SELECT status, attempts, lease_owner FROM captures WHERE id = $1", [capture.id])).rows[0];
+        return row.status === "completed" || row.status === "failed" ? row : undefined;
+      },
+      90_000,
+    );
+    expect(ended).to.deep.include({ status: "completed", attempts: 2 });
+    const record = (await (await client(survivors[0]!.url).get(`/v1/captures/${capture.id}`)).json()) as Json;
+    expect(record.finalUrl).to.equal(`${market.origin}/very-slow-item/1`);
+  });
+});
