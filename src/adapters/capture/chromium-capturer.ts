@@ -75,7 +75,7 @@ async function captureWithChromium(
   options: ChromiumCapturerOptions,
 ): Promise<PageCapture> {
   // Loaded on first use: playwright-core is large, and a service that never captures should not carry it.
-  const { chromium } = await import("playwright-core");
+  const { chromium, errors } = await import("playwright-core");
   const started = Date.now();
   const deadline = started + limits.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
@@ -125,7 +125,7 @@ async function captureWithChromium(
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`Timeout ${limits.timeoutMs}ms exceeded: the capture took longer than CAPTURE_TIMEOUT_MS`)),
+      () => reject(new CaptureTimeout(`the capture took longer than CAPTURE_TIMEOUT_MS (${limits.timeoutMs} ms)`)),
       remaining(),
     );
   });
@@ -196,7 +196,7 @@ async function captureWithChromium(
   } catch (error) {
     const outcome = navigations?.outcome(proxy.records);
     if (outcome && !described) await describe(outcome).catch(() => undefined);
-    result.error = outcome?.refused?.reason ?? describeError(error);
+    result.error = outcome?.refused?.reason ?? describeError(error, errors.TimeoutError);
   } finally {
     // A navigation refused while the artifacts were taken fails the capture too.
     const outcome = navigations?.outcome(proxy.records);
@@ -277,8 +277,12 @@ async function describeFinal(result: PageCapture, outcome: NavigationOutcome, cd
   }
 }
 
-function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/Timeout \d+ms exceeded/i.test(message)) return `timed out: ${message.split("\n")[0]}`;
-  return message.split("\n")[0]!;
+/** The whole visit ran out of time (CAPTURE_TIMEOUT_MS). */
+class CaptureTimeout extends Error {
+  override readonly name = "CaptureTimeout";
+}
+
+function describeError(error: unknown, playwrightTimeout: new (...args: never[]) => Error): string {
+  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+  return error instanceof CaptureTimeout || error instanceof playwrightTimeout ? `timed out: ${message}` : message;
 }

@@ -71,8 +71,11 @@ export class RegistryClient implements ChainAnchor {
     try {
       await this.#provider.send("eth_sendRawTransaction", [rawTx]);
     } catch (error) {
-      // Sending the same signed transaction twice is not an error for us: it is the point.
-      if (/already known|known transaction|already imported|nonce too low/i.test(String(error))) return;
+      // Sending the same signed transaction twice is not an error for us: it is the point. Nodes say so in
+      // words of their own ("already known", "nonce too low"…), so ask the chain instead of the words:
+      // the node has this very transaction, or its nonce is spent (the state machine finds out by what).
+      const { hash, nonce } = Transaction.from(rawTx);
+      if ((await this.#provider.getTransaction(hash!)) !== null || (await this.nonceUsed(nonce))) return;
       throw error;
     }
   }
