@@ -9,6 +9,8 @@
  *   gas per item at batch sizes 1, 10, 100, 1000, next to one transaction per item
  *   peak RSS of the service process
  *   time to capture a listing URL (fixture marketplace on 127.0.0.1) in a clean Chromium
+ *   the same 100 KB uploads and time to receipt with the index on PostgreSQL (a local server started
+ *   here), on one instance and on three sharing it
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes, createHash } from "node:crypto";
@@ -22,7 +24,8 @@ import { ANVIL_DEV_PRIVATE_KEY, startAnvil } from "../src/adapters/chain/anvil.t
 import { registryArtifact } from "../src/adapters/chain/artifact.ts";
 import { deployRegistry } from "../src/adapters/chain/deployment.ts";
 import { rpcProvider } from "../src/adapters/chain/provider.ts";
-import { spawnService } from "../test/helpers/service-process.ts";
+import { spawnService, type ServiceProcess } from "../test/helpers/service-process.ts";
+import { startPostgres } from "../test/helpers/postgres.ts";
 import { ADMIN_KEY } from "../test/helpers/service.ts";
 import { startMarketplace } from "../test/helpers/fixture-marketplace.ts";
 
@@ -80,7 +83,9 @@ function rssSampler(pid: number) {
   };
 }
 
-async function uploadsAtConcurrency(url: string, concurrency: number, total: number, size: number) {
+/** `total` uploads of `size` bytes, `concurrency` at a time, spread over `urls` (instances) in turn. */
+async function uploadsAtConcurrency(urls: string | string[], concurrency: number, total: number, size: number) {
+  const targets = Array.isArray(urls) ? urls : [urls];
   const base = randomBytes(size);
   const latencies: number[] = [];
   let next = 0;
@@ -92,7 +97,7 @@ async function uploadsAtConcurrency(url: string, concurrency: number, total: num
         const bytes = Buffer.from(base);
         bytes.writeUInt32BE(i, 0); // every file distinct, as real evidence is
         bytes.writeUInt32BE(concurrency, 4);
-        latencies.push((await upload(url, bytes, `f${i}.bin`)).ms);
+        latencies.push((await upload(targets[i % targets.length]!, bytes, `f${i}.bin`)).ms);
       }
     }),
   );
@@ -214,6 +219,47 @@ async function captureTimes(url: string, origin: string, count: number) {
   return { p50: percentile(times, 50), max: times[times.length - 1]!, count };
 }
 
+/** 100 KB uploads at concurrency 16 and the time to receipt, with the index on PostgreSQL, on 1 and on 3 instances. */
+async function postgresRuns() {
+  const postgres = await startPostgres();
+  const chain = await startAnvil({ stateDir: join(work, "pg-chain"), port: 0 });
+  const provider = rpcProvider(chain.rpcUrl, 31337);
+  const registry = (await deployRegistry(new Wallet(ANVIL_DEV_PRIVATE_KEY, provider), registryArtifact, { network: "bench" })).address;
+  provider.destroy();
+  const env = {
+    DATABASE_URL: postgres.url,
+    CHAIN_RPC_URL: chain.rpcUrl,
+    ANCHOR_PRIVATE_KEY: ANVIL_DEV_PRIVATE_KEY,
+    REGISTRY_ADDRESS: registry,
+    // One block store folder for every instance, as a shared mount would be: the index is what differs.
+    IPFS_BLOCKSTORE_SHARED: "true",
+    ANCHOR_INTERVAL_MS: String(ANCHOR_INTERVAL_MS),
+  };
+  const instances: ServiceProcess[] = [];
+  try {
+    instances.push(await spawnService(join(work, "pg-data"), env));
+    console.error("bench: PostgreSQL, 1 instance: 100 KB uploads, concurrency 16");
+    const one = await uploadsAtConcurrency(instances[0]!.url, 16, 2000, 100_000);
+    await new Promise((r) => setTimeout(r, ANCHOR_INTERVAL_MS * 3));
+    const oneReceipt = await timeToReceipt(instances[0]!.url, 100, 20);
+    instances.push(...(await Promise.all([1, 2].map(() => spawnService(join(work, "pg-data"), env)))));
+    console.error("bench: PostgreSQL, 3 instances: 100 KB uploads, concurrency 16 spread over them");
+    const three = await uploadsAtConcurrency(
+      instances.map((i) => i.url),
+      16,
+      2000,
+      100_000,
+    );
+    await new Promise((r) => setTimeout(r, ANCHOR_INTERVAL_MS * 3));
+    const threeReceipt = await timeToReceipt(instances[1]!.url, 100, 20);
+    return { one, oneReceipt, three, threeReceipt };
+  } finally {
+    await Promise.all(instances.map((i) => i.stop()));
+    await chain.stop();
+    await postgres.stop();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The run
 
@@ -265,6 +311,7 @@ try {
 
   console.error("bench: gas per item");
   const gas = await gasPerItem();
+  const pg = await postgresRuns();
 
   const report = `## Results — ${machine.date}
 
@@ -288,6 +335,14 @@ CONFIRMATIONS=1; client and service on the same machine (the client's CPU counts
 | peak RSS while ingesting 50 MB files | ${round(rssLarge / MiB)} MB | ≤ 300 MB |
 | peak RSS, whole run | ${round(rssOverall / MiB)} MB | |
 | capture of a listing URL (${captures.count}, one at a time): 202 → completed | p50 ${round(captures.p50 / 1000, 2)} s, max ${round(captures.max / 1000, 2)} s | |
+
+The index on PostgreSQL 15 (a local server, default settings, on the same machine), an external anvil, one block
+store folder shared by the instances (\`IPFS_BLOCKSTORE_SHARED\`), same 100 KB files and load:
+
+| measure | SQLite, 1 instance (above) | PostgreSQL, 1 instance | PostgreSQL, 3 instances |
+| --- | --- | --- | --- |
+| 100 KB uploads, concurrency 16 | ${round(c16.perSecond)} uploads/s; p50 ${round(c16.p50)} ms, p99 ${round(c16.p99)} ms | ${round(pg.one.perSecond)} uploads/s; p50 ${round(pg.one.p50)} ms, p99 ${round(pg.one.p99)} ms | ${round(pg.three.perSecond)} uploads/s; p50 ${round(pg.three.p50)} ms, p99 ${round(pg.three.p99)} ms |
+| time from 201 to receipt (100 items at 20/s) | p50 ${round(receipt.p50 / 1000, 2)} s, p99 ${round(receipt.p99 / 1000, 2)} s | p50 ${round(pg.oneReceipt.p50 / 1000, 2)} s, p99 ${round(pg.oneReceipt.p99 / 1000, 2)} s | p50 ${round(pg.threeReceipt.p50 / 1000, 2)} s, p99 ${round(pg.threeReceipt.p99 / 1000, 2)} s |
 
 Gas per item (one \`anchor(root)\` per batch, measured on anvil; one transaction per item costs the batch-of-1 figure for every item):
 
