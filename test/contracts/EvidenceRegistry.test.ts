@@ -21,6 +21,26 @@ function batchOf(count: number) {
   return { values, tree: StandardMerkleTree.of(values, ["bytes32", "bytes32"]) };
 }
 
+type Registry = Awaited<ReturnType<typeof deployRegistry>>["registry"];
+type Signer = Awaited<ReturnType<typeof deployRegistry>>["anchorer"];
+
+/** Anchors `root` in the next block at a time chosen here, so that tests can expect that exact time. */
+async function anchorAtKnownTime(registry: Registry, anchorer: Signer, root: string) {
+  const time = BigInt(await networkHelpers.time.latest()) + 1000n;
+  await networkHelpers.time.setNextBlockTimestamp(time);
+  const receipt = (await (await registry.connect(anchorer).anchor(root)).wait())!;
+  return { time, receipt };
+}
+
+/** The sibling path from node `index` (any node, not only a leaf) of a StandardMerkleTree up to its root. */
+function proofOfNode(nodes: string[], index: number): string[] {
+  const proof: string[] = [];
+  for (let i = index; i > 0; i = Math.floor((i - 1) / 2)) {
+    proof.push(nodes[i % 2 === 1 ? i + 1 : i - 1]!);
+  }
+  return proof;
+}
+
 describe("EvidenceRegistry", () => {
   describe("deployment", () => {
     it("gives the admin role to the admin and the anchorer role to the anchorer", async () => {
@@ -66,8 +86,10 @@ describe("EvidenceRegistry", () => {
     it("returns the recorded timestamp to a calling contract", async () => {
       const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
       const root = sha256("static call");
-      const returned = await registry.connect(anchorer).anchor.staticCall(root);
-      expect(returned).to.be.greaterThan(0n);
+      const time = (await networkHelpers.time.latest()) + 500;
+      await networkHelpers.time.setNextBlockTimestamp(time);
+      const returned = await registry.connect(anchorer).anchor.staticCall(root, { blockTag: "pending" });
+      expect(returned).to.equal(BigInt(time));
     });
 
     it("refuses the zero root", async () => {
@@ -106,7 +128,7 @@ describe("EvidenceRegistry", () => {
     });
   });
 
-  describe("verify and leafHash", () => {
+  describe("leafHash", () => {
     it("computes the same leaf hash as StandardMerkleTree", async () => {
       const { registry } = await networkHelpers.loadFixture(deployRegistry);
       const { values, tree } = batchOf(3);
@@ -114,60 +136,153 @@ describe("EvidenceRegistry", () => {
         expect(await registry.leafHash(v[0], v[1])).to.equal(tree.leafHash(values[i]));
       }
     });
+  });
 
-    it("returns the anchor time for every item of an anchored StandardMerkleTree batch", async () => {
+  describe("verifyItem", () => {
+    for (const size of [1, 2, 3, 7, 100]) {
+      it(`returns the anchor time for every item of an anchored batch of ${size}`, async () => {
+        const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
+        const { tree } = batchOf(size);
+        const { time } = await anchorAtKnownTime(registry, anchorer, tree.root);
+        for (const [i, [content, metadata]] of tree.entries()) {
+          expect(await registry.verifyItem(tree.root, content, metadata, tree.getProof(i))).to.equal(time);
+        }
+      });
+    }
+
+    it("returns 0 for a valid proof under a root that was never anchored", async () => {
+      const { registry } = await networkHelpers.loadFixture(deployRegistry);
+      const { tree } = batchOf(4);
+      const [content, metadata] = tree.at(0)!;
+      expect(await registry.verifyItem(tree.root, content, metadata, tree.getProof(0))).to.equal(0n);
+    });
+
+    it("returns 0 for an item not in the batch, another item's proof, or a changed metadata hash", async () => {
+      const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
+      const { tree } = batchOf(4);
+      await anchorAtKnownTime(registry, anchorer, tree.root);
+      const [content, metadata] = tree.at(0)!;
+      expect(await registry.verifyItem(tree.root, sha256("other"), sha256("other meta"), tree.getProof(0))).to.equal(0n);
+      expect(await registry.verifyItem(tree.root, content, metadata, tree.getProof(1))).to.equal(0n);
+      expect(await registry.verifyItem(tree.root, content, sha256("metadata 1"), tree.getProof(0))).to.equal(0n);
+      expect(await registry.verifyItem(tree.root, content, metadata, [])).to.equal(0n);
+    });
+  });
+
+  describe("verify proves a node, verifyItem an item (OpenZeppelin MerkleProof's inner-node warning)", () => {
+    it("returns the anchor time for every item's leaf and proof", async () => {
       const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
       const { tree } = batchOf(7);
-      const receipt = (await (await registry.connect(anchorer).anchor(tree.root)).wait())!;
-      const time = BigInt((await ethers.provider.getBlock(receipt.blockNumber))!.timestamp);
+      const { time } = await anchorAtKnownTime(registry, anchorer, tree.root);
       for (const [i, value] of tree.entries()) {
         expect(await registry.verify(tree.root, tree.leafHash(value), tree.getProof(i))).to.equal(time);
       }
     });
 
-    it("verifies a batch of one, whose proof is empty", async () => {
-      const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
-      const { tree } = batchOf(1);
-      await registry.connect(anchorer).anchor(tree.root);
-      expect(tree.getProof(0)).to.deep.equal([]);
-      expect(await registry.verify(tree.root, tree.leafHash(tree.at(0)!), [])).to.be.greaterThan(0n);
-    });
+    for (const size of [3, 7]) {
+      it(`passes every inner node of a batch of ${size} through verify, and none through verifyItem`, async () => {
+        const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
+        const { tree } = batchOf(size);
+        const { time } = await anchorAtKnownTime(registry, anchorer, tree.root);
+        const nodes = tree.dump().tree;
+        const innerNodes = nodes.map((_, i) => i).filter((i) => 2 * i + 1 < nodes.length);
+        expect(innerNodes).to.have.length(size - 1);
 
-    it("returns 0 for a valid proof under a root that was never anchored", async () => {
-      const { registry } = await networkHelpers.loadFixture(deployRegistry);
-      const { tree } = batchOf(4);
-      expect(await registry.verify(tree.root, tree.leafHash(tree.at(0)!), tree.getProof(0))).to.equal(0n);
-    });
-
-    it("returns 0 for a leaf that is not in the anchored batch, or a proof for another leaf", async () => {
-      const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
-      const { tree } = batchOf(4);
-      await registry.connect(anchorer).anchor(tree.root);
-      const stranger = StandardMerkleTree.of([[sha256("other"), sha256("other meta")]], ["bytes32", "bytes32"]);
-      expect(await registry.verify(tree.root, stranger.root, tree.getProof(0))).to.equal(0n);
-      expect(await registry.verify(tree.root, tree.leafHash(tree.at(1)!), tree.getProof(0))).to.equal(0n);
-    });
+        for (const i of innerNodes) {
+          const proof = proofOfNode(nodes, i);
+          // The flaw: a node that is no item, with its shorter proof, "verifies".
+          expect(await registry.verify(tree.root, nodes[i]!, proof)).to.equal(time);
+          // The natural forgery: the node's two children as (content, metadata), whose single hash is
+          // the node; verifyItem hashes twice, so it cannot land on the node.
+          const [low, high] = [nodes[2 * i + 1]!, nodes[2 * i + 2]!].sort();
+          expect(ethers.keccak256(ethers.concat([low!, high!]))).to.equal(nodes[i]);
+          expect(await registry.verifyItem(tree.root, low!, high!, proof)).to.equal(0n);
+          // Nor does any item of the batch pass with that shorter proof.
+          for (const [, [content, metadata]] of tree.entries()) {
+            expect(await registry.verifyItem(tree.root, content, metadata, proof)).to.equal(0n);
+          }
+        }
+      });
+    }
 
     it("does not accept a bare (single-hashed) leaf: leaves are double-hashed", async () => {
       const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
       const { tree } = batchOf(2);
-      await registry.connect(anchorer).anchor(tree.root);
+      await anchorAtKnownTime(registry, anchorer, tree.root);
       const single = ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], tree.at(0)!));
       expect(await registry.verify(tree.root, single, tree.getProof(0))).to.equal(0n);
+    });
+
+    it("returns 0 from verify for a node not in the batch, a proof for another leaf, or an unanchored root", async () => {
+      const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
+      const { tree } = batchOf(4);
+      const leaf0 = tree.leafHash(tree.at(0)!);
+      expect(await registry.verify(tree.root, leaf0, tree.getProof(0))).to.equal(0n);
+      await anchorAtKnownTime(registry, anchorer, tree.root);
+      const stranger = StandardMerkleTree.of([[sha256("other"), sha256("other meta")]], ["bytes32", "bytes32"]);
+      expect(await registry.verify(tree.root, stranger.root, tree.getProof(0))).to.equal(0n);
+      expect(await registry.verify(tree.root, tree.leafHash(tree.at(1)!), tree.getProof(0))).to.equal(0n);
     });
   });
 
   describe("shared test vectors (test/fixtures/merkle-vectors.json, also checked by the TS unit tests)", () => {
     const vectors = JSON.parse(readFileSync(new URL("../fixtures/merkle-vectors.json", import.meta.url), "utf8"));
 
-    it("computes each vector's leaf hash and verifies each vector's proof under the anchored root", async () => {
+    it("computes each vector's leaf hash, and verifies each vector's item and proof under the anchored root", async () => {
       const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
-      await registry.connect(anchorer).anchor(vectors.root);
+      const { time } = await anchorAtKnownTime(registry, anchorer, vectors.root);
+      expect(vectors.items).to.have.length(3);
       for (const item of vectors.items) {
-        const leaf = await registry.leafHash("0x" + item.sha256, "0x" + item.metadataSha256);
+        const [content, metadata] = ["0x" + item.sha256, "0x" + item.metadataSha256];
+        const leaf = await registry.leafHash(content, metadata);
         expect(leaf).to.equal(item.leafHash);
-        expect(await registry.verify(vectors.root, leaf, item.proof)).to.be.greaterThan(0n);
+        expect(await registry.verifyItem(vectors.root, content, metadata, item.proof)).to.equal(time);
+        expect(await registry.verify(vectors.root, leaf, item.proof)).to.equal(time);
       }
+    });
+  });
+
+  describe("VERSION", () => {
+    it('is "2", the version receipts cite', async () => {
+      const { registry } = await networkHelpers.loadFixture(deployRegistry);
+      expect(await registry.VERSION()).to.equal("2");
+    });
+  });
+
+  describe("time (read through _time() and _blockNumber(), OpenZeppelin Time)", () => {
+    it("records, emits and returns the block's exact timestamp and number", async () => {
+      const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
+      const root = sha256("timed");
+      const time = (await networkHelpers.time.latest()) + 86_400;
+      const blockNumber = (await networkHelpers.time.latestBlock()) + 1;
+      await networkHelpers.time.setNextBlockTimestamp(time);
+
+      const tx = await registry.connect(anchorer).anchor(root);
+      const receipt = (await tx.wait())!;
+
+      expect(receipt.blockNumber).to.equal(blockNumber);
+      await expect(tx).to.emit(registry, "RootAnchored").withArgs(root, anchorer.address, time, blockNumber);
+      const [timestamp, recordedBlock, submitter] = await registry.anchorOf(root);
+      expect([timestamp, recordedBlock, submitter]).to.deep.equal([BigInt(time), BigInt(blockNumber), anchorer.address]);
+    });
+
+    it("records the last second a uint48 holds", async () => {
+      const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
+      const root = sha256("far future");
+      const last = 2n ** 48n - 1n;
+      await networkHelpers.time.setNextBlockTimestamp(last);
+      await (await registry.connect(anchorer).anchor(root)).wait();
+      expect((await registry.anchorOf(root))[0]).to.equal(last);
+    });
+
+    it("refuses a time past uint48 rather than truncate it (SafeCast, no raw cast)", async () => {
+      const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
+      const root = sha256("too far");
+      await networkHelpers.time.setNextBlockTimestamp(2n ** 48n);
+      await expect(registry.connect(anchorer).anchor(root))
+        .to.be.revertedWithCustomError(registry, "SafeCastOverflowedUintDowncast")
+        .withArgs(48, 2n ** 48n);
+      expect(await registry.anchorOf(root)).to.deep.equal([0n, 0n, ethers.ZeroAddress]);
     });
   });
 
@@ -204,6 +319,24 @@ describe("EvidenceRegistry", () => {
         const receipt = (await (await registry.connect(anchorer).anchor(tree.root)).wait())!;
         rows.push(`batch ${size}: ${receipt.gasUsed} gas, ${Number(receipt.gasUsed) / size} per item`);
         expect(receipt.gasUsed).to.be.lessThan(60_000n);
+      }
+      console.log(rows.map((r) => `      ${r}`).join("\n"));
+    });
+
+    it("verifyItem costs under 2,000 gas more than verify, whatever the batch: gas for batches of 1, 10, 100 and 1000", async () => {
+      const { registry, anchorer } = await networkHelpers.loadFixture(deployRegistry);
+      const rows: string[] = [];
+      for (const size of [1, 10, 100, 1000]) {
+        const { tree } = batchOf(size);
+        await anchorAtKnownTime(registry, anchorer, tree.root);
+        const [content, metadata] = tree.at(0)!;
+        const proof = tree.getProof(0);
+        const item = await registry.verifyItem.estimateGas(tree.root, content, metadata, proof);
+        const node = await registry.verify.estimateGas(tree.root, tree.leafHash(tree.at(0)!), proof);
+        rows.push(`batch ${size} (${proof.length} proof steps): verifyItem ${item} gas, verify ${node} gas`);
+        // The leaf's two hashes on chain, and 32 more bytes of calldata: the same whatever the batch.
+        expect(item - node).to.be.lessThan(2_000n);
+        expect(item).to.be.lessThan(45_000n);
       }
       console.log(rows.map((r) => `      ${r}`).join("\n"));
     });

@@ -17,6 +17,8 @@ describe("the committed EvidenceRegistry build", () => {
         .map((o) => o.type),
     ).to.deep.equal(["uint64", "uint64"]);
     expect(abi.getFunction("verify")!.format()).to.equal("verify(bytes32,bytes32,bytes32[])");
+    expect(abi.getFunction("verifyItem")!.format()).to.equal("verifyItem(bytes32,bytes32,bytes32,bytes32[])");
+    expect(abi.getFunction("VERSION")!.format()).to.equal("VERSION()");
     expect(abi.getFunction("anchor")!.format()).to.equal("anchor(bytes32)");
     expect(registryArtifact.bytecode).to.match(/^0x[0-9a-f]{100,}$/);
   });
