@@ -6,13 +6,12 @@ import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { randomBytes, createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer as createHttpServer } from "node:http";
-import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { RunningService } from "../../src/main.ts";
+import { brokenEndpoints } from "../helpers/broken-endpoints.ts";
 import { client, fileForm, startTestService, waitForAnchored } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -32,47 +31,6 @@ function cli(
     );
     child.stdin!.end(stdin);
   });
-}
-
-/** RPC endpoints that fail a verifier, on loopback: each is the chain being unreachable, not evidence being wrong. */
-async function brokenEndpoints() {
-  const url = (server: Server | ReturnType<typeof createHttpServer>) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const listening = <T extends Server | ReturnType<typeof createHttpServer>>(server: T) =>
-    new Promise<T>((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-  const sockets = new Set<Socket>();
-  // accepts the TCP connection, reads the request, never answers
-  const silent = await listening(createTcpServer((socket) => sockets.add(socket.on("close", () => sockets.delete(socket)))));
-  // answers eth_chainId for the receipt's chain (31337), then nothing: the deadline of every later call
-  const chainIdOnly = await listening(
-    createHttpServer((req, res) => {
-      let body = "";
-      req
-        .on("data", (chunk) => (body += chunk))
-        .on("end", () => {
-          const call = JSON.parse(body) as { id: number; method: string };
-          if (call.method === "eth_chainId")
-            res.setHeader("content-type", "application/json").end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result: "0x7a69" }));
-        });
-    }),
-  );
-  // answers, but not JSON-RPC
-  const garbage = await listening(
-    createHttpServer((_req, res) => res.setHeader("content-type", "text/html").end("<html>Welcome to nginx!</html>")),
-  );
-  const closed = await listening(createTcpServer());
-  const closedUrl = url(closed);
-  await new Promise((resolve) => closed.close(resolve));
-  return {
-    silent: url(silent),
-    chainIdOnly: url(chainIdOnly),
-    garbage: url(garbage),
-    closed: closedUrl,
-    stop() {
-      for (const socket of sockets) socket.destroy();
-      chainIdOnly.closeAllConnections();
-      for (const server of [silent, chainIdOnly, garbage]) server.close();
-    },
-  };
 }
 
 describe("the evidence CLI", function () {

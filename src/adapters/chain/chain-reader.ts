@@ -1,5 +1,5 @@
 /** ChainReader over a JSON-RPC endpoint with ethers (read-only calls). */
-import { Contract, type JsonRpcProvider } from "ethers";
+import { Contract, isError, type JsonRpcProvider } from "ethers";
 import { AppError, Errors } from "../../errors.ts";
 import type { ChainReader } from "../../ports/chain-reader.ts";
 import { registryArtifact } from "./artifact.ts";
@@ -37,8 +37,26 @@ export function jsonRpcChainReader(url: string, options: ChainReaderOptions = {}
       const [timestamp, blockNumber] = await (await registry(address)).getFunction("anchorOf")(root);
       return { timestamp: Number(timestamp), blockNumber: Number(blockNumber) };
     },
+    async registryVersion(address) {
+      try {
+        return String(await (await registry(address)).getFunction("VERSION")());
+      } catch (error) {
+        // Version 1 has no VERSION function and no fallback: the call reverts (or, with no code at the
+        // address, returns nothing). An endpoint that fails us rejects with CHAIN_UNAVAILABLE instead.
+        if (isError(error, "CALL_EXCEPTION") || (isError(error, "BAD_DATA") && error.value === "0x")) return "1";
+        throw error;
+      }
+    },
     async registryVerify(address, root, leafHash, proof) {
       return Number(await (await registry(address)).getFunction("verify")(root, leafHash, proof));
+    },
+    async registryVerifyItem(address, root, contentSha256, metadataSha256, proof) {
+      return Number(await (await registry(address)).getFunction("verifyItem")(root, contentSha256, metadataSha256, proof));
+    },
+    async genesisHash() {
+      const genesis = await (await connected()).getBlock(0);
+      if (!genesis?.hash) throw new AppError(Errors.CHAIN_UNAVAILABLE, { reason: "the endpoint has no block 0" });
+      return genesis.hash;
     },
     async block(blockNumber) {
       const block = await (await connected()).getBlock(blockNumber);
