@@ -14,6 +14,8 @@ import { AbiCoder, id as keccakId } from "ethers";
 export interface VerifiedTime {
   timestamp: number;
   blockNumber: number;
+  /** The registry's VERSION(), "1" for a registry without one. */
+  registryVersion: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -87,15 +89,30 @@ export async function verifyIndependently(receipt: Receipt, file: Uint8Array, rp
   if (txReceipt?.status !== "0x1" || Number(txReceipt.blockNumber) !== Number(blockNumber)) {
     throw new Error("anchor transaction not mined successfully in that block");
   }
-  const leafHash = StandardMerkleTree.of([leaf], ["bytes32", "bytes32"]).leafHash(leaf);
+  // docs/receipt.md step 6: verifyItem on a version-2 registry. A version-1 registry has no VERSION
+  // (the call reverts) and no verifyItem; there verify only proves a node, so it is given the leaf
+  // computed above from the item's hashes, never one read from the receipt.
+  const registryVersion = await call("VERSION()", [], []).then(
+    (data: string) => coder.decode(["string"], data)[0] as string,
+    (error: Error) => {
+      if (/revert/i.test(error.message)) return "1";
+      throw error;
+    },
+  );
   const [verified] = coder.decode(
     ["uint64"],
-    await call(
-      "verify(bytes32,bytes32,bytes32[])",
-      ["bytes32", "bytes32", "bytes32[]"],
-      [receipt.merkle.root, leafHash, receipt.merkle.proof],
-    ),
+    registryVersion === "1"
+      ? await call(
+          "verify(bytes32,bytes32,bytes32[])",
+          ["bytes32", "bytes32", "bytes32[]"],
+          [receipt.merkle.root, StandardMerkleTree.of([leaf], ["bytes32", "bytes32"]).leafHash(leaf), receipt.merkle.proof],
+        )
+      : await call(
+          "verifyItem(bytes32,bytes32,bytes32,bytes32[])",
+          ["bytes32", "bytes32", "bytes32", "bytes32[]"],
+          [receipt.merkle.root, leaf[0], leaf[1], receipt.merkle.proof],
+        ),
   );
-  if (verified !== timestamp) throw new Error("registry.verify does not confirm the proof");
-  return { timestamp: Number(timestamp), blockNumber: Number(blockNumber) };
+  if (verified !== timestamp) throw new Error(`registry (version ${registryVersion}) does not confirm the item`);
+  return { timestamp: Number(timestamp), blockNumber: Number(blockNumber), registryVersion };
 }

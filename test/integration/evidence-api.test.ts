@@ -84,6 +84,7 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
       expect(receipt.version).to.equal("evidence-receipt/v1");
       const proven = await verifyIndependently(receipt, PNG, service.chain.rpcUrl);
       expect(proven.timestamp).to.equal(receipt.anchor.timestamp);
+      expect(proven.registryVersion).to.equal("2");
       const receivedAt = Date.parse(receipt.metadata.receivedAt) / 1000;
       expect(proven.timestamp).to.be.within(Math.floor(receivedAt) - 1, receivedAt + 60);
     });
