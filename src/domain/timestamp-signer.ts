@@ -269,7 +269,16 @@ export async function checkChain(
   const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: anchors, certs: [...others, signer], checkDate: genTime });
   const result = await engine.verify({}, cryptoEngine);
   const roots = anchors.map((a) => describeCertificate(a).subject).join("; ");
-  if (!result.result) return fail(`${subject} does not chain to a trust anchor (${roots}) at genTime ${at}: ${result.resultMessage}`);
+  if (!result.result) {
+    // PKI.js says only that some certificate was not valid: name which, if one of those at hand was not.
+    const invalid = [...others, ...anchors]
+      .filter((c) => !validAt(c, genTime))
+      .map(
+        (c) => `${describeCertificate(c).subject} is valid from ${c.notBefore.value.toISOString()} to ${c.notAfter.value.toISOString()}`,
+      );
+    const why = invalid.length ? `; ${invalid.join("; ")}` : "";
+    return fail(`${subject} does not chain to a trust anchor (${roots}) at genTime ${at}: ${result.resultMessage}${why}`);
+  }
   const path = (result.certificatePath ?? []).map((c) => describeCertificate(c).subject).join(" → ");
   return pass(`${path} (trusted); every certificate valid at genTime ${at}`);
 }
