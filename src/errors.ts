@@ -63,6 +63,7 @@ export const Errors = descriptors({
   CHAIN_UNAVAILABLE: { title: "Chain unavailable", message: "The chain is unavailable: {reason}" },
   STORE_UNAVAILABLE: { title: "Content store unavailable", message: "The content store is unavailable: {reason}" },
   INDEX_UNAVAILABLE: { title: "Index unavailable", message: "The index is unavailable: {reason}" },
+  TSA_UNAVAILABLE: { title: "Time-stamp authority unavailable", message: "The time-stamp authority {tsa} is unavailable: {reason}" },
   CONFIG_INVALID: { title: "Invalid configuration", message: "Invalid configuration: {reason}" },
   INTERNAL: { title: "Internal error", message: "Internal error" },
 });

@@ -13,3 +13,8 @@ export function sha256Hex(data: Uint8Array | string): Sha256Hex {
 export function toBytes32(hex: Sha256Hex): `0x${string}` {
   return `0x${hex}`;
 }
+
+/** SHA-256 as bytes, for formats that carry the raw digest (an RFC 3161 message imprint). */
+export function sha256Bytes(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(data).digest());
+}

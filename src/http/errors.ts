@@ -42,6 +42,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, { status: number; retryAfte
   CHAIN_UNAVAILABLE: { status: 503, retryAfterSeconds: 30 },
   STORE_UNAVAILABLE: { status: 503, retryAfterSeconds: 30 },
   INDEX_UNAVAILABLE: { status: 503, retryAfterSeconds: 30 },
+  TSA_UNAVAILABLE: { status: 503, retryAfterSeconds: 30 },
   CONFIG_INVALID: { status: 500 },
   INTERNAL: { status: 500 },
 });
