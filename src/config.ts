@@ -18,6 +18,17 @@ const optionalUrl = z
 const privateKey = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+/** A comma-separated list, each item trimmed, empty items dropped. */
+const list = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(",")
+        .map((h) => h.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
 
 const schema = z
   .object({
@@ -56,29 +67,34 @@ const schema = z
     CAPTURE_MAX_BYTES: positiveInt.default(50 * MiB),
     CAPTURE_CONCURRENCY: positiveInt.max(16).default(2),
     CAPTURE_ALLOW_PRIVATE: bool.default(false),
-    CAPTURE_TRUSTED_SPKI: z
-      .string()
-      .transform((s) =>
-        s
-          .split(",")
-          .map((h) => h.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 SHA-256 hashes of public keys (SPKI)")))
-      .default([]),
-    CAPTURE_ALLOW_HOSTS: z
-      .string()
-      .transform((s) =>
-        s
-          .split(",")
-          .map((h) => h.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d+$/, "must be a comma-separated list of host:port")))
-      .default([]),
+    CAPTURE_TRUSTED_SPKI: list(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 SHA-256 hashes of public keys (SPKI)")).default([]),
+    CAPTURE_ALLOW_HOSTS: list(z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d+$/, "must be a comma-separated list of host:port")).default(
+      [],
+    ),
+    TSA_URLS: list(z.url({ protocol: /^https?$/, message: "must be http(s) URLs" })).default([]),
+    TSA_CA_FILES: list(z.string().min(1)).default([]),
+    TSA_TIMEOUT_MS: positiveInt.min(100).default(10_000),
+    TSA_RETRY_MS: positiveInt.min(100).default(5000),
+    DEVELOPMENT_CHAIN_IDS: list(
+      z
+        .string()
+        .regex(/^[1-9][0-9]{0,15}$/, "must be chain ids")
+        .transform(Number),
+    ).default([]),
     PUBLIC_URL: optionalUrl,
   })
   .superRefine((env, ctx) => {
+    // Each TSA is trusted through its own CA: a token is worth what the certificate chain behind it is.
+    if (env.TSA_CA_FILES.length !== env.TSA_URLS.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["TSA_CA_FILES"],
+        message: `must name one CA file (PEM) per TSA in TSA_URLS, in the same order (${env.TSA_URLS.length} TSA, ${env.TSA_CA_FILES.length} files)`,
+      });
+    }
+    if (new Set(env.TSA_URLS).size !== env.TSA_URLS.length) {
+      ctx.addIssue({ code: "custom", path: ["TSA_URLS"], message: "names a TSA twice" });
+    }
     if (env.CHAIN_RPC_URL && !env.ANCHOR_PRIVATE_KEY) {
       ctx.addIssue({ code: "custom", path: ["ANCHOR_PRIVATE_KEY"], message: "is required with CHAIN_RPC_URL" });
     }
@@ -152,6 +168,14 @@ export interface Config {
   readonly captureTrustedSpki: readonly string[];
   /** The address users reach this service at (certificates link to its /verify page); default: the listening URL. */
   readonly publicUrl: string | undefined;
+  /** RFC 3161 time-stamp authorities asked to stamp every batch root, each with the CA file it is trusted by. */
+  readonly timestampAuthorities: readonly { readonly url: string; readonly caFile: string }[];
+  /** Deadline of each request to a TSA. */
+  readonly tsaTimeoutMs: number;
+  /** First wait before a failed time-stamp is asked again; it doubles each time, to an hour at most. */
+  readonly tsaRetryMs: number;
+  /** Chain ids the operator marks as development chains, beyond 31337 and 1337. */
+  readonly developmentChainIds: readonly number[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -199,5 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     captureTrustedSpki: Object.freeze(e.CAPTURE_TRUSTED_SPKI),
     captureAllowHosts: Object.freeze(e.CAPTURE_ALLOW_HOSTS.map((h) => h.replace(/^\[(.*)\]:/, "$1:"))),
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    timestampAuthorities: Object.freeze(e.TSA_URLS.map((url, i) => Object.freeze({ url, caFile: resolve(e.TSA_CA_FILES[i]!) }))),
+    tsaTimeoutMs: e.TSA_TIMEOUT_MS,
+    tsaRetryMs: e.TSA_RETRY_MS,
+    developmentChainIds: Object.freeze(e.DEVELOPMENT_CHAIN_IDS),
   });
 }

@@ -5,7 +5,7 @@
  * in flight stays recorded and is finished at the next start), close the store and the index, and stop
  * the embedded chain, which saves its state.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Server } from "node:http";
 import { join } from "node:path";
@@ -18,7 +18,7 @@ import { KuboContentStore } from "./adapters/kubo/kubo-store.ts";
 import { egressGuard } from "./adapters/capture/egress-proxy.ts";
 import { openPostgresIndex, openSqliteIndex } from "./adapters/index/sql-index-store.ts";
 import { loadConfig, type Config } from "./config.ts";
-import { Errors, isAppError } from "./errors.ts";
+import { AppError, Errors, isAppError } from "./errors.ts";
 import { createLogger } from "./logging.ts";
 import { createMetrics } from "./metrics.ts";
 import { createApp } from "./http/create-app.ts";
@@ -33,6 +33,10 @@ import { startReleaseWorker } from "./workers/release-worker.ts";
 import { startAnchorRecheckWorker } from "./workers/anchor-recheck-worker.ts";
 import type { AnchorCheckDeps } from "./use-cases/confirm-anchors.ts";
 import { withDeadlines } from "./adapters/store-deadlines.ts";
+import { tsaClient } from "./adapters/tsa/tsa-client.ts";
+import { startTimestampWorker } from "./workers/timestamp-worker.ts";
+import type { TrustedAuthority } from "./use-cases/time-stamp-roots.ts";
+import type { TimeTrust } from "./use-cases/verify-receipt.ts";
 
 export interface RunningService {
   url: string;
@@ -46,6 +50,11 @@ export async function startService(config: Config, log: Logger): Promise<Running
   // so it keeps its name across restarts and resumes at once; instances sharing PostgreSQL each have
   // their own, and take over from one another when a lease runs out.
   const instance = config.databaseUrl ? `${hostname()}:${process.pid}:${newId.instance()}` : "embedded";
+  const authorities = timestampAuthorities(config);
+  const timeTrust: TimeTrust = {
+    tsaTrustAnchors: authorities.flatMap((a) => a.trustAnchors),
+    developmentChainIds: config.developmentChainIds,
+  };
   const chain = await connectChain(config, log);
   let store: ContentStore | undefined;
   let opened: IndexStore | undefined;
@@ -85,6 +94,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       chain: chain.client,
       confirmations: config.confirmations,
       maxBatch: config.anchorMaxBatch,
+      timestampAuthorities: authorities.map((a) => a.authority.url),
       persistedBlock: chain.embedded ? () => chain.embedded!.persistedBlock() : undefined,
       log: log.child({ component: "anchor" }),
     },
@@ -107,6 +117,19 @@ export async function startService(config: Config, log: Logger): Promise<Running
     active: () => worker.status.role === "active",
     onError: () => metrics.chainErrors.inc({ operation: "recheck" }),
   });
+
+  const timestampWorker = startTimestampWorker(
+    {
+      timestamps: index.timestamps,
+      authorities,
+      owner: instance,
+      // A claim outlives one TSA's deadline for every stamp claimed with it.
+      leaseMs: config.tsaTimeoutMs * 25,
+      retryBaseMs: config.tsaRetryMs,
+      log: log.child({ component: "timestamps" }),
+    },
+    { intervalMs: config.anchorIntervalMs, signal: workers.signal, log: log.child({ component: "timestamps" }) },
+  );
 
   const releaseWorker = startReleaseWorker(
     { releases: index.releases, evidence: index.evidence, store: contentStore },
@@ -153,6 +176,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
     log,
     trustProxy: config.trustProxy,
     chainReader: () => jsonRpcChainReader(chain.rpcUrl, { timeoutMs: config.chainTimeoutMs }),
+    timeTrust,
+    tsaCaByUrl: new Map(authorities.map((a) => [a.authority.url, a.trustAnchors[0]!])),
     publicUrl: () => config.publicUrl ?? url,
     verifyRateLimitPerMinute: config.verifyRateLimit,
     readiness: {
@@ -177,7 +202,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
   const stopWorkers = () => {
     workers.abort();
-    return Promise.all([worker.done, captureWorker.done, releaseWorker.done, recheckWorker.done]);
+    return Promise.all([worker.done, captureWorker.done, releaseWorker.done, recheckWorker.done, timestampWorker.done]);
   };
   const closeResources = async () => {
     await index.close();
@@ -237,6 +262,24 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return stopping;
   };
   return { url, config, chain, stop };
+}
+
+/** Each configured TSA with its CA, read now: a CA file that cannot be read stops the start. */
+function timestampAuthorities(config: Config): TrustedAuthority[] {
+  return config.timestampAuthorities.map(({ url, caFile }) => {
+    let pem: string;
+    try {
+      pem = readFileSync(caFile, "utf8");
+    } catch (error) {
+      throw new AppError(Errors.CONFIG_INVALID, {
+        reason: `TSA_CA_FILES: cannot read ${caFile} (${(error as NodeJS.ErrnoException).code})`,
+      });
+    }
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new AppError(Errors.CONFIG_INVALID, { reason: `TSA_CA_FILES: ${caFile} holds no PEM certificate` });
+    }
+    return { authority: tsaClient(url, { timeoutMs: config.tsaTimeoutMs }), trustAnchors: [pem] };
+  });
 }
 
 async function main(): Promise<void> {

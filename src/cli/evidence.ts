@@ -2,8 +2,8 @@
  * `evidence`: the verifier a lawyer, a judge or the other side runs, with no server, no database and no
  * key. Only the receipt, optionally the file, and any JSON-RPC endpoint of the receipt's chain.
  *
- *   evidence verify RECEIPT.json [FILE|-] --rpc URL [--timeout SECONDS] [--json]
- *   evidence verify RECEIPT.json [FILE|-] --offline [--json]
+ *   evidence verify RECEIPT.json [FILE|-] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]
+ *   evidence verify RECEIPT.json [FILE|-] --offline [--tsa-ca PEM…] [--json]
  *   evidence hash FILE|-
  *   evidence help [COMMAND] | --help | --version
  *
@@ -14,30 +14,42 @@ import { parseArgs } from "node:util";
 import { DEFAULT_RPC_TIMEOUT_MS, jsonRpcChainReader } from "../adapters/chain/chain-reader.ts";
 import { fileFacts } from "../domain/content-id.ts";
 import { parseReceipt } from "../domain/receipt-schema.ts";
+import type { EvidenceReceipt } from "../domain/receipt.ts";
 import { PACKAGE } from "../package-info.ts";
 import { verifyReceipt, type Verification } from "../use-cases/verify-receipt.ts";
 
-/** Stable: scripts branch on them. 3 is reserved for "verified only on a development chain". */
-export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 4 } as const;
+/** Stable: scripts branch on them. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, untrustedChain: 3, unreachable: 4 } as const;
 
-const EXIT_CODES = `Exit codes: 0 verified (with --offline: the offline checks passed, no time is proven);
-1 a check failed: the file, receipt or anchor does not match (this wins over 4);
-2 bad usage or unreadable input; 4 the chain could not be reached (down, refused, no answer within
-the timeout, not JSON-RPC): nothing was found wrong, try again or another endpoint.`;
+const EXIT_CODES = `Exit codes: 0 verified (with --offline: the offline checks passed; a time is proven only by a
+time-stamp checked with --tsa-ca); 1 a check failed: the file, receipt, anchor or a time-stamp does not
+match (this wins over 3 and 4); 2 bad usage or unreadable input; 3 every check passed, but the anchor is
+on a development chain (31337, 1337), which proves nothing to a third party, or on a chain this verifier
+does not know (see --allow-development-chain, --allow-unknown-chain); 4 the chain could not be reached
+(down, refused, no answer within the timeout, not JSON-RPC): nothing was found wrong, try again or
+another endpoint.`;
 
 const VERIFY_USAGE = `Usage:
-  evidence verify RECEIPT.json [FILE] --rpc URL [--timeout SECONDS] [--json]
-  evidence verify RECEIPT.json [FILE] --offline [--json]
+  evidence verify RECEIPT.json [FILE] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]
+  evidence verify RECEIPT.json [FILE] --offline [--tsa-ca PEM…] [--json]
 
 Checks a receipt and, if given, its file (FILE "-" reads it from standard input): the file's SHA-256,
-size and CID, the metadata hash, the Merkle leaf and proof, then on the chain the anchor, its block and
-transaction, and the registry's own verify().
+size and CID, the metadata hash, the Merkle leaf and proof, that the anchor does not precede the
+file's reception; then on the chain which chain the endpoint serves (a known public chain by its block
+0), the registry, the anchor, its block and transaction, the registry's own inclusion check and the
+block's depth; and each RFC 3161 time-stamp in the receipt (signature, imprint, the TSA's certificate
+and its chain to a CA given with --tsa-ca). The verdict names the earliest proven time and its sources.
 
-  --rpc URL          any JSON-RPC endpoint of the receipt's chain (or set EVIDENCE_RPC_URL)
-  --offline          skip the chain: check only the file, metadata and Merkle proof
-  --timeout SECONDS  how long to wait for each answer of the RPC endpoint (default ${DEFAULT_RPC_TIMEOUT_MS / 1000})
-  --json             print the result as JSON
-  -h, --help         print this help
+  --rpc URL                  a JSON-RPC endpoint of the receipt's chain (or set EVIDENCE_RPC_URL);
+                             give it more than once, and the endpoints must agree on the anchoring block
+  --offline                  skip the chain: check the file, metadata, Merkle proof and time-stamps
+  --tsa-ca PEM               a CA certificate (PEM file) trusted for time-stamping; more than once for
+                             several. Without one, a time-stamp's signature is checked but proves no time
+  --allow-development-chain  exit 0, not 3, for an anchor on a development chain
+  --allow-unknown-chain      exit 0, not 3, for an anchor on a chain this verifier does not know
+  --timeout SECONDS          how long to wait for each answer of an RPC endpoint (default ${DEFAULT_RPC_TIMEOUT_MS / 1000})
+  --json                     print the result as JSON
+  -h, --help                 print this help
 
 ${EXIT_CODES}`;
 
@@ -54,7 +66,7 @@ Exit codes: 0 printed; 2 bad usage or unreadable input.`;
 
 export const USAGE = `Usage:
   evidence verify RECEIPT.json [FILE] --rpc URL [--json]   check a receipt (and its file) against the chain
-  evidence verify RECEIPT.json [FILE] --offline [--json]   check only the file, metadata and Merkle proof
+  evidence verify RECEIPT.json [FILE] --offline [--json]   check the file, metadata, proof and time-stamps
   evidence hash FILE                                       print a file's SHA-256, size and IPFS CID
   evidence help COMMAND                                    a command's options (or COMMAND --help)
   evidence --version                                       print the name and version
@@ -104,7 +116,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
 async function verifyCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    rpc: { type: "string" },
+    rpc: { type: "string", multiple: true },
+    "tsa-ca": { type: "string", multiple: true },
+    "allow-development-chain": { type: "boolean" },
+    "allow-unknown-chain": { type: "boolean" },
     offline: { type: "boolean" },
     timeout: { type: "string" },
     json: { type: "boolean" },
@@ -117,29 +132,33 @@ async function verifyCommand(args: string[], io: CliIO): Promise<number> {
   const [receiptPath, filePath, extra] = positionals;
   if (!receiptPath) throw new UsageError("verify needs a receipt file");
   if (extra) throw new UsageError(`unexpected argument '${extra}'`);
-  const rpc = (values.rpc as string | undefined) ?? io.env.EVIDENCE_RPC_URL;
-  if (!rpc && !values.offline) {
+  const given = (values.rpc as string[] | undefined) ?? [];
+  const rpcs = given.length ? given : io.env.EVIDENCE_RPC_URL ? [io.env.EVIDENCE_RPC_URL] : [];
+  if (!rpcs.length && !values.offline) {
     throw new UsageError("give --rpc URL (any JSON-RPC endpoint of the receipt's chain), or --offline to skip the chain");
   }
-  if (rpc && !/^https?:\/\//.test(rpc)) throw new UsageError(`--rpc must be an http(s) URL, not '${rpc}'`);
+  for (const rpc of rpcs) if (!/^https?:\/\//.test(rpc)) throw new UsageError(`--rpc must be an http(s) URL, not '${rpc}'`);
   const timeoutMs = values.timeout === undefined ? DEFAULT_RPC_TIMEOUT_MS : seconds(values.timeout as string) * 1000;
+  const tsaTrustAnchors = ((values["tsa-ca"] as string[] | undefined) ?? []).map(readPem);
 
   const parsed = parseReceipt(readJson(receiptPath));
-  if ("error" in parsed) throw new Error(`${receiptPath} is not an evidence-receipt/v1: ${parsed.error}`);
+  if ("error" in parsed) throw new Error(`${receiptPath} is not an evidence receipt: ${parsed.error}`);
   const file = filePath ? await factsOf(filePath, io) : undefined;
-  const chain = rpc && !values.offline ? jsonRpcChainReader(rpc, { timeoutMs }) : undefined;
+  const chains = values.offline ? [] : rpcs.map((rpc) => jsonRpcChainReader(rpc, { timeoutMs }));
   let result: Verification;
   try {
-    result = await verifyReceipt({ receipt: parsed.receipt, file, chain });
+    result = await verifyReceipt({ receipt: parsed.receipt, file, chains, tsaTrustAnchors });
   } finally {
-    chain?.close();
+    for (const chain of chains) chain.close();
   }
 
   if (values.json) io.out(JSON.stringify({ receipt: receiptPath, file: filePath ?? null, ...result }, null, 2));
-  else io.out(render(parsed.receipt.evidence.id, result));
+  else io.out(render(parsed.receipt, result));
   // A mismatch is news about the evidence; an unreachable chain is news about the endpoint only.
   if (result.checks.some((c) => c.status === "fail" && !c.unreachable)) return EXIT.failed;
   if (result.chainReachable === false) return EXIT.unreachable;
+  if (result.chainReachable && result.trust === "development" && !values["allow-development-chain"]) return EXIT.untrustedChain;
+  if (result.chainReachable && result.trust === "unknown" && !values["allow-unknown-chain"]) return EXIT.untrustedChain;
   return EXIT.ok;
 }
 
@@ -185,6 +204,17 @@ function readJson(path: string): unknown {
   }
 }
 
+function readPem(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`${path} is not a PEM certificate (--tsa-ca)`);
+  return text;
+}
+
 /** "-" is standard input, as for sha256sum. */
 async function factsOf(path: string, io: CliIO) {
   try {
@@ -195,15 +225,20 @@ async function factsOf(path: string, io: CliIO) {
   }
 }
 
-const MARK = { pass: "✓", fail: "✗", skip: "–" } as const;
+const MARK = { pass: "✓", fail: "✗", warn: "!", skip: "–" } as const;
 
-function render(id: string, result: Verification): string {
+function render(receipt: EvidenceReceipt, result: Verification): string {
   const width = Math.max(...result.checks.map((c) => c.label.length));
-  const lines = [`Evidence ${id} (evidence-receipt/v1)`];
-  for (const c of result.checks) lines.push(`  ${MARK[c.status]} ${c.label.padEnd(width)}  ${c.detail}`);
+  const lines = [`Evidence ${receipt.evidence.id} (${receipt.version}), chain: ${result.chain.name} (${result.trust})`];
+  for (const c of result.checks) {
+    lines.push(`  ${MARK[c.status]} ${c.label.padEnd(width)}  ${c.detail}`);
+    // A failed composite check shows its steps, so that the failing one is named.
+    if (c.status === "fail" && c.parts) for (const p of c.parts) lines.push(`      ${MARK[p.status]} ${p.id}  ${p.detail}`);
+  }
   lines.push("", result.summary);
-  if (result.anchoredAt) {
-    lines.push(`In plain words: this file existed no later than ${new Date(result.anchoredAt.timestamp * 1000).toUTCString()}.`);
+  if (result.times.length) {
+    lines.push("", "Proven times, earliest first:");
+    for (const t of result.times) lines.push(`  ${t.noLaterThan}  ${t.by}${t.trusted ? "" : " (proves nothing to a third party)"}`);
   }
   return lines.join("\n");
 }

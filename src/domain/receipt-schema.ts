@@ -1,19 +1,23 @@
 /**
- * The shape of an `evidence-receipt/v1`, checked before any verification: a receipt from elsewhere is
+ * The shape of an `evidence-receipt/v1` or `/v2`, checked before any verification: a receipt from elsewhere is
  * untrusted input, and a malformed one is "unreadable", not "failed".
  */
 import { z } from "zod";
 import { illFormedStringPath } from "./canonical-json.ts";
 import { EVIDENCE_KINDS } from "./evidence.ts";
-import { RECEIPT_VERSION, type EvidenceReceipt } from "./receipt.ts";
+import { RECEIPT_VERSIONS, type EvidenceReceipt } from "./receipt.ts";
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x and 64 hex characters");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address");
 const uint = z.number().int().nonnegative();
 
-export const ReceiptSchema = z.object({
-  version: z.literal(RECEIPT_VERSION),
+const base64 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, "must be base64")
+  .max(64 * 1024);
+
+const common = {
   evidence: z.object({
     id: z.string().min(1),
     kind: z.enum(EVIDENCE_KINDS),
@@ -31,20 +35,48 @@ export const ReceiptSchema = z.object({
     proof: z.array(bytes32).max(256),
     root: bytes32,
   }),
-  anchor: z.object({
-    chainId: z.number().int().positive(),
-    registry: address,
-    txHash: bytes32,
-    blockNumber: uint,
-    blockHash: bytes32,
-    timestamp: uint,
-  }),
+};
+const anchor = {
+  chainId: z.number().int().positive(),
+  registry: address,
+  txHash: bytes32,
+  blockNumber: uint,
+  blockHash: bytes32,
+  timestamp: uint,
+};
+
+export const ReceiptV1Schema = z.object({
+  version: z.literal("evidence-receipt/v1"),
+  ...common,
+  anchor: z.object(anchor),
 });
+
+export const TimestampProofSchema = z.object({
+  type: z.literal("rfc3161"),
+  tsa: z.string().min(1).max(2000),
+  genTime: z.string().min(1).max(64),
+  serialNumber: z.string().regex(/^[0-9a-f]{1,80}$/, "must be lowercase hex"),
+  token: base64,
+});
+
+export const ReceiptV2Schema = z.object({
+  version: z.literal("evidence-receipt/v2"),
+  ...common,
+  anchor: z.object({ ...anchor, registryVersion: z.string().regex(/^[0-9]{1,6}$/, "must be a version number") }),
+  timestamps: z.array(TimestampProofSchema).max(16),
+  timestampsPending: z.array(z.string().min(1).max(2000)).max(16),
+});
+
+export const ReceiptSchema = z.discriminatedUnion("version", [ReceiptV2Schema, ReceiptV1Schema]);
 
 /** The receipt, or a message saying what is wrong with it. */
 export function parseReceipt(value: unknown): { receipt: EvidenceReceipt } | { error: string } {
   const illFormed = illFormedStringPath(value);
   if (illFormed) return { error: `${illFormed}: holds invalid Unicode (a lone surrogate)` };
+  const version = (value as { version?: unknown } | null)?.version;
+  if (!RECEIPT_VERSIONS.includes(version as never)) {
+    return { error: `version: must be ${RECEIPT_VERSIONS.map((v) => JSON.stringify(v)).join(" or ")}` };
+  }
   const result = ReceiptSchema.safeParse(value);
   if (result.success) return { receipt: result.data as unknown as EvidenceReceipt };
   const issue = result.error.issues[0]!;

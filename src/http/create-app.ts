@@ -16,6 +16,7 @@ import { healthRoutes, type ReadinessCheck } from "./health-routes.ts";
 import { verifyRoutes } from "./verify-routes.ts";
 import { captureRoutes, type CaptureRouteDeps } from "./capture-routes.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
+import type { TimeTrust } from "../use-cases/verify-receipt.ts";
 
 export interface AppDeps {
   store: ContentStore;
@@ -27,6 +28,10 @@ export interface AppDeps {
   readiness: Record<string, ReadinessCheck>;
   /** Reads this service's chain for POST /v1/verify. */
   chainReader: () => ChainReader;
+  /** The TSAs' CAs and development chains verification and documents go by. */
+  timeTrust: TimeTrust;
+  /** The PEM CA certificate configured for each TSA, by its URL (evidence bundles carry it). */
+  tsaCaByUrl: ReadonlyMap<string, string>;
   verifyRateLimitPerMinute: number;
   /** Listing captures; absent, /v1/captures is not served. */
   captures?: CaptureRouteDeps;
@@ -55,11 +60,18 @@ export function createApp(deps: AppDeps): Express {
     metricsRoutes(deps.metrics),
     verifyRoutes({
       chainReader: deps.chainReader,
+      timeTrust: deps.timeTrust,
       maxUploadBytes: deps.maxUploadBytes,
       rateLimitPerMinute: deps.verifyRateLimitPerMinute,
       rateLimits: deps.index.rateLimits,
     }),
-    evidenceRoutes({ ...deps, evidence: deps.index.evidence, accounts: deps.index.accounts, releases: deps.index.releases }),
+    evidenceRoutes({
+      ...deps,
+      evidence: deps.index.evidence,
+      timestamps: deps.index.timestamps,
+      accounts: deps.index.accounts,
+      releases: deps.index.releases,
+    }),
     ...(deps.captures ? [captureRoutes(deps.captures)] : []),
     accountRoutes(deps.index),
   ];

@@ -11,10 +11,13 @@ import { AppError, Errors } from "../errors.ts";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { AccountRepository } from "../ports/account-repository.ts";
 import type { ContentReleaseQueue } from "../ports/content-releases.ts";
+import type { TimestampRepository } from "../ports/timestamp-repository.ts";
 import type { EvidenceRepository } from "../ports/evidence-repository.ts";
 import { getCheckedEvidence, getEvidence, getReceipt, openVerifiedContent } from "../use-cases/read-evidence.ts";
 import type { AnchorCheckDeps } from "../use-cases/confirm-anchors.ts";
 import { evidenceBundle, evidenceCertificate } from "../use-cases/export-evidence.ts";
+import type { ChainReader } from "../ports/chain-reader.ts";
+import type { TimeTrust } from "../use-cases/verify-receipt.ts";
 import { pipeline } from "node:stream/promises";
 import { submitEvidence } from "../use-cases/submit-evidence.ts";
 import { submitListingSnapshot } from "../use-cases/submit-listing-snapshot.ts";
@@ -31,12 +34,17 @@ import { EvidencePageSchema, EvidenceViewSchema, EvidenceWithRelatedSchema, Rece
 export interface EvidenceRouteDeps {
   store: ContentStore;
   evidence: EvidenceRepository;
+  timestamps: TimestampRepository;
   accounts: AccountRepository;
   releases: ContentReleaseQueue;
   /** Anchors are confirmed on the chain before a receipt is served. */
   anchors: AnchorCheckDeps;
   maxUploadBytes: number;
   publicUrl: () => string;
+  /** Documents are made from a receipt verified against this service's chain and its TSAs' CAs. */
+  chainReader: () => ChainReader;
+  timeTrust: TimeTrust;
+  tsaCaByUrl: ReadonlyMap<string, string>;
 }
 
 const text = (max: number) => z.string().trim().min(1).max(max);

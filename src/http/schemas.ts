@@ -128,25 +128,53 @@ export const EvidencePageSchema = z
   .object({ items: z.array(EvidenceViewSchema), nextCursor: z.string().nullable() })
   .meta({ id: "EvidencePage", example: { items: [EVIDENCE_EXAMPLE], nextCursor: null } });
 
-export const ReceiptResponseSchema = ReceiptSchema.meta({ id: "Receipt", description: "evidence-receipt/v1 (docs/receipt.md)" });
+export const ReceiptResponseSchema = ReceiptSchema.meta({
+  id: "Receipt",
+  description: "evidence-receipt/v2 (docs/receipt.md); POST /v1/verify also takes evidence-receipt/v1",
+});
 
-export const CheckSchema = z.object({
+const CheckPartSchema = z.object({
   id: z.string(),
   label: z.string(),
-  status: z.enum(["pass", "fail", "skip"]),
+  status: z.enum(["pass", "fail", "warn", "skip"]),
   detail: z.string(),
+});
+
+export const CheckSchema = CheckPartSchema.extend({
   unreachable: z.literal(true).optional(),
+  parts: z.array(CheckPartSchema).optional().meta({ description: "the steps of a time-stamp's check" }),
+});
+
+const TrustSchema = z.enum(["public", "development", "unknown"]).meta({
+  description: "public: a known public chain, its identity checked by its block 0; development: proves nothing to a third party",
 });
 
 export const VerificationSchema = z
   .object({
     evidenceId: z.string(),
     verified: z.boolean(),
+    trust: TrustSchema,
+    chain: z.object({ chainId: z.number().int(), name: z.string(), trust: TrustSchema }),
     checks: z.array(CheckSchema),
     chainReachable: z.boolean().nullable(),
     anchoredAt: z
-      .object({ iso: z.string(), timestamp: z.number().int(), blockNumber: z.number().int(), chainId: z.number().int() })
+      .object({
+        iso: z.string(),
+        timestamp: z.number().int(),
+        blockNumber: z.number().int(),
+        chainId: z.number().int(),
+        noLaterThan: z.string().meta({ description: "the last instant the anchor proves (block times are whole seconds)" }),
+      })
       .optional(),
+    times: z.array(
+      z.object({
+        source: z.enum(["anchor", "rfc3161"]),
+        by: z.string(),
+        noLaterThan: z.string(),
+        precision: z.string(),
+        trusted: z.boolean(),
+      }),
+    ),
     summary: z.string(),
   })
   .meta({
@@ -154,10 +182,36 @@ export const VerificationSchema = z
     example: {
       evidenceId: EVIDENCE_ID,
       verified: true,
-      checks: [{ id: "chain.anchor", label: "anchor", status: "pass", detail: "anchorOf(root) = 2026-11-25T18:41:25Z, block 2" }],
+      trust: "public",
+      chain: { chainId: 11155111, name: "Sepolia (Ethereum test network)", trust: "public" },
+      checks: [{ id: "chain.anchor", label: "anchor", status: "pass", detail: "anchorOf(root) = 2026-11-25T18:41:24Z, block 7301442" }],
       chainReachable: true,
-      anchoredAt: { iso: "2026-11-25T18:41:25Z", timestamp: 1795632085, blockNumber: 2, chainId: 31337 },
-      summary: "VERIFIED: This file existed no later than 2026-11-25T18:41:25Z (block 2 of chain 31337).",
+      anchoredAt: {
+        iso: "2026-11-25T18:41:24Z",
+        timestamp: 1795632084,
+        blockNumber: 7301442,
+        chainId: 11155111,
+        noLaterThan: "2026-11-25T18:41:35.999Z",
+      },
+      times: [
+        {
+          source: "rfc3161",
+          by: "the RFC 3161 time-stamp of https://tsa.example/ (CN=Example TSA, serial 4f1a)",
+          noLaterThan: "2026-11-25T18:41:23.120Z",
+          precision: "genTime 2026-11-25T18:41:23.020Z, plus the TSA's stated accuracy of 100 ms",
+          trusted: true,
+        },
+        {
+          source: "anchor",
+          by: "block 7301442 of Sepolia (Ethereum test network) (chain id 11155111), block time 2026-11-25T18:41:24Z",
+          noLaterThan: "2026-11-25T18:41:35.999Z",
+          precision:
+            "block times are whole seconds, and on Sepolia (Ethereum test network) a block's time may precede its transactions by less than 12 s",
+          trusted: true,
+        },
+      ],
+      summary:
+        "VERIFIED: This file existed no later than 2026-11-25T18:41:23.120Z (the RFC 3161 time-stamp of https://tsa.example/ (CN=Example TSA, serial 4f1a); genTime 2026-11-25T18:41:23.020Z, plus the TSA's stated accuracy of 100 ms). Also: no later than 2026-11-25T18:41:35.999Z by block 7301442 of Sepolia (Ethereum test network) (chain id 11155111), block time 2026-11-25T18:41:24Z.",
     },
   });
 

@@ -14,7 +14,7 @@ import { fileFacts, type FileFacts } from "../domain/content-id.ts";
 import { parseReceipt } from "../domain/receipt-schema.ts";
 import { AppError, Errors } from "../errors.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
-import { verifyReceipt } from "../use-cases/verify-receipt.ts";
+import { verifyReceipt, type TimeTrust } from "../use-cases/verify-receipt.ts";
 import { toMultipartError } from "./multipart.ts";
 import { runMiddleware } from "./validation.ts";
 import type { RateLimitRepository } from "../ports/rate-limits.ts";
@@ -27,6 +27,8 @@ export interface VerifyRouteDeps {
   rateLimits: RateLimitRepository;
   /** A reader of this service's chain; receipts for other chains fail the chain id check. */
   chainReader: () => ChainReader;
+  /** What time evidence this service trusts: its TSAs' CAs, and the chains it counts as development. */
+  timeTrust: TimeTrust;
   maxUploadBytes: number;
   /** Requests per minute per client address. */
   rateLimitPerMinute: number;
@@ -115,7 +117,13 @@ export function verifyRoutes(deps: VerifyRouteDeps): DocumentedRouter {
 
       const chain = deps.chainReader();
       try {
-        const result = await verifyReceipt({ receipt: parsed.receipt, file, chain });
+        const result = await verifyReceipt({
+          receipt: parsed.receipt,
+          file,
+          chains: [chain],
+          tsaTrustAnchors: deps.timeTrust.tsaTrustAnchors,
+          developmentChainIds: deps.timeTrust.developmentChainIds,
+        });
         res.setHeader("Cache-Control", "no-store");
         res.json({ evidenceId: parsed.receipt.evidence.id, ...result });
       } finally {

@@ -26,6 +26,8 @@ export interface MinedTx {
 export interface ChainAnchor {
   readonly registryAddress: string;
   chainId(): Promise<number>;
+  /** The registry's VERSION() ("1" for the first registry, which has none). */
+  registryVersion(): Promise<string>;
   /** The registry's first anchor of `root`, or null if it was never anchored. */
   anchorOf(root: string): Promise<OnChainAnchor | null>;
   signAnchor(root: string): Promise<SignedAnchorTx>;

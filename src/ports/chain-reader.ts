@@ -29,6 +29,8 @@ export interface ChainReader {
   registryVerifyItem(registry: string, root: string, contentSha256: string, metadataSha256: string, proof: string[]): Promise<number>;
   /** The hash of block 0, which names the chain an endpoint serves better than its chain id does. */
   genesisHash(): Promise<string>;
+  /** The endpoint's latest block number: how deep a block is. */
+  blockNumber(): Promise<number>;
   block(blockNumber: number): Promise<{ hash: string; timestamp: number } | null>;
   transaction(txHash: string): Promise<{ success: boolean; blockNumber: number; blockHash: string; to: string | null } | null>;
   close(): void;

@@ -12,6 +12,7 @@ import type { EvidenceRepository } from "./evidence-repository.ts";
 import type { LeaseRepository } from "./leases.ts";
 import type { Outbox } from "./outbox.ts";
 import type { RateLimitRepository } from "./rate-limits.ts";
+import type { TimestampRepository } from "./timestamp-repository.ts";
 
 export interface Repositories {
   readonly evidence: EvidenceRepository;
@@ -22,6 +23,7 @@ export interface Repositories {
   readonly releases: ContentReleaseQueue;
   readonly leases: LeaseRepository;
   readonly rateLimits: RateLimitRepository;
+  readonly timestamps: TimestampRepository;
 }
 
 export interface IndexStore extends Repositories {

@@ -24,6 +24,8 @@ import { outboxEvents } from "./outbox-events.ts";
 
 export interface AnchorDeps {
   index: Pick<IndexStore, "transaction" | "batches" | "evidence" | "leases">;
+  /** The TSAs (URLs) asked to time-stamp each batch's root (time-stamp-roots.ts does the asking). */
+  timestampAuthorities?: readonly string[];
   chain: ChainAnchor;
   /** The lease this run anchors under (its fencing token), and how to keep it while a batch waits. */
   lease?: { name: string; token: number; renew(): Promise<boolean> };
@@ -76,7 +78,7 @@ export async function anchorPending(deps: AnchorDeps, options: { signal?: AbortS
 }
 
 /** The oldest pending items (up to `max`) as a new batch, its root and proofs stored: or null if none wait. */
-export async function formBatch(deps: Pick<AnchorDeps, "index" | "lease">, max: number): Promise<Batch | null> {
+export async function formBatch(deps: Pick<AnchorDeps, "index" | "lease" | "timestampAuthorities">, max: number): Promise<Batch | null> {
   return write(deps, async (tx) => {
     const items = await tx.evidence.nextPending(max);
     if (items.length === 0) return null;
@@ -90,6 +92,8 @@ export async function formBatch(deps: Pick<AnchorDeps, "index" | "lease">, max: 
       attempts: 0,
     };
     await tx.batches.create(batch);
+    // Asked for now, fetched by the time-stamp worker: a TSA never holds up the anchor.
+    await tx.timestamps.request(batch.root, deps.timestampAuthorities ?? [], batch.createdAt);
     await tx.evidence.assignToBatch(
       batch.id,
       Object.fromEntries([...merkle.proofs].map(([id, p]) => [id, { leaf: p.leaf, proof: p.proof }])),
@@ -216,6 +220,7 @@ async function complete(deps: AnchorDeps, batch: Batch, mined: MinedTx, onChain:
     blockNumber: mined.blockNumber,
     blockHash: mined.blockHash,
     timestamp: onChain.timestamp,
+    registryVersion: await deps.chain.registryVersion(),
   };
   await write(deps, async (tx) => {
     await tx.batches.markAnchored(batch.id, anchor, new Date().toISOString());

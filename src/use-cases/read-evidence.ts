@@ -5,15 +5,18 @@
  * before a single byte is sent.
  */
 import { fileFacts, type FileFacts } from "../domain/content-id.ts";
-import { buildReceipt, type EvidenceReceipt } from "../domain/receipt.ts";
+import { buildReceipt, type EvidenceReceipt, type TimestampProof } from "../domain/receipt.ts";
 import { recordProblem } from "../domain/record-integrity.ts";
 import { AppError, Errors } from "../errors.ts";
 import { ContentIntegrityError, type ContentStore } from "../ports/content-store.ts";
 import type { EvidenceRecord, EvidenceRepository } from "../ports/evidence-repository.ts";
+import type { StampedToken, TimestampRepository } from "../ports/timestamp-repository.ts";
 import { requireHeldAnchor, type AnchorCheckDeps } from "./confirm-anchors.ts";
+import { storedTokenProblem } from "./verify-timestamps.ts";
 
 export interface ReadDeps {
   evidence: Pick<EvidenceRepository, "get">;
+  timestamps: Pick<TimestampRepository, "forRoot">;
   anchors: AnchorCheckDeps;
 }
 
@@ -43,13 +46,14 @@ export async function getReceipt(deps: ReadDeps, accountId: string, id: string):
 }
 
 /** The receipt of a record, once it is anchored, the record checked and its anchor confirmed on the chain. */
-export async function receiptOf(deps: Pick<ReadDeps, "anchors">, record: EvidenceRecord): Promise<EvidenceReceipt> {
+export async function receiptOf(deps: Pick<ReadDeps, "anchors" | "timestamps">, record: EvidenceRecord): Promise<EvidenceReceipt> {
   const { id } = record;
   if (record.status !== "anchored") throw new AppError(Errors.EVIDENCE_NOT_ANCHORED, { id, status: record.status });
   if (!record.merkle || !record.anchor)
     throw new AppError(Errors.RECORD_INTEGRITY, { id, reason: "it is marked anchored, but its anchor is missing" });
   checked(record);
   await requireHeldAnchor(deps.anchors, record, record.merkle.root, record.anchor);
+  const stamps = await deps.timestamps.forRoot(record.merkle.root);
   return buildReceipt({
     metadata: record.metadata,
     metadataSha256: record.metadataSha256,
@@ -57,7 +61,22 @@ export async function receiptOf(deps: Pick<ReadDeps, "anchors">, record: Evidenc
     proof: record.merkle.proof,
     root: record.merkle.root,
     anchor: record.anchor,
+    timestamps: await Promise.all(stamps.flatMap((t) => (t.stamped ? [timestampProof(record, t.tsa, t.stamped)] : []))),
+    timestampsPending: stamps.filter((t) => t.status === "pending").map((t) => t.tsa),
   });
+}
+
+/** A stored token, re-read before it is handed out: the index is not trusted to hold what was checked. */
+async function timestampProof(record: EvidenceRecord, tsa: string, stamped: StampedToken): Promise<TimestampProof> {
+  const problem = await storedTokenProblem(stamped.token, record.merkle!.root, stamped);
+  if (problem) throw new AppError(Errors.RECORD_INTEGRITY, { id: record.id, reason: `its time-stamp from ${tsa}: ${problem}` });
+  return {
+    type: "rfc3161",
+    tsa,
+    genTime: stamped.genTime,
+    serialNumber: stamped.serialNumber,
+    token: Buffer.from(stamped.token).toString("base64"),
+  };
 }
 
 /**

@@ -1,264 +1,236 @@
 /**
  * receipt → verify: every check a court's expert would make, each reported on its own with why it
- * passed or failed. Used by the `evidence` CLI, by POST /v1/verify and (its offline half) by the
- * verification page. Trusts nothing in the receipt: each value is recomputed or read from the chain.
+ * passed or failed, then a verdict that names the earliest proven time and every source of it. Used by
+ * the `evidence` CLI, by POST /v1/verify (and so the verification page) and by the certificate. Trusts
+ * nothing in the receipt: each value is recomputed, read from the chain, or checked against a TSA's CA.
+ *
+ *   the file       its SHA-256, size and CID against the receipt
+ *   the receipt    metadata hash, Merkle leaf and proof; the anchor's time against the reception time
+ *   the chain      verify-chain.ts: which chain the endpoint is, the registry, anchor, block, transaction
+ *   time-stamps    verify-timestamps.ts: each RFC 3161 token, on its own, against the root
  */
+import { anchorNoLaterThan, anchorPrecision, chainInfo, DEVELOPMENT_CHAIN_WARNING, type ChainInfo } from "../domain/chains.ts";
 import { canonicalJsonSha256 } from "../domain/canonical-json.ts";
 import type { FileFacts } from "../domain/content-id.ts";
-import { LEAF_ENCODING, verifyMerkleProof } from "../domain/merkle-batch.ts";
+import { verifyMerkleProof } from "../domain/merkle-batch.ts";
 import type { EvidenceReceipt } from "../domain/receipt.ts";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { ChainReader } from "../ports/chain-reader.ts";
-import { Errors, isAppError } from "../errors.ts";
 
-export type CheckStatus = "pass" | "fail" | "skip";
-
-export interface Check {
-  /** Stable: scripts may look for it. */
-  id: string;
-  label: string;
-  status: CheckStatus;
-  detail: string;
-  /**
-   * Set on a failed check that could not be made because the chain could not be read (the endpoint
-   * was down, refused, silent past the deadline or answered something that is not JSON-RPC): nothing
-   * was found wrong with the evidence. Absent on every other check.
-   */
-  unreachable?: true;
-}
-
-export interface Verification {
-  /** No check failed and the chain confirmed the anchor (file checks are skipped when no file was given). */
-  verified: boolean;
-  checks: Check[];
-  /**
-   * false when the chain could not be read (the check that hit it says `unreachable: true`): try again
-   * or another endpoint. true when the endpoint answered every call made; null when no chain was given.
-   */
-  chainReachable: boolean | null;
-  /** The proven time, when the chain confirmed it. */
-  anchoredAt?: { iso: string; timestamp: number; blockNumber: number; chainId: number };
-  summary: string;
-}
+export type { Check, CheckStatus, ProvenTime, TimeTrust, Verification } from "../domain/verification.ts";
+import { checkChain, CHAIN_CHECKS } from "./verify-chain.ts";
+import { iso, itemLeaf, receivedAt, type AddCheck, type Check, type ProvenTime, type Verification } from "../domain/verification.ts";
+import { checkTimestamps } from "./verify-timestamps.ts";
 
 export interface VerifyInput {
   receipt: EvidenceReceipt;
   /** Facts of the file the receipt is about, if the verifier has it. */
   file?: FileFacts;
-  /** Any JSON-RPC endpoint of the receipt's chain; without one the chain checks are skipped. */
-  chain?: ChainReader;
+  /**
+   * JSON-RPC endpoints of the receipt's chain: the first is checked in full, the others must agree on
+   * the anchoring block. None: the chain checks are skipped.
+   */
+  chains?: readonly ChainReader[];
+  /** PEM certificates of the CAs whose TSAs are trusted. None: tokens are checked but prove no time. */
+  tsaTrustAnchors?: readonly string[];
+  /** Chain ids to treat as development chains, beyond 31337 and 1337. */
+  developmentChainIds?: readonly number[];
 }
 
 export async function verifyReceipt(input: VerifyInput): Promise<Verification> {
-  const { receipt: r, file, chain } = input;
+  const { receipt: r, file } = input;
+  const chains = input.chains ?? [];
   const checks: Check[] = [];
-  const add: AddCheck = (id, label, status, detail, unreachable) =>
-    checks.push(unreachable ? { id, label, status, detail, unreachable } : { id, label, status, detail });
-  const e = r.evidence;
+  const add: AddCheck = (check) => checks.push(check);
+  const chain = chainInfo(r.anchor.chainId, input.developmentChainIds);
 
-  // The file ----------------------------------------------------------------------------------------
-  if (file) {
-    add(
-      "file.sha256",
-      "file SHA-256",
-      file.sha256 === e.sha256 ? "pass" : "fail",
-      file.sha256 === e.sha256 ? e.sha256 : `the file's SHA-256 is ${file.sha256}; the receipt says ${e.sha256}`,
-    );
-    add(
-      "file.size",
-      "file size",
-      file.size === e.size ? "pass" : "fail",
-      file.size === e.size ? `${e.size} bytes` : `the file has ${file.size} bytes; the receipt says ${e.size}`,
-    );
-    add(
-      "file.cid",
-      "file CID",
-      file.cid === e.cid ? "pass" : "fail",
-      file.cid === e.cid ? `${e.cid} (ipfs add --cid-version=1)` : `the file's CID is ${file.cid}; the receipt says ${e.cid}`,
-    );
+  checkFile(r, file, add);
+  checkReceipt(r, add);
+  checkReceptionBeforeAnchor(r, chain, add);
+
+  // The chain -------------------------------------------------------------------------------------------
+  let anchorConfirmed = false;
+  if (chains.length === 0) {
+    for (const [id, label] of CHAIN_CHECKS) add({ id, label, status: "skip", detail: "no RPC endpoint given: the anchor was not checked" });
   } else {
+    anchorConfirmed = await checkChain(r, chain, chains, add);
+    // A read that failed midway (chain.error) leaves the later checks unmade: say so.
+    for (const [id, label] of CHAIN_CHECKS) {
+      if (!checks.some((c) => c.id === id)) add({ id, label, status: "skip", detail: "not checked: reading the chain failed" });
+    }
+  }
+
+  // The time-stamps ------------------------------------------------------------------------------------
+  const stamped = await checkTimestamps(r, input.tsaTrustAnchors ?? [], add);
+
+  const times: ProvenTime[] = [...stamped];
+  if (anchorConfirmed) {
+    times.push({
+      source: "anchor",
+      by: `block ${r.anchor.blockNumber} of ${chain.name} (chain id ${chain.chainId}), block time ${iso(r.anchor.timestamp)}`,
+      noLaterThan: anchorNoLaterThan(chain, r.anchor.timestamp).toISOString(),
+      precision: anchorPrecision(chain),
+      trusted: chain.trust === "public",
+    });
+  }
+  times.sort((a, b) => a.noLaterThan.localeCompare(b.noLaterThan));
+
+  const failed = checks.filter((c) => c.status === "fail");
+  const verified = failed.length === 0 && times.length > 0;
+  const chainReachable = chains.length ? !checks.some((c) => c.unreachable) : null;
+  const anchoredAt = anchorConfirmed
+    ? {
+        iso: iso(r.anchor.timestamp),
+        timestamp: r.anchor.timestamp,
+        blockNumber: r.anchor.blockNumber,
+        chainId: r.anchor.chainId,
+        noLaterThan: anchorNoLaterThan(chain, r.anchor.timestamp).toISOString(),
+      }
+    : undefined;
+  return {
+    verified,
+    trust: chain.trust,
+    chain: { chainId: chain.chainId, name: chain.name, trust: chain.trust },
+    checks,
+    chainReachable,
+    anchoredAt,
+    times,
+    summary: summarize({ r, file, chain, failed, times, chainGiven: chains.length > 0 }),
+  };
+}
+
+function checkFile(r: EvidenceReceipt, file: FileFacts | undefined, add: AddCheck) {
+  const e = r.evidence;
+  if (!file) {
     for (const [id, label] of [
       ["file.sha256", "file SHA-256"],
       ["file.size", "file size"],
       ["file.cid", "file CID"],
-    ]) {
-      add(id!, label!, "skip", "no file given: only the receipt is checked");
+    ] as const) {
+      add({ id, label, status: "skip", detail: "no file given: only the receipt is checked" });
     }
+    return;
   }
+  const compare = (id: string, label: string, same: boolean, ok: string, wrong: string) =>
+    add({ id, label, status: same ? "pass" : "fail", detail: same ? ok : wrong });
+  compare(
+    "file.sha256",
+    "file SHA-256",
+    file.sha256 === e.sha256,
+    e.sha256,
+    `the file's SHA-256 is ${file.sha256}; the receipt says ${e.sha256}`,
+  );
+  compare("file.size", "file size", file.size === e.size, `${e.size} bytes`, `the file has ${file.size} bytes; the receipt says ${e.size}`);
+  compare(
+    "file.cid",
+    "file CID",
+    file.cid === e.cid,
+    `${e.cid} (ipfs add --cid-version=1)`,
+    `the file's CID is ${file.cid}; the receipt says ${e.cid}`,
+  );
+}
 
-  // The metadata and the leaf -------------------------------------------------------------------------
+function checkReceipt(r: EvidenceReceipt, add: AddCheck) {
+  const e = r.evidence;
   const metadataSha256 = canonicalJsonSha256(r.metadata);
   const mismatched = (["id", "kind", "sha256", "size", "mediaType", "cid"] as const).filter((k) => r.metadata[k] !== e[k]);
+  const metadata = { id: "metadata.hash", label: "metadata hash" };
   if (metadataSha256 !== e.metadataSha256) {
-    add(
-      "metadata.hash",
-      "metadata hash",
-      "fail",
-      `the metadata hashes to ${metadataSha256} (RFC 8785); the receipt says ${e.metadataSha256}`,
-    );
+    add({
+      ...metadata,
+      status: "fail",
+      detail: `the metadata hashes to ${metadataSha256} (RFC 8785); the receipt says ${e.metadataSha256}`,
+    });
   } else if (mismatched.length) {
-    add("metadata.hash", "metadata hash", "fail", `the metadata's ${mismatched.join(", ")} differ from the evidence section`);
+    add({ ...metadata, status: "fail", detail: `the metadata's ${mismatched.join(", ")} differ from the evidence section` });
   } else {
-    add("metadata.hash", "metadata hash", "pass", `${metadataSha256} (RFC 8785 canonical JSON)`);
+    add({ ...metadata, status: "pass", detail: `${metadataSha256} (RFC 8785 canonical JSON)` });
   }
-  const leaf: [string, string] = [`0x${e.sha256}`, `0x${e.metadataSha256}`];
+  const leaf = itemLeaf(r);
   const leafMatches = r.merkle.leaf.every((v, i) => v.toLowerCase() === leaf[i]);
-  add(
-    "merkle.leaf",
-    "Merkle leaf",
-    leafMatches ? "pass" : "fail",
-    leafMatches ? "[content SHA-256, metadata SHA-256]" : `the leaf is not [0x${e.sha256}, 0x${e.metadataSha256}]`,
-  );
+  add({
+    id: "merkle.leaf",
+    label: "Merkle leaf",
+    status: leafMatches ? "pass" : "fail",
+    detail: leafMatches ? "[content SHA-256, metadata SHA-256]" : `the leaf is not [0x${e.sha256}, 0x${e.metadataSha256}]`,
+  });
   const proofOk = verifyMerkleProof(r.merkle.root, leaf, r.merkle.proof);
-  add(
-    "merkle.proof",
-    "Merkle proof",
-    proofOk ? "pass" : "fail",
-    proofOk
-      ? `${r.merkle.proof.length} step${r.merkle.proof.length === 1 ? "" : "s"} to root ${r.merkle.root} (OpenZeppelin StandardMerkleTree)`
+  const steps = `${r.merkle.proof.length} step${r.merkle.proof.length === 1 ? "" : "s"}`;
+  add({
+    id: "merkle.proof",
+    label: "Merkle proof",
+    status: proofOk ? "pass" : "fail",
+    detail: proofOk
+      ? `${steps} to root ${r.merkle.root} (OpenZeppelin StandardMerkleTree)`
       : `the proof does not lead from this leaf to root ${r.merkle.root}`,
+  });
+}
+
+/**
+ * The service received the file, then batched and anchored it: an anchor whose last proven instant comes
+ * before `receivedAt` is impossible for a genuine receipt (a back-dated chain, or an edited receipt).
+ */
+function checkReceptionBeforeAnchor(r: EvidenceReceipt, chain: ChainInfo, add: AddCheck) {
+  const base = { id: "time.anchor", label: "anchor after reception" };
+  const received = receivedAt(r);
+  if (!received) {
+    add({ ...base, status: "fail", detail: `metadata.receivedAt (${JSON.stringify(r.metadata.receivedAt)}) is not an ISO 8601 time` });
+    return;
+  }
+  const bound = anchorNoLaterThan(chain, r.anchor.timestamp);
+  const facts = `block time ${iso(r.anchor.timestamp)}, so no later than ${bound.toISOString()} (${anchorPrecision(chain)}); received ${received.toISOString()}`;
+  add(
+    bound.getTime() >= received.getTime()
+      ? { ...base, status: "pass", detail: facts }
+      : { ...base, status: "fail", detail: `the anchor precedes the service's reception of the file: ${facts}` },
   );
-
-  // The chain -------------------------------------------------------------------------------------------
-  let anchoredAt: Verification["anchoredAt"];
-  if (!chain) {
-    for (const [id, label] of CHAIN_CHECKS) add(id, label, "skip", "no RPC endpoint given: the anchor was not checked");
-  } else {
-    anchoredAt = await checkChain(r, leaf, chain, add);
-    // A read that failed midway (chain.error) leaves the later checks unmade: say so.
-    for (const [id, label] of CHAIN_CHECKS) {
-      if (!checks.some((c) => c.id === id)) add(id, label, "skip", "not checked: reading the chain failed");
-    }
-  }
-
-  const failed = checks.filter((c) => c.status === "fail");
-  const chainChecked = !!chain && checks.filter((c) => c.id.startsWith("chain.")).every((c) => c.status === "pass");
-  const verified = failed.length === 0 && chainChecked;
-  const chainReachable = chain ? !checks.some((c) => c.unreachable) : null;
-  return { verified, checks, chainReachable, anchoredAt, summary: summarize(r, file, failed, anchoredAt, !!chain) };
 }
 
-type AddCheck = (id: string, label: string, status: CheckStatus, detail: string, unreachable?: true) => void;
-
-const CHAIN_CHECKS: [string, string][] = [
-  ["chain.id", "chain id"],
-  ["chain.anchor", "anchor"],
-  ["chain.block", "block"],
-  ["chain.transaction", "transaction"],
-  ["chain.verify", "registry verify"],
-];
-
-async function checkChain(
-  r: EvidenceReceipt,
-  leaf: [string, string],
-  chain: ChainReader,
-  add: AddCheck,
-): Promise<Verification["anchoredAt"]> {
-  const a = r.anchor;
-  const skipRest = (from: number, why: string) => {
-    for (const [id, label] of CHAIN_CHECKS.slice(from)) add(id, label, "skip", why);
-  };
-  let chainId: number;
-  try {
-    chainId = await chain.chainId();
-  } catch (error) {
-    add("chain.id", "chain id", "fail", `could not reach the RPC endpoint ${chain.endpoint}: ${reason(error)}`, unreachable(error));
-    skipRest(1, "the chain could not be read");
-    return undefined;
-  }
-  if (chainId !== a.chainId) {
-    add("chain.id", "chain id", "fail", `the RPC endpoint serves chain ${chainId}; the receipt is for chain ${a.chainId}`);
-    skipRest(1, "wrong chain");
-    return undefined;
-  }
-  add("chain.id", "chain id", "pass", String(chainId));
-  try {
-    const anchor = await chain.anchorOf(a.registry, r.merkle.root);
-    if (anchor.timestamp === 0) {
-      add("chain.anchor", "anchor", "fail", `the registry ${a.registry} has no anchor for root ${r.merkle.root}`);
-      skipRest(2, "the root is not anchored");
-      return undefined;
-    }
-    const same = anchor.timestamp === a.timestamp && anchor.blockNumber === a.blockNumber;
-    add(
-      "chain.anchor",
-      "anchor",
-      same ? "pass" : "fail",
-      same
-        ? `anchorOf(root) = ${iso(anchor.timestamp)}, block ${anchor.blockNumber}`
-        : `anchorOf(root) = ${iso(anchor.timestamp)}, block ${anchor.blockNumber}; the receipt says ${iso(a.timestamp)}, block ${a.blockNumber}`,
-    );
-
-    const block = await chain.block(a.blockNumber);
-    if (!block) add("chain.block", "block", "fail", `the chain has no block ${a.blockNumber}`);
-    else if (block.hash !== a.blockHash)
-      add("chain.block", "block", "fail", `block ${a.blockNumber} has hash ${block.hash}; the receipt says ${a.blockHash}`);
-    else if (block.timestamp !== anchor.timestamp)
-      add("chain.block", "block", "fail", `block ${a.blockNumber}'s time is ${iso(block.timestamp)}, not the anchor's`);
-    else add("chain.block", "block", "pass", `block ${a.blockNumber}, hash ${block.hash}, time ${iso(block.timestamp)}`);
-
-    const tx = await chain.transaction(a.txHash);
-    if (!tx) add("chain.transaction", "transaction", "fail", `transaction ${a.txHash} is not on this chain`);
-    else if (!tx.success) add("chain.transaction", "transaction", "fail", `transaction ${a.txHash} reverted`);
-    else if (tx.blockNumber !== a.blockNumber || tx.blockHash !== a.blockHash)
-      add("chain.transaction", "transaction", "fail", `transaction ${a.txHash} is in block ${tx.blockNumber}, not ${a.blockNumber}`);
-    else if (tx.to?.toLowerCase() !== a.registry.toLowerCase())
-      add("chain.transaction", "transaction", "fail", `transaction ${a.txHash} was not sent to the registry`);
-    else add("chain.transaction", "transaction", "pass", `${a.txHash} mined in block ${tx.blockNumber}, succeeded`);
-
-    const leafHash = StandardMerkleTree.of([leaf], [...LEAF_ENCODING]).leafHash(leaf);
-    const verified = await chain.registryVerify(a.registry, r.merkle.root, leafHash, r.merkle.proof);
-    add(
-      "chain.verify",
-      "registry verify",
-      verified === anchor.timestamp && verified !== 0 ? "pass" : "fail",
-      verified
-        ? `verify(root, leaf, proof) = ${verified}`
-        : "the registry's verify(root, leaf, proof) returned 0: it does not confirm the inclusion",
-    );
-    return same ? { iso: iso(anchor.timestamp), timestamp: anchor.timestamp, blockNumber: anchor.blockNumber, chainId } : undefined;
-  } catch (error) {
-    add("chain.error", "chain", "fail", `reading the chain failed: ${reason(error)}`, unreachable(error));
-    return undefined;
-  }
-}
-
-function summarize(
-  r: EvidenceReceipt,
-  file: FileFacts | undefined,
-  failed: Check[],
-  anchoredAt: Verification["anchoredAt"],
-  chainGiven: boolean,
-): string {
+function summarize(s: {
+  r: EvidenceReceipt;
+  file: FileFacts | undefined;
+  chain: ChainInfo;
+  failed: Check[];
+  times: ProvenTime[];
+  chainGiven: boolean;
+}): string {
+  const { r, chain, failed, times } = s;
   const wrong = failed.filter((c) => !c.unreachable);
   const cut = failed.length > wrong.length;
   if (wrong.length) return `NOT VERIFIED: ${wrong.map((c) => c.label).join(", ")} failed.${cut ? " The chain could not be read." : ""}`;
-  if (cut) {
-    return (
-      `NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong. ` +
-      `Try again, or another RPC endpoint of chain ${r.anchor.chainId}.`
+  const pending = r.timestampsPending?.length
+    ? ` Time-stamps still pending when this receipt was made: ${r.timestampsPending.join(", ")} (fetch the receipt again).`
+    : "";
+  const what = s.file ? "This file" : `A file with SHA-256 ${r.evidence.sha256}`;
+  const trusted = times.filter((t) => t.trusted);
+  const development = chain.trust === "development" ? ` The anchor is on a ${DEVELOPMENT_CHAIN_WARNING}.` : "";
+  const unknown =
+    chain.trust === "unknown"
+      ? ` The anchor is on chain ${chain.chainId}, which this verifier does not know: its identity was not checked.`
+      : "";
+  const unread = cut
+    ? ` The chain could not be read, so the anchor is not proven; try again, or another RPC endpoint of chain ${r.anchor.chainId}.`
+    : "";
+  if (trusted.length) {
+    const [first, ...rest] = trusted;
+    const also = [...rest, ...times.filter((t) => !t.trusted)].map(
+      (t) => ` Also: no later than ${t.noLaterThan} by ${t.by}${t.trusted ? "" : " (not trusted)"}.`,
     );
+    return `VERIFIED: ${what} existed no later than ${first!.noLaterThan} (${first!.by}; ${first!.precision}).${also.join("")}${development}${unknown}${unread}${pending}`;
   }
-  if (!chainGiven) {
-    return "The file, metadata and Merkle proof check out, but the anchor was not checked on the chain: no time is proven.";
+  if (times.length) {
+    const t = times[0]!;
+    const label = chain.trust === "development" ? "VERIFIED ON A DEVELOPMENT CHAIN ONLY" : "VERIFIED ON AN UNKNOWN CHAIN ONLY";
+    const why =
+      chain.trust === "development"
+        ? `${DEVELOPMENT_CHAIN_WARNING}: anyone can run chain ${chain.chainId} with any history and any clock.`
+        : `chain ${chain.chainId} is not a public chain this verifier knows, so that this endpoint serves the chain the receipt names, and who can rewrite it, were not checked.`;
+    return `${label} — ${why} The anchor says ${s.file ? "this file" : `a file with SHA-256 ${r.evidence.sha256}`} existed no later than ${t.noLaterThan} (${t.by}; ${t.precision}).${pending}`;
   }
-  const what = file ? "This file" : `A file with SHA-256 ${r.evidence.sha256}`;
-  return `VERIFIED: ${what} existed no later than ${anchoredAt!.iso} (block ${anchoredAt!.blockNumber} of chain ${anchoredAt!.chainId}).`;
-}
-
-function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
-}
-
-/** The endpoint failed us (the ChainReader says so with CHAIN_UNAVAILABLE), as opposed to answering. */
-function unreachable(error: unknown): true | undefined {
-  return isAppError(error, Errors.CHAIN_UNAVAILABLE) ? true : undefined;
-}
-
-function reason(error: unknown): string {
-  if (isAppError(error, Errors.CHAIN_UNAVAILABLE)) return String(error.params.reason);
-  const e = error as { shortMessage?: string; message?: string; cause?: { code?: string; message?: string } };
-  const base = e.shortMessage ?? e.message ?? String(error);
-  const cause = e.cause?.code ?? e.cause?.message;
-  return cause && !base.includes(cause) ? `${base} (${cause})` : base;
+  if (cut) {
+    return `NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong. Try again, or another RPC endpoint of chain ${r.anchor.chainId}.${pending}`;
+  }
+  if (!s.chainGiven) {
+    return `The file, metadata and Merkle proof check out, but the anchor was not checked on the chain${r.timestamps?.length ? " and no time-stamp was proven" : ""}: no time is proven.${pending}`;
+  }
+  return `NOT VERIFIED: no time is proven.${pending}`;
 }

@@ -36,6 +36,7 @@ const ANCHOR = {
   blockNumber: 7,
   blockHash: "0x" + "bb".repeat(32),
   timestamp: 1_795_632_085,
+  registryVersion: "2",
 };
 const proofsFor = (ids: string[]) =>
   Object.fromEntries(ids.map((id) => [id, { leaf: ["0x" + sha256Hex(id), "0x" + sha256Hex(`m ${id}`)] as [string, string], proof: [] }]));
@@ -346,6 +347,68 @@ export function describeIndexStore(
           .catch((e) => (error = e));
         expect(error).to.be.instanceOf(LeaseLostError);
         expect(await index.evidence.get("acc_a", "ev_late")).to.equal(null);
+      });
+    });
+
+    describe("time-stamps", () => {
+      const ROOT = "0x" + "cd".repeat(32);
+      const TSA_A = "http://tsa-a.test/";
+      const TSA_B = "http://tsa-b.test/";
+      const TOKEN = { token: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x07]), genTime: "2026-11-27T10:00:01.250Z", serialNumber: "0a1b" };
+
+      it("asks each TSA once per root, hands a due stamp to one claimant, and keeps its token", async () => {
+        await index.transaction((tx) => tx.timestamps.request(ROOT, [TSA_A, TSA_B], T0));
+        await index.timestamps.request(ROOT, [TSA_A], "2026-11-27T11:00:00.000Z"); // a second batch of the same root
+        expect((await index.timestamps.forRoot(ROOT)).map((t) => [t.tsa, t.status, t.requestedAt])).to.deep.equal([
+          [TSA_A, "pending", T0],
+          [TSA_B, "pending", T0],
+        ]);
+        const [first, second] = await Promise.all([
+          index.timestamps.claimDue([TSA_A], "inst_a", 60_000, 10),
+          index.timestamps.claimDue([TSA_A], "inst_b", 60_000, 10),
+        ]);
+        expect([first.length, second.length].sort()).to.deep.equal([0, 1]);
+        const owner = first.length ? "inst_a" : "inst_b";
+        expect((first.length ? first : second)[0]).to.include({ root: ROOT, tsa: TSA_A, attempts: 1 });
+        expect(await index.timestamps.recordToken(ROOT, TSA_A, "inst_x", TOKEN, T0)).to.equal(false);
+        expect(await index.timestamps.recordToken(ROOT, TSA_A, owner, TOKEN, "2026-11-27T10:00:02.000Z")).to.equal(true);
+        const [a, b] = await index.timestamps.forRoot(ROOT);
+        expect(a).to.deep.equal({
+          root: ROOT,
+          tsa: TSA_A,
+          status: "stamped",
+          requestedAt: T0,
+          attempts: 1,
+          stamped: { ...TOKEN, stampedAt: "2026-11-27T10:00:02.000Z" },
+        });
+        expect(b).to.include({ tsa: TSA_B, status: "pending", attempts: 0 });
+        expect(await index.timestamps.countByStatus()).to.deep.equal({ pending: 1, stamped: 1, abandoned: 0 });
+      });
+
+      it("makes a failed stamp due again after its retry delay, and gives up TSAs no longer configured", async () => {
+        await index.timestamps.request(ROOT, [TSA_A, TSA_B], T0);
+        const [claimed] = await index.timestamps.claimDue([TSA_A], "inst_a", 60_000, 10);
+        expect(claimed!.tsa).to.equal(TSA_A);
+        expect(await index.timestamps.anyDue([TSA_A])).to.equal(false); // claimed
+        await index.timestamps.recordFailure(ROOT, TSA_A, "inst_a", "HTTP 503 from the TSA", 300);
+        expect(await index.timestamps.anyDue([TSA_A])).to.equal(false);
+        expect(await index.timestamps.claimDue([TSA_A], "inst_a", 60_000, 10)).to.deep.equal([]);
+        await sleep(400);
+        const [again] = await index.timestamps.claimDue([TSA_A], "inst_b", 60_000, 10);
+        expect(again).to.include({ tsa: TSA_A, attempts: 2, lastError: "HTTP 503 from the TSA" });
+        expect(await index.timestamps.abandonOthers([TSA_A], "no longer in TSA_URLS")).to.equal(1);
+        expect((await index.timestamps.forRoot(ROOT)).map((t) => t.status)).to.deep.equal(["pending", "abandoned"]);
+        expect(await index.timestamps.claimDue([TSA_B], "inst_b", 60_000, 10)).to.deep.equal([]);
+      });
+
+      it("takes a stamp back from an instance whose claim ran out", async () => {
+        await index.timestamps.request(ROOT, [TSA_A], T0);
+        expect(await index.timestamps.claimDue([TSA_A], "inst_a", 200, 10)).to.have.length(1);
+        expect(await index.timestamps.claimDue([TSA_A], "inst_b", 60_000, 10)).to.deep.equal([]);
+        await sleep(300);
+        expect(await index.timestamps.claimDue([TSA_A], "inst_b", 60_000, 10)).to.have.length(1);
+        expect(await index.timestamps.recordToken(ROOT, TSA_A, "inst_a", TOKEN, T0)).to.equal(false);
+        expect(await index.timestamps.recordToken(ROOT, TSA_A, "inst_b", TOKEN, T0)).to.equal(true);
       });
     });
 

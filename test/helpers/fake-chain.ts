@@ -44,6 +44,11 @@ export class FakeChain implements ChainAnchor {
     return 31337;
   }
 
+  async registryVersion() {
+    this.#up();
+    return "2";
+  }
+
   async anchorOf(root: string) {
     this.#up();
     return this.anchors.get(root) ?? null;

@@ -72,3 +72,14 @@ export async function waitForAnchored(api: ReturnType<typeof client>, id: string
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Polls the receipt until it carries `count` time-stamps (the TSA is asked after the batch forms). */
+export async function waitForTimestamps(api: ReturnType<typeof client>, id: string, count: number, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const receipt = (await (await api.get(`/v1/evidence/${id}/receipt`)).json()) as { timestamps?: unknown[]; [k: string]: any };
+    if ((receipt.timestamps?.length ?? 0) >= count) return receipt;
+    if (Date.now() > deadline) throw new Error(`evidence ${id} has ${receipt.timestamps?.length} time-stamps after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -64,9 +64,9 @@ describe("the evidence CLI", function () {
     dir.remove();
   });
 
-  it("verifies a receipt and its file against the chain: every check on its own line, the time in UTC, exit 0", async () => {
+  it("verifies a receipt and its file against the chain: every check on its own line, the time to the millisecond, exit 3 on the development chain", async () => {
     const { code, out } = await cli(["verify", receiptFile, file, "--rpc", service.chain.rpcUrl]);
-    expect(code, out).to.equal(0);
+    expect(code, out).to.equal(3);
     for (const label of [
       "file SHA-256",
       "file size",
@@ -78,30 +78,56 @@ describe("the evidence CLI", function () {
       "anchor",
       "block",
       "transaction",
-      "registry verify",
+      "registry inclusion check",
+      "anchor after reception",
     ]) {
       expect(out).to.match(new RegExp(`✓ ${label}\\s`), label);
     }
-    const iso = new Date(receipt.anchor.timestamp * 1000).toISOString().replace(".000Z", "Z");
-    expect(out).to.include(`VERIFIED: This file existed no later than ${iso}`);
-    expect(out).to.include("In plain words: this file existed no later than");
+    // The block's time is whole seconds: the anchor proves the last millisecond of that second.
+    const end = new Date(receipt.anchor.timestamp * 1000 + 999).toISOString();
+    expect(out).to.include(
+      "! chain identity            local development chain (anvil): development chain — proves nothing to a third party",
+    );
+    expect(out).to.include(
+      `VERIFIED ON A DEVELOPMENT CHAIN ONLY — development chain — proves nothing to a third party: anyone can run chain 31337 with any history and any clock. The anchor says this file existed no later than ${end}`,
+    );
+    expect(out).to.include(`verifyItem(root, content SHA-256, metadata SHA-256, proof) = ${receipt.anchor.timestamp}`);
+    expect(end >= receipt.metadata.receivedAt, `${end} precedes ${receipt.metadata.receivedAt}`).to.equal(true);
+
+    const allowed = await cli(["verify", receiptFile, file, "--rpc", service.chain.rpcUrl, "--allow-development-chain"]);
+    expect(allowed.code, allowed.out).to.equal(0);
+    expect(allowed.out).to.include("development chain — proves nothing to a third party");
   });
 
   it("takes the RPC from EVIDENCE_RPC_URL, and answers --json for machines", async () => {
     const { code, out } = await cli(["verify", receiptFile, file, "--json"], { EVIDENCE_RPC_URL: service.chain.rpcUrl });
-    expect(code).to.equal(0);
+    expect(code).to.equal(3);
     const result = JSON.parse(out);
     expect(result.verified).to.equal(true);
+    expect(result.trust).to.equal("development");
+    expect(result.chain).to.deep.equal({ chainId: 31337, name: "local development chain (anvil)", trust: "development" });
     expect(result.chainReachable).to.equal(true);
     expect(result.anchoredAt.timestamp).to.equal(receipt.anchor.timestamp);
-    expect(result.checks.every((c: Json) => c.status === "pass")).to.equal(true);
+    expect(result.times).to.deep.equal([
+      {
+        source: "anchor",
+        by: `block ${receipt.anchor.blockNumber} of local development chain (anvil) (chain id 31337), block time ${result.anchoredAt.iso}`,
+        noLaterThan: new Date(receipt.anchor.timestamp * 1000 + 999).toISOString(),
+        precision: "block times are whole seconds",
+        trusted: false,
+      },
+    ]);
+    expect(result.checks.filter((c: Json) => c.status !== "pass").map((c: Json) => [c.id, c.status])).to.deep.equal([
+      ["chain.identity", "warn"],
+      ["chain.finality", "skip"],
+    ]);
   });
 
   it("checks a receipt without its file, saying the file was not checked", async () => {
-    const { code, out } = await cli(["verify", receiptFile, "--rpc", service.chain.rpcUrl]);
+    const { code, out } = await cli(["verify", receiptFile, "--rpc", service.chain.rpcUrl, "--allow-development-chain"]);
     expect(code).to.equal(0);
     expect(out).to.match(/– file SHA-256\s+no file given/);
-    expect(out).to.include(`A file with SHA-256 ${receipt.evidence.sha256} existed no later than`);
+    expect(out).to.include(`The anchor says a file with SHA-256 ${receipt.evidence.sha256} existed no later than`);
   });
 
   it("fails on a file with one byte changed, naming the file hash check", async () => {
@@ -184,7 +210,9 @@ describe("the evidence CLI", function () {
     it("says precisely that the RPC endpoint is down, without a stack trace, and exits 4, not 1", async () => {
       const { code, out, err } = await cli(["verify", receiptFile, file, "--rpc", endpoints.closed]);
       expect(code, out + err).to.equal(4);
-      expect(out).to.include(`✗ chain id         could not reach the RPC endpoint ${endpoints.closed}: connection failed (ECONNREFUSED)`);
+      expect(out).to.match(
+        new RegExp(`✗ chain id\\s+could not reach the RPC endpoint ${endpoints.closed}: connection failed \\(ECONNREFUSED\\)\n`),
+      );
       expect(out).to.include(
         "NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong. " +
           "Try again, or another RPC endpoint of chain 31337.",
@@ -195,7 +223,7 @@ describe("the evidence CLI", function () {
     it("gives up on an endpoint that accepts the connection and never answers, after --timeout", async () => {
       const { code, out, ms } = await cli(["verify", receiptFile, file, "--rpc", endpoints.silent, "--timeout", "1"]);
       expect(code, out).to.equal(4);
-      expect(out).to.include(`✗ chain id         could not reach the RPC endpoint ${endpoints.silent}: no answer within 1 s`);
+      expect(out).to.match(new RegExp(`✗ chain id\\s+could not reach the RPC endpoint ${endpoints.silent}: no answer within 1 s\n`));
       expect(ms).to.be.within(1000, 5000);
     });
 
@@ -204,7 +232,7 @@ describe("the evidence CLI", function () {
       expect(code, out).to.equal(4);
       expect(out).to.match(/✓ chain id\s+31337\n/);
       expect(out).to.match(/✗ chain\s+reading the chain failed: no answer within 1 s\n/);
-      for (const label of ["anchor", "block", "transaction", "registry verify"]) {
+      for (const label of ["chain identity", "registry", "anchor", "block", "transaction", "registry inclusion check", "finality"]) {
         expect(out, label).to.match(new RegExp(`– ${label}\\s+not checked: reading the chain failed\n`));
       }
       expect(ms).to.be.within(1000, 5000);
@@ -258,8 +286,14 @@ describe("the evidence CLI", function () {
     const result = JSON.parse(out);
     expect(result.chainReachable).to.equal(true);
     const failed = result.checks.filter((c: Json) => c.status === "fail");
-    expect(failed.map((c: Json) => [c.id, c.unreachable])).to.deep.equal([["chain.error", undefined]]);
-    expect(failed[0].detail).to.match(/^reading the chain failed: could not decode result data/);
+    expect(failed.map((c: Json) => [c.id, c.unreachable])).to.deep.equal([
+      ["chain.registry", undefined],
+      ["chain.error", undefined],
+    ]);
+    expect(failed[0].detail).to.equal(
+      `the registry ${tampered.anchor.registry} answers as version 1 (it has no VERSION(): a first registry, or no contract at all); the receipt says version 2`,
+    );
+    expect(failed[1].detail).to.match(/^reading the chain failed: could not decode result data/);
   });
 
   it("checks offline only when asked, and then proves no time", async () => {
@@ -277,7 +311,7 @@ describe("the evidence CLI", function () {
       [["verify", receiptFile, "--rpc", "ftp://x"], /--rpc must be an http\(s\) URL/],
       [["verify", join(dir.path, "missing.json"), "--offline"], /cannot read .*missing\.json: ENOENT/],
       [["verify", write("notjson.json", "{ nope"), "--offline"], /is not JSON/],
-      [["verify", write("shape.json", { version: "evidence-receipt/v1" }), "--offline"], /is not an evidence-receipt\/v1: evidence/],
+      [["verify", write("shape.json", { version: "evidence-receipt/v1" }), "--offline"], /is not an evidence receipt: evidence/],
       [["verify", receiptFile, join(dir.path, "missing.bin"), "--offline"], /cannot read .*missing\.bin: ENOENT/],
       [["verify", receiptFile, "--bogus"], /Unknown option '--bogus'/],
       [
@@ -322,9 +356,11 @@ describe("the evidence CLI", function () {
       const { code, out, err } = await cli(args);
       expect(code, args.join(" ")).to.equal(0);
       expect(out, args.join(" ")).to.match(
-        /^Usage:\n {2}evidence verify RECEIPT\.json \[FILE\] --rpc URL \[--timeout SECONDS\] \[--json\]\n/,
+        /^Usage:\n {2}evidence verify RECEIPT\.json \[FILE\] --rpc URL \[--rpc URL…\] \[--tsa-ca PEM…\] \[--timeout SECONDS\] \[--json\]\n/,
       );
-      expect(out).to.include("--timeout SECONDS  how long to wait for each answer of the RPC endpoint (default 15)");
+      expect(out).to.include("--timeout SECONDS          how long to wait for each answer of an RPC endpoint (default 15)");
+      expect(out).to.include("--tsa-ca PEM               a CA certificate (PEM file) trusted for time-stamping");
+      expect(out).to.include("3 every check passed, but the anchor is\non a development chain");
       expect(out).to.include("4 the chain could not be reached");
       expect(err).to.equal("");
     }
@@ -345,10 +381,10 @@ describe("the evidence CLI", function () {
     expect(hashed.code, hashed.err).to.equal(0);
     expect(hashed.out).to.equal(`sha256  ${receipt.evidence.sha256}\nsize    ${bytes.length} bytes\ncid     ${receipt.evidence.cid}\n`);
 
-    const verified = await cli(["verify", receiptFile, "-", "--rpc", service.chain.rpcUrl], {}, bytes);
+    const verified = await cli(["verify", receiptFile, "-", "--rpc", service.chain.rpcUrl, "--allow-development-chain"], {}, bytes);
     expect(verified.code, verified.out + verified.err).to.equal(0);
     expect(verified.out).to.match(/✓ file SHA-256\s+[0-9a-f]{64}\n/);
-    expect(verified.out).to.include("VERIFIED: This file existed no later than");
+    expect(verified.out).to.include("The anchor says this file existed no later than");
 
     const altered = Buffer.from(bytes);
     altered[7]! ^= 0x01;

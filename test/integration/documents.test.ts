@@ -1,7 +1,9 @@
 /**
  * The court certificate (PDF) and the evidence bundle (zip), read as their users read them: the PDF's
  * text with pdftotext, the bundle unpacked with unzip and checked with the CLI alone, after the
- * service that made it has stopped.
+ * service that made it has stopped, and its time-stamp with OpenSSL alone. The service asks a real
+ * TSA (OpenSSL's) for a time-stamp of each batch, and anchors on a development chain: what the
+ * documents say must hold for both.
  */
 import { expect } from "chai";
 import { execFile } from "node:child_process";
@@ -20,7 +22,8 @@ import { registryArtifact } from "../../src/adapters/chain/artifact.ts";
 import { deployRegistry } from "../../src/adapters/chain/deployment.ts";
 import { rpcProvider } from "../../src/adapters/chain/provider.ts";
 import type { RunningService } from "../../src/main.ts";
-import { client, fileForm, startTestService, waitForAnchored } from "../helpers/service.ts";
+import { startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
+import { client, fileForm, startTestService, waitForAnchored, waitForTimestamps } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 type Json = Record<string, any>;
@@ -32,6 +35,7 @@ describe("certificate and bundle", function () {
   this.timeout(90_000);
   const dir = tempDir("documents-");
   let chain: AnvilChain;
+  let tsa: OpensslTsa;
   let service: RunningService | undefined;
   let receipt: Json;
   let id: string;
@@ -53,11 +57,14 @@ describe("certificate and bundle", function () {
       anchorer: new Wallet(ANCHOR_KEY).address,
     });
     provider.destroy();
+    tsa = await startOpensslTsa();
     service = await startTestService(join(dir.path, "data"), {
       CHAIN_RPC_URL: chain.rpcUrl,
       ANCHOR_PRIVATE_KEY: ANCHOR_KEY,
       REGISTRY_ADDRESS: record.address,
       PUBLIC_URL: "https://evidence.example.org",
+      TSA_URLS: tsa.url,
+      TSA_CA_FILES: tsa.caFile,
     });
     const api = client(service.url);
     const up = (await (
@@ -67,11 +74,12 @@ describe("certificate and bundle", function () {
     await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(50), name: "y" } }));
     id = up.id;
     await waitForAnchored(api, id);
-    receipt = (await (await api.get(`/v1/evidence/${id}/receipt`)).json()) as Json;
+    receipt = await waitForTimestamps(api, id, 1);
   });
   after(async () => {
     await service?.stop();
     await chain.stop();
+    await tsa?.stop();
     dir.remove();
   });
 
@@ -84,11 +92,16 @@ describe("certificate and bundle", function () {
     const path = join(dir.path, "certificate.pdf");
     writeFileSync(path, pdf);
     const { stdout } = await run("pdftotext", ["-raw", path, "-"]);
-    const text = stdout.replace(/\s+/g, " ");
+    const text = stdout.replace(/\s+/g, " ").replace(/-- /g, "--"); // pdftotext breaks lines after a dash
     const time = new Date(receipt.anchor.timestamp * 1000).toISOString().replace("T", " ").replace(".000Z", " UTC");
+    const [stamp] = receipt.timestamps;
+    // The earliest proven time: the TSA's genTime plus the accuracy OpenSSL's TSA states (1.5 s).
+    const proven = new Date(Date.parse(stamp.genTime) + 1500).toISOString().replace("T", " ").replace("Z", " UTC");
     for (const expected of [
       "Certificate of Blockchain-Anchored Evidence",
-      `existed no later than ${time}`,
+      `The file described below existed no later than ${proven}, as proven by the RFC 3161 time-stamp of ${tsa.url} (O=Evidence Anchor Tests, CN=Test TSA, serial ${stamp.serialNumber}).`,
+      "The chain anchor is on a development chain — proves nothing to a third party",
+      "The time above rests on the time-stamp alone.",
       "Listing 8842 — 商品截图.png",
       receipt.evidence.mediaType,
       `${bytes.length.toLocaleString("en-US")} bytes`,
@@ -102,21 +115,35 @@ describe("certificate and bundle", function () {
       receipt.evidence.metadataSha256,
       receipt.merkle.root,
       ...receipt.merkle.proof,
-      "Local development chain (anvil) (chain id 31337)",
-      receipt.anchor.registry,
+      "local development chain (anvil) (chain id 31337) — development chain — proves nothing to a third party",
+      `${receipt.anchor.registry} (EvidenceRegistry version 2)`,
       receipt.anchor.txHash,
       `Block number: ${receipt.anchor.blockNumber}`,
       receipt.anchor.blockHash,
       `Block time: ${time}`,
+      `Proves existence no later than: ${new Date(receipt.anchor.timestamp * 1000 + 999).toISOString().replace("T", " ").replace("Z", " UTC")} (block times are whole seconds)`,
+      `Time-stamp 1: authority: ${tsa.url}`,
+      `genTime (the authority's time): ${stamp.genTime}`,
+      `Serial number: ${stamp.serialNumber}`,
+      "chained to a trusted CA",
       "sha256sum",
       "npx evidence verify receipt.json",
+      "--tsa-ca tsa-ca-1.pem",
+      "openssl ts -verify -data root.bin -in timestamp-1.tsr -CAfile tsa-ca-1.pem",
       "anchorOf",
+      "verifyItem(root,",
       "https://evidence.example.org/verify",
       "902(13)",
+      "That chain is a development chain run by the operator: whoever runs it can alter or remove that record, so the record is not offered as proof of the time.",
+      `The system obtained RFC 3161 time-stamp tokens over that root from ${tsa.url} (time ${stamp.genTime}, serial ${stamp.serialNumber})`,
+      "can be reproduced by anyone with access to that chain",
       "penalty of perjury",
     ]) {
       expect(text, expected).to.include(expected);
     }
+    // Nothing claims more than a development chain proves.
+    expect(text).not.to.include("cannot alter or remove");
+    expect(text).not.to.include("cannot be altered");
     const { stdout: images } = await run("pdfimages", ["-list", path]);
     expect(images.split("\n").length, "the QR code image").to.be.greaterThan(3);
   });
@@ -154,8 +181,20 @@ describe("certificate and bundle", function () {
     await run("unzip", ["-q", zipPath, "-d", out]);
     const fileName = "Listing 8842 — 商品截图.png";
     expect(readdirSync(out).sort()).to.deep.equal(
-      ["README.txt", "certificate.pdf", "content.car", fileName, "metadata.json", "receipt.json"].sort(),
+      [
+        "README.txt",
+        "certificate.pdf",
+        "content.car",
+        fileName,
+        "metadata.json",
+        "receipt.json",
+        "root.bin",
+        "timestamp-1.tsr",
+        "tsa-ca-1.pem",
+      ].sort(),
     );
+    expect(readFileSync(join(out, "root.bin")).toString("hex")).to.equal(receipt.merkle.root.slice(2));
+    expect(readFileSync(join(out, "tsa-ca-1.pem"), "utf8")).to.equal(tsa.caPem);
     expect(readFileSync(join(out, fileName)).equals(bytes)).to.equal(true);
     expect(JSON.parse(readFileSync(join(out, "receipt.json"), "utf8"))).to.deep.equal(receipt);
     expect(
@@ -167,8 +206,42 @@ describe("certificate and bundle", function () {
       .to.include(`sha256sum "${fileName}"`)
       .and.to.include(receipt.evidence.sha256);
 
-    const { stdout } = await run(process.execPath, [BIN, "verify", join(out, "receipt.json"), join(out, fileName), "--rpc", chain.rpcUrl]);
-    expect(stdout).to.include("VERIFIED: This file existed no later than");
+    // The README's own OpenSSL command, as a court's expert types it, in the unpacked folder.
+    const readme = readFileSync(join(out, "README.txt"), "utf8");
+    const command = "openssl ts -verify -data root.bin -in timestamp-1.tsr -CAfile tsa-ca-1.pem";
+    expect(readme).to.include(`     ${command}\n`);
+    const openssl = await run("openssl", command.split(" ").slice(1), { cwd: out });
+    expect(openssl.stdout).to.equal("Verification: OK\n");
+    const tampered = join(dir.path, "root-other.bin");
+    writeFileSync(tampered, randomBytes(32));
+    const refused = await run("openssl", ["ts", "-verify", "-data", tampered, "-in", "timestamp-1.tsr", "-CAfile", "tsa-ca-1.pem"], {
+      cwd: out,
+    }).catch((error) => error as { stdout: string; code: number });
+    expect(refused.stdout).to.equal("Verification: FAILED\n");
+
+    const args = [
+      BIN,
+      "verify",
+      join(out, "receipt.json"),
+      join(out, fileName),
+      "--rpc",
+      chain.rpcUrl,
+      "--tsa-ca",
+      join(out, "tsa-ca-1.pem"),
+    ];
+    const verified = await run(process.execPath, args).catch((error) => error as { stdout: string; code: number });
+    const [stamp] = receipt.timestamps;
+    const proven = new Date(Date.parse(stamp.genTime) + 1500).toISOString();
+    expect((verified as { code?: number }).code, verified.stdout).to.equal(3); // the development chain
+    expect(verified.stdout).to.include(
+      `VERIFIED: This file existed no later than ${proven} (the RFC 3161 time-stamp of ${tsa.url} (O=Evidence Anchor Tests, CN=Test TSA, serial ${stamp.serialNumber});`,
+    );
+    expect(verified.stdout).to.include("The anchor is on a development chain — proves nothing to a third party.");
+    expect(verified.stdout).to.include(
+      `✓ time-stamp 1              ${tsa.url}: genTime ${stamp.genTime} ±1500 ms, serial ${stamp.serialNumber}, signed by O=Evidence Anchor Tests, CN=Test TSA, chained to a trusted CA\n`,
+    );
+    const allowed = await run(process.execPath, [...args, "--allow-development-chain"]);
+    expect(allowed.stdout).to.include(`VERIFIED: This file existed no later than ${proven}`);
   });
 
   it("packs a CAR whose blocks re-hash to their CIDs and give the file back", async () => {

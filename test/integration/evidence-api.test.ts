@@ -81,7 +81,10 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
 
     it("gives a receipt that an independent verifier accepts against the chain", async () => {
       const receipt = (await (await api.get(`/v1/evidence/${created.id}/receipt`)).json()) as Json;
-      expect(receipt.version).to.equal("evidence-receipt/v1");
+      expect(receipt.version).to.equal("evidence-receipt/v2");
+      expect(receipt.anchor.registryVersion).to.equal("2");
+      expect(receipt.timestamps).to.deep.equal([]); // no TSA configured
+      expect(receipt.timestampsPending).to.deep.equal([]);
       const proven = await verifyIndependently(receipt, PNG, service.chain.rpcUrl);
       expect(proven.timestamp).to.equal(receipt.anchor.timestamp);
       expect(proven.registryVersion).to.equal("2");

@@ -1,14 +1,20 @@
 /**
  * Users of the first release keep what they have: its data folder (test/fixtures/release-0.1.0) starts
- * under this release and serves the same receipts, byte for byte, which still verify; and the same
- * index copied into PostgreSQL (npm run migrate-to-postgres) serves them too, for a user who grows out
- * of one machine.
+ * under this release and serves the same receipts in the current format (evidence-receipt/v2: the same
+ * facts, the registry's version 1 named, no time-stamps), and the v1 receipts users saved still verify;
+ * and the same index copied into PostgreSQL (npm run migrate-to-postgres) serves them too, for a user
+ * who grows out of one machine.
  */
 import { expect } from "chai";
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ANVIL_DEV_PRIVATE_KEY, startAnvil } from "../../src/adapters/chain/anvil.ts";
 import { migrateToPostgres } from "../../scripts/migrate-to-postgres.ts";
+import { jsonRpcChainReader } from "../../src/adapters/chain/chain-reader.ts";
+import { fileFacts } from "../../src/domain/content-id.ts";
+import { parseReceipt } from "../../src/domain/receipt-schema.ts";
+import type { EvidenceReceipt } from "../../src/domain/receipt.ts";
+import { verifyReceipt } from "../../src/use-cases/verify-receipt.ts";
 import { verifyIndependently } from "../helpers/independent-verifier.ts";
 import { startPostgres } from "../helpers/postgres.ts";
 import { client, startTestService, type TestService } from "../helpers/service.ts";
@@ -24,12 +30,37 @@ const expected = JSON.parse(readFileSync(join(FIXTURE, "expected.json"), "utf8")
 
 async function servesTheSameReceipts(service: TestService, rpcUrl: string) {
   const api = client(service.url, expected.adminKey);
-  for (const [id, receipt] of Object.entries(expected.receipts)) {
+  for (const [id, saved] of Object.entries(expected.receipts)) {
     const served = (await (await api.get(`/v1/evidence/${id}/receipt`)).json()) as Json;
-    expect(served, id).to.deep.equal(receipt);
+    expect(served, id).to.deep.equal({
+      ...saved,
+      version: "evidence-receipt/v2",
+      anchor: { ...saved.anchor, registryVersion: "1" },
+      timestamps: [],
+      timestampsPending: [],
+    });
     const content = Buffer.from(await (await api.get(`/v1/evidence/${id}/content`)).arrayBuffer());
     // The first release deployed a version-1 registry (no VERSION, no verifyItem): its receipts still verify.
     expect((await verifyIndependently(served, content, rpcUrl)).registryVersion, id).to.equal("1");
+    // The receipt a user saved then, in the first format, verifies with this release's verifier.
+    const chain = jsonRpcChainReader(rpcUrl);
+    try {
+      const result = await verifyReceipt({
+        receipt: (parseReceipt(saved) as { receipt: EvidenceReceipt }).receipt,
+        file: await fileFacts([content]),
+        chains: [chain],
+      });
+      expect(
+        result.checks.filter((c) => c.status !== "pass").map((c) => c.id),
+        id,
+      ).to.deep.equal(["chain.identity", "chain.finality"]);
+      expect(result.verified, id).to.equal(true);
+      expect(result.checks.find((c) => c.id === "chain.verify")!.detail).to.match(
+        /with the leaf computed here from the item's hashes \(a version 1 registry\)$/,
+      );
+    } finally {
+      chain.close();
+    }
   }
   const captures = (await (await api.get("/v1/captures")).json()) as { items: Json[] };
   expect(captures.items.map((c) => [c.id, c.status, c.links.manifest?.self])).to.deep.equal(

@@ -1,7 +1,7 @@
 /** Starting up as `npm start` does: bad configuration and a taken port fail cleanly, leaving nothing running. */
 import { expect } from "chai";
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { once } from "node:events";
 import { join } from "node:path";
@@ -29,6 +29,29 @@ describe("start-up", function () {
     expect(result.code).to.equal(2);
     expect(result.err).to.match(/Invalid configuration: PORT/);
     expect(existsSync(join(dir.path, "bad"))).to.equal(false); // nothing was started or written
+  });
+
+  it("exits 2 on a TSA CA file that cannot be read, or holds no certificate, naming it, before starting anything", async () => {
+    const run = (caFile: string) =>
+      new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          ["--disable-warning=ExperimentalWarning", MAIN],
+          {
+            env: { ...process.env, PORT: "0", DATA_DIR: join(dir.path, "tsa-ca"), TSA_URLS: "https://tsa.example/", TSA_CA_FILES: caFile },
+          },
+          (error, out) => resolve({ code: error ? Number(error.code) : 0, out }),
+        ),
+      );
+    const missing = await run(join(dir.path, "missing.pem"));
+    expect(missing.code).to.equal(2);
+    expect(missing.out).to.include(`Invalid configuration: TSA_CA_FILES: cannot read ${join(dir.path, "missing.pem")} (ENOENT)`);
+    const notPem = join(dir.path, "not.pem");
+    writeFileSync(notPem, "hello");
+    const wrong = await run(notPem);
+    expect(wrong.code).to.equal(2);
+    expect(wrong.out).to.include(`Invalid configuration: TSA_CA_FILES: ${notPem} holds no PEM certificate`);
+    expect(existsSync(join(dir.path, "tsa-ca", "chain"))).to.equal(false); // no chain was started
   });
 
   it("exits 2, not 1, on configuration found wrong only on connecting (no registry at REGISTRY_ADDRESS)", async () => {

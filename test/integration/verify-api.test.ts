@@ -54,6 +54,17 @@ describe("POST /v1/verify", function () {
       ["chain.verify", "pass"],
     ]);
     expect(body.anchoredAt.timestamp).to.equal(receipt.anchor.timestamp);
+    // The embedded chain is a development chain: the verdict says so.
+    expect(body.trust).to.equal("development");
+    expect(body.checks.find((c: Json) => c.id === "chain.identity")).to.deep.equal({
+      id: "chain.identity",
+      label: "chain identity",
+      status: "warn",
+      detail: "local development chain (anvil): development chain — proves nothing to a third party",
+    });
+    expect(body.summary).to.equal(
+      `VERIFIED ON A DEVELOPMENT CHAIN ONLY — development chain — proves nothing to a third party: anyone can run chain 31337 with any history and any clock. The anchor says this file existed no later than ${new Date(receipt.anchor.timestamp * 1000 + 999).toISOString()} (block ${receipt.anchor.blockNumber} of local development chain (anvil) (chain id 31337), block time ${new Date(receipt.anchor.timestamp * 1000).toISOString().replace(".000Z", "Z")}; block times are whole seconds).`,
+    );
     expect(response.headers.get("cache-control")).to.equal("no-store");
     expect(countBlocks()).to.equal(before);
     const list = (await (await client(service.url).get("/v1/evidence")).json()) as Json;
@@ -84,7 +95,11 @@ describe("POST /v1/verify", function () {
   it("refuses what is not a receipt with 400 RECEIPT_INVALID, naming the problem", async () => {
     const cases: [Promise<Response>, RegExp][] = [
       [anonymous().postJson("/v1/verify", {}), /no receipt was sent/],
-      [anonymous().postJson("/v1/verify", { receipt: { version: "evidence-receipt/v2" } }), /version/],
+      [
+        anonymous().postJson("/v1/verify", { receipt: { version: "evidence-receipt/v3" } }),
+        /version: must be "evidence-receipt\/v1" or "evidence-receipt\/v2"/,
+      ],
+      [anonymous().postJson("/v1/verify", { receipt: { version: "evidence-receipt/v2" } }), /evidence/],
       [anonymous().postJson("/v1/verify", { receipt: { ...receipt, merkle: { ...receipt.merkle, root: "0x12" } } }), /merkle\.root/],
       [anonymous().postForm("/v1/verify", fileForm({}, { receipt: { bytes: Buffer.from("{nope"), name: "r.json" } })), /not JSON/],
     ];

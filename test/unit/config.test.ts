@@ -51,4 +51,26 @@ describe("loadConfig", () => {
     expect(message).to.match(/ANCHOR_PRIVATE_KEY/);
     expect(message).not.to.include(secret);
   });
+
+  it("pairs each TSA with its CA file, in order, and reads development chain ids", () => {
+    const config = loadConfig({
+      TSA_URLS: "https://tsa-one.example/tsr, https://tsa-two.example/",
+      TSA_CA_FILES: "one.pem,/etc/evidence/two.pem",
+      DEVELOPMENT_CHAIN_IDS: "4242, 999",
+    });
+    expect(config.timestampAuthorities).to.deep.equal([
+      { url: "https://tsa-one.example/tsr", caFile: resolve("one.pem") },
+      { url: "https://tsa-two.example/", caFile: "/etc/evidence/two.pem" },
+    ]);
+    expect(config.developmentChainIds).to.deep.equal([4242, 999]);
+    expect([config.tsaTimeoutMs, config.tsaRetryMs]).to.deep.equal([10_000, 5000]);
+    expect(configError({ TSA_URLS: "https://tsa.example/" })).to.match(
+      /TSA_CA_FILES must name one CA file \(PEM\) per TSA in TSA_URLS, in the same order \(1 TSA, 0 files\)/,
+    );
+    expect(configError({ TSA_URLS: "ftp://tsa.example/", TSA_CA_FILES: "a.pem" })).to.match(/TSA_URLS/);
+    expect(configError({ TSA_URLS: "https://a.example/,https://a.example/", TSA_CA_FILES: "a.pem,b.pem" })).to.match(
+      /TSA_URLS names a TSA twice/,
+    );
+    expect(configError({ DEVELOPMENT_CHAIN_IDS: "abc" })).to.match(/DEVELOPMENT_CHAIN_IDS/);
+  });
 });

@@ -140,7 +140,7 @@ describe("buildMerkleBatch", () => {
 });
 
 describe("buildReceipt", () => {
-  it("lays out evidence-receipt/v1 with the metadata that hashes to metadataSha256", () => {
+  it("lays out evidence-receipt/v2 with the metadata that hashes to metadataSha256, the anchor and the time-stamps", () => {
     const item = vectors.items[0];
     const metadata = { ...item.metadata, mediaType: "text/plain", cid: "bafk", receivedAt: "2026-01-01T00:00:00Z" };
     const { metadataSha256 } = buildMetadata(metadata);
@@ -151,6 +151,14 @@ describe("buildReceipt", () => {
       blockNumber: 7,
       blockHash: "0x" + "3".repeat(64),
       timestamp: 1_800_000_000,
+      registryVersion: "2",
+    };
+    const stamp = {
+      type: "rfc3161" as const,
+      tsa: "http://tsa.test/",
+      genTime: "2027-01-15T08:00:01.250Z",
+      serialNumber: "0a",
+      token: "MAA=",
     };
     const receipt = buildReceipt({
       metadata,
@@ -159,8 +167,10 @@ describe("buildReceipt", () => {
       proof: [],
       root: "0xroot",
       anchor,
+      timestamps: [stamp],
+      timestampsPending: ["http://other-tsa.test/"],
     });
-    expect(receipt.version).to.equal("evidence-receipt/v1");
+    expect(receipt.version).to.equal("evidence-receipt/v2");
     expect(receipt.evidence).to.deep.equal({
       id: metadata.id,
       kind: "document",
@@ -174,6 +184,8 @@ describe("buildReceipt", () => {
     expect(receipt.merkle).to.deep.include({ format: "openzeppelin-standard-v1", root: "0xroot" });
     expect(receipt.merkle.leafEncoding).to.deep.equal(["bytes32", "bytes32"]);
     expect(receipt.anchor).to.deep.equal(anchor);
+    expect(receipt.timestamps).to.deep.equal([stamp]);
+    expect(receipt.timestampsPending).to.deep.equal(["http://other-tsa.test/"]);
   });
 });
 

@@ -19,13 +19,15 @@ function app() {
   const unused = {} as never;
   const deps: AppDeps = {
     store: unused,
-    index: { rateLimits: unused, evidence: unused, accounts: unused, releases: unused } as never,
+    index: { rateLimits: unused, evidence: unused, accounts: unused, releases: unused, timestamps: unused } as never,
     anchors: unused,
     metrics: unused,
     log: pino({ level: "silent" }),
     maxUploadBytes: 1000,
     readiness: {},
     chainReader: unused,
+    timeTrust: { tsaTrustAnchors: [], developmentChainIds: [] },
+    tsaCaByUrl: new Map(),
     verifyRateLimitPerMinute: 1,
     publicUrl: () => "http://127.0.0.1",
     captures: { index: { accounts: unused } as never, egress: unused, unavailable: () => null },

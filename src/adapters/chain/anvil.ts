@@ -18,6 +18,10 @@ export interface AnvilOptions {
   port: number;
   /** Seconds between blocks; 0 mines one block per transaction (anvil's automine). */
   blockTime?: number;
+  /** @default EMBEDDED_CHAIN_ID (31337) */
+  chainId?: number;
+  /** The genesis block's Unix time; blocks follow from it (tests of back-dated chains). @default now */
+  genesisTimestamp?: number;
   /** How long to wait for the RPC to come up. */
   startTimeoutMs?: number;
   /** Receives anvil's own log lines. */
@@ -157,9 +161,10 @@ async function launch(
     "--state-interval",
     "1",
     "--chain-id",
-    String(EMBEDDED_CHAIN_ID),
+    String(options.chainId ?? EMBEDDED_CHAIN_ID),
   ];
   if (options.blockTime && options.blockTime > 0) args.push("--block-time", String(options.blockTime));
+  if (options.genesisTimestamp !== undefined) args.push("--timestamp", String(options.genesisTimestamp));
 
   // setpriv --pdeathsig makes the kernel send SIGTERM to anvil if this process dies without cleaning
   // up (kill -9), so no chain is ever left running behind a crashed service.

@@ -1,9 +1,10 @@
 /** ChainReader over a JSON-RPC endpoint with ethers (read-only calls). */
-import { Contract, isError, type JsonRpcProvider } from "ethers";
+import { Contract, type JsonRpcProvider } from "ethers";
 import { AppError, Errors } from "../../errors.ts";
 import type { ChainReader } from "../../ports/chain-reader.ts";
 import { registryArtifact } from "./artifact.ts";
 import { rpcCall, rpcProvider } from "./provider.ts";
+import { readRegistryVersion } from "./registry-version.ts";
 
 /** How long each call waits for the endpoint's answer, unless told otherwise. */
 export const DEFAULT_RPC_TIMEOUT_MS = 15_000;
@@ -38,14 +39,7 @@ export function jsonRpcChainReader(url: string, options: ChainReaderOptions = {}
       return { timestamp: Number(timestamp), blockNumber: Number(blockNumber) };
     },
     async registryVersion(address) {
-      try {
-        return String(await (await registry(address)).getFunction("VERSION")());
-      } catch (error) {
-        // Version 1 has no VERSION function and no fallback: the call reverts (or, with no code at the
-        // address, returns nothing). An endpoint that fails us rejects with CHAIN_UNAVAILABLE instead.
-        if (isError(error, "CALL_EXCEPTION") || (isError(error, "BAD_DATA") && error.value === "0x")) return "1";
-        throw error;
-      }
+      return readRegistryVersion(await connected(), address);
     },
     async registryVerify(address, root, leafHash, proof) {
       return Number(await (await registry(address)).getFunction("verify")(root, leafHash, proof));
@@ -57,6 +51,9 @@ export function jsonRpcChainReader(url: string, options: ChainReaderOptions = {}
       const genesis = await (await connected()).getBlock(0);
       if (!genesis?.hash) throw new AppError(Errors.CHAIN_UNAVAILABLE, { reason: "the endpoint has no block 0" });
       return genesis.hash;
+    },
+    async blockNumber() {
+      return (await connected()).getBlockNumber();
     },
     async block(blockNumber) {
       const block = await (await connected()).getBlock(blockNumber);

@@ -190,6 +190,9 @@ class ExternalChain implements ChainAnchor {
   async chainId() {
     return (await this.connected()).chainId();
   }
+  async registryVersion() {
+    return (await this.connected()).registryVersion();
+  }
   async anchorOf(root: string) {
     return (await this.connected()).anchorOf(root);
   }

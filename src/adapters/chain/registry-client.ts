@@ -3,6 +3,7 @@
  */
 import { Contract, Transaction, Wallet, type JsonRpcProvider, type InterfaceAbi, type TransactionRequest } from "ethers";
 import { rpcProvider } from "./provider.ts";
+import { readRegistryVersion } from "./registry-version.ts";
 import type { ChainAnchor, MinedTx, OnChainAnchor, SignedAnchorTx } from "../../ports/chain-anchor.ts";
 
 export interface RegistryClientOptions {
@@ -25,6 +26,7 @@ export class RegistryClient implements ChainAnchor {
   readonly #registry: Contract;
   readonly #logRange: number;
   readonly #chainId: number;
+  #version: Promise<string> | undefined;
 
   constructor(options: RegistryClientOptions) {
     this.#provider = rpcProvider(options.rpcUrl, options.chainId, { timeoutMs: options.timeoutMs });
@@ -41,6 +43,13 @@ export class RegistryClient implements ChainAnchor {
 
   async chainId(): Promise<number> {
     return this.#chainId;
+  }
+
+  async registryVersion(): Promise<string> {
+    return (this.#version ??= readRegistryVersion(this.#provider, this.registryAddress).catch((error) => {
+      this.#version = undefined;
+      throw error;
+    }));
   }
 
   async hasCode(): Promise<boolean> {

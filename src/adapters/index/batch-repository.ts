@@ -64,6 +64,7 @@ export class SqlBatchRepository implements BatchRepository {
         block_hash: anchor.blockHash,
         timestamp: anchor.timestamp,
         anchored_at: at,
+        registry_version: anchor.registryVersion,
       })
       .execute();
     await this.#db
@@ -89,7 +90,7 @@ export class SqlBatchRepository implements BatchRepository {
     const rows = await this.#db
       .selectFrom("anchors as a")
       .innerJoin("batches as b", "b.id", "a.batch_id")
-      .select(["b.id as batch_id", "b.root", "a.chain_id", "a.registry", "a.tx_hash", "a.block_number", "a.block_hash", "a.timestamp"])
+      .select(["b.id as batch_id", "b.root", ...ANCHOR_COLUMNS])
       .where("b.state", "=", "anchored")
       .orderBy("a.block_number", "desc")
       .orderBy("a.anchored_at", "desc")
@@ -110,6 +111,17 @@ export class SqlBatchRepository implements BatchRepository {
   }
 }
 
+/** The columns anchorFrom reads, from the anchors table joined as `a`. */
+export const ANCHOR_COLUMNS = [
+  "a.chain_id",
+  "a.registry",
+  "a.tx_hash",
+  "a.block_number",
+  "a.block_hash",
+  "a.timestamp",
+  "a.registry_version",
+] as const;
+
 /** An anchor's facts from its row (numbers may arrive as strings from PostgreSQL's bigint). */
 export function anchorFrom(row: {
   chain_id: number | string | null;
@@ -118,6 +130,7 @@ export function anchorFrom(row: {
   block_number: number | string | null;
   block_hash: string | null;
   timestamp: number | string | null;
+  registry_version: string | null;
 }): AnchorFacts {
   return {
     chainId: Number(row.chain_id),
@@ -126,6 +139,8 @@ export function anchorFrom(row: {
     blockNumber: Number(row.block_number),
     blockHash: String(row.block_hash),
     timestamp: Number(row.timestamp),
+    // Anchors recorded before the version was kept were all made by version 1, the only one then.
+    registryVersion: row.registry_version ?? "1",
   };
 }
 

@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { EvidenceStatus } from "../../domain/evidence.ts";
 import type { BatchProofs, EvidenceRecord, EvidenceRepository, NewEvidence, PendingItem } from "../../ports/evidence-repository.ts";
-import { anchorFrom } from "./batch-repository.ts";
+import { ANCHOR_COLUMNS, anchorFrom } from "./batch-repository.ts";
 import type { Database } from "./schema.ts";
 
 type Row = Selectable<Database["evidence"]> & {
@@ -13,6 +13,7 @@ type Row = Selectable<Database["evidence"]> & {
   block_number: number | null;
   block_hash: string | null;
   timestamp: number | null;
+  registry_version: string | null;
 };
 
 export class SqlEvidenceRepository implements EvidenceRepository {
@@ -49,7 +50,7 @@ export class SqlEvidenceRepository implements EvidenceRepository {
       .leftJoin("batches as b", "b.id", "e.batch_id")
       .leftJoin("anchors as a", "a.batch_id", "e.batch_id")
       .selectAll("e")
-      .select(["b.root as batch_root", "a.chain_id", "a.registry", "a.tx_hash", "a.block_number", "a.block_hash", "a.timestamp"]);
+      .select(["b.root as batch_root", ...ANCHOR_COLUMNS]);
   }
 
   async get(accountId: string, id: string): Promise<EvidenceRecord | null> {

@@ -29,6 +29,8 @@ export interface Database {
     block_hash: string;
     timestamp: number;
     anchored_at: string;
+    /** The registry's VERSION(); null for anchors recorded before it was kept (all by version 1). */
+    registry_version: string | null;
   };
   evidence: {
     seq: Generated<number>;
@@ -72,4 +74,21 @@ export interface Database {
   outbox: { seq: Generated<number>; id: string; type: string; account_id: string; subject: string; data_json: string; occurred_at: string };
   leases: { name: string; holder: string; token: number; expires_at: number };
   rate_limits: { key: string; window_start: number; hits: number };
+  timestamps: {
+    seq: Generated<number>;
+    root: string;
+    tsa: string;
+    status: string;
+    requested_at: string;
+    attempts: Generated<number>;
+    due_at: Generated<number>;
+    lease_owner: string | null;
+    lease_expires_at: number | null;
+    last_error: string | null;
+    /** base64 DER */
+    token: string | null;
+    gen_time: string | null;
+    serial_number: string | null;
+    stamped_at: string | null;
+  };
 }

@@ -27,6 +27,7 @@ import { migrate } from "./migrate.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres/migrations.ts";
 import type { Database } from "./schema.ts";
 import { SqlContentReleases, SqlLeases, SqlOutbox, SqlRateLimits } from "./small-repositories.ts";
+import { SqlTimestampRepository } from "./timestamp-repository.ts";
 import { kyselyDatabase } from "./sqlite/node-sqlite-database.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite/migrations.ts";
 
@@ -40,6 +41,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     releases: new SqlContentReleases(db),
     leases: new SqlLeases(db, dialect),
     rateLimits: new SqlRateLimits(db),
+    timestamps: new SqlTimestampRepository(db, dialect),
   };
 }
 
@@ -53,6 +55,7 @@ const READS: Record<keyof Repositories, readonly string[]> = {
   releases: ["due"],
   leases: [],
   rateLimits: [],
+  timestamps: ["forRoot", "anyDue", "countByStatus"],
 };
 
 // PostgreSQL: connection exceptions (08), insufficient resources (53), operator intervention (57:
@@ -119,6 +122,7 @@ class PostgresIndexStore implements IndexStore {
   declare readonly releases: Repositories["releases"];
   declare readonly leases: Repositories["leases"];
   declare readonly rateLimits: Repositories["rateLimits"];
+  declare readonly timestamps: Repositories["timestamps"];
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -165,6 +169,7 @@ class SqliteIndexStore implements IndexStore {
   declare readonly releases: Repositories["releases"];
   declare readonly leases: Repositories["leases"];
   declare readonly rateLimits: Repositories["rateLimits"];
+  declare readonly timestamps: Repositories["timestamps"];
 
   /** `reader`: a read-only connection to the same file, or null (in memory: reads queue with the writes). */
   constructor(writer: Kysely<Database>, reader: Kysely<Database> | null) {

@@ -89,30 +89,64 @@ async function serverChecks(receipt, file, sendFile) {
   }
   const body = await response.json();
   if (!response.ok) throw new Error(body?.error?.message ?? `the server answered ${response.status}`);
-  const wanted = (c) => c.id.startsWith("chain.") || (sendFile && file && c.id === "file.cid");
-  return { result: body, checks: body.checks.filter(wanted).map((c) => ({ ...c, by: "this server, from the chain" })) };
+  const wanted = (c) => /^(chain|timestamp|time)\./.test(c.id) || (sendFile && file && c.id === "file.cid");
+  const by = (c) =>
+    c.id.startsWith("chain.")
+      ? "this server, from the chain"
+      : c.id.startsWith("timestamp.")
+        ? "this server, with the CAs it trusts"
+        : "this server";
+  return { result: body, checks: body.checks.filter(wanted).map((c) => ({ ...c, by: by(c) })) };
 }
 
-function render(receipt, checks, anchoredAt) {
+const RECEIPT_VERSIONS = ["evidence-receipt/v1", "evidence-receipt/v2"];
+const utc = (iso) => iso.replace("T", " ").replace("Z", " UTC");
+
+/** The verdict: the server's, over the chain and the time-stamps, unless a check made here failed. */
+function render(receipt, checks, result) {
   const failed = checks.filter((c) => c.status === "fail");
-  const chainOk = checks.some((c) => c.id === "chain.verify" && c.status === "pass");
-  const ok = failed.length === 0 && chainOk;
+  const trusted = result.times.filter((t) => t.trusted);
+  const fileMatched = checks.some((c) => c.id === "file.sha256" && c.status === "pass");
+  let verdict;
+  let tone;
+  if (failed.length || !result.verified) {
+    verdict = "✗ Not verified";
+    tone = "bad";
+  } else if (trusted.length) {
+    verdict = "✓ Verified";
+    tone = result.trust === "public" ? "ok" : "warn";
+  } else {
+    verdict =
+      result.trust === "development"
+        ? "! Development chain — proves nothing to a third party"
+        : "! Unknown chain — not proven to a third party";
+    tone = "warn";
+  }
   const section = $("result");
   section.hidden = false;
-  section.className = ok ? "ok" : "bad";
-  $("verdict").textContent = ok ? "✓ Verified" : "✗ Not verified";
-  const time = anchoredAt ? `${anchoredAt.iso.replace("T", " ").replace("Z", " UTC")}` : "";
-  $("summary").textContent = ok
-    ? `${checks.some((c) => c.id === "file.sha256" && c.status === "pass") ? "This file" : "A file with this receipt's SHA-256"} existed no later than ${time}.`
-    : `Failed: ${failed.map((c) => c.label).join(", ") || "the anchor could not be confirmed"}.`;
+  section.className = tone;
+  $("verdict").textContent = verdict;
+  const summary = failed.length
+    ? `Failed: ${failed.map((c) => c.label).join(", ")}. ${result.summary.startsWith("NOT VERIFIED") ? "" : "(Checked in your browser.)"}`
+    : fileMatched
+      ? result.summary
+          .replace(`A file with SHA-256 ${receipt.evidence.sha256}`, "This file")
+          .replace(`a file with SHA-256 ${receipt.evidence.sha256}`, "this file")
+      : result.summary;
+  $("summary").textContent = summary.trim();
   const facts = [
     ["Evidence", receipt.evidence.id],
     ["SHA-256", receipt.evidence.sha256],
-    ["Anchored", time || "not confirmed"],
-    ["Chain", String(receipt.anchor.chainId)],
+    ["Received by the service", String(receipt.metadata.receivedAt)],
+    ...result.times.map((t) => [
+      t.source === "anchor" ? "No later than (chain anchor)" : "No later than (time-stamp)",
+      `${utc(t.noLaterThan)} — ${t.by}${t.trusted ? "" : " (proves nothing to a third party)"}`,
+    ]),
+    ["Chain", `${result.chain.name} (chain id ${result.chain.chainId}, ${result.chain.trust})`],
     ["Block", String(receipt.anchor.blockNumber)],
     ["Transaction", receipt.anchor.txHash],
     ["Registry", receipt.anchor.registry],
+    ...(receipt.timestampsPending?.length ? [["Time-stamps pending", receipt.timestampsPending.join(", ")]] : []),
   ];
   $("facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", k), el("dd", v)]));
   $("checks").tBodies[0].replaceChildren(
@@ -121,7 +155,7 @@ function render(receipt, checks, anchoredAt) {
       row.dataset.check = c.id;
       row.append(
         el("td", c.label),
-        el("td", { pass: "✓ pass", fail: "✗ fail", skip: "– not checked" }[c.status], c.status),
+        el("td", { pass: "✓ pass", fail: "✗ fail", warn: "! warning", skip: "– not checked" }[c.status], c.status),
         el("td", c.detail, "detail"),
         el("td", c.by),
       );
@@ -152,9 +186,9 @@ $("verify-form").addEventListener("submit", async (event) => {
   let receipt;
   try {
     receipt = JSON.parse(await receiptFile.text());
-    if (receipt?.version !== "evidence-receipt/v1") throw new Error();
+    if (!RECEIPT_VERSIONS.includes(receipt?.version)) throw new Error();
   } catch {
-    return showError("That file is not an evidence-receipt/v1 receipt.");
+    return showError("That file is not an evidence receipt (evidence-receipt/v1 or v2).");
   }
   const button = $("verify-button");
   button.disabled = true;
@@ -162,7 +196,7 @@ $("verify-form").addEventListener("submit", async (event) => {
   try {
     const local = await localChecks(receipt, file);
     const server = await serverChecks(receipt, file, $("send-file").checked);
-    render(receipt, [...local, ...server.checks], server.result.anchoredAt);
+    render(receipt, [...local, ...server.checks], server.result);
   } catch (error) {
     showError(`Verification could not finish: ${error.message}`);
   } finally {
@@ -181,7 +215,7 @@ document.addEventListener("drop", async (event) => {
   event.preventDefault();
   $("drop-zone").classList.remove("dragging");
   for (const dropped of event.dataTransfer.files) {
-    const target = /\.json$/i.test(dropped.name) && (await dropped.text()).includes("evidence-receipt/v1") ? "receipt" : "file";
+    const target = /\.json$/i.test(dropped.name) && /"evidence-receipt\/v[12]"/.test(await dropped.text()) ? "receipt" : "file";
     const transfer = new DataTransfer();
     transfer.items.add(dropped);
     $(target).files = transfer.files;

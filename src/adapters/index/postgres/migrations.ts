@@ -129,4 +129,30 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "RFC 3161 time-stamps of batch roots; the registry version of each anchor",
+    sql: `
+      CREATE TABLE timestamps (
+        seq               BIGSERIAL PRIMARY KEY,
+        root              TEXT NOT NULL,
+        tsa               TEXT NOT NULL,
+        status            TEXT NOT NULL CHECK (status IN ('pending', 'stamped', 'abandoned')),
+        requested_at      TEXT NOT NULL,
+        attempts          INTEGER NOT NULL DEFAULT 0,
+        due_at            BIGINT NOT NULL DEFAULT 0,
+        lease_owner       TEXT,
+        lease_expires_at  BIGINT,
+        last_error        TEXT,
+        token             TEXT,
+        gen_time          TEXT,
+        serial_number     TEXT,
+        stamped_at        TEXT,
+        UNIQUE (root, tsa)
+      );
+      CREATE INDEX timestamps_due ON timestamps(due_at) WHERE status = 'pending';
+
+      ALTER TABLE anchors ADD COLUMN registry_version TEXT;
+    `,
+  },
 ];

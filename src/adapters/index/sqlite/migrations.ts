@@ -146,4 +146,30 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: "RFC 3161 time-stamps of batch roots; the registry version of each anchor",
+    sql: `
+      CREATE TABLE timestamps (
+        seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+        root              TEXT NOT NULL,
+        tsa               TEXT NOT NULL,
+        status            TEXT NOT NULL CHECK (status IN ('pending', 'stamped', 'abandoned')),
+        requested_at      TEXT NOT NULL,
+        attempts          INTEGER NOT NULL DEFAULT 0,
+        due_at            INTEGER NOT NULL DEFAULT 0,
+        lease_owner       TEXT,
+        lease_expires_at  INTEGER,
+        last_error        TEXT,
+        token             TEXT,
+        gen_time          TEXT,
+        serial_number     TEXT,
+        stamped_at        TEXT,
+        UNIQUE (root, tsa)
+      );
+      CREATE INDEX timestamps_due ON timestamps(due_at) WHERE status = 'pending';
+
+      ALTER TABLE anchors ADD COLUMN registry_version TEXT;
+    `,
+  },
 ];

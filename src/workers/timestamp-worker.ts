@@ -1,0 +1,36 @@
+/**
+ * Fetches the time-stamps batches asked for (use-cases/time-stamp-roots.ts), every interval and as soon
+ * as there is more to do. Pending stamps of TSAs no longer configured are given up at start: a receipt
+ * lists as pending only what is still being asked for.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
+import type { TimestampRepository } from "../ports/timestamp-repository.ts";
+import { stampDueRoots, type StampDeps } from "../use-cases/time-stamp-roots.ts";
+
+export function startTimestampWorker(
+  deps: StampDeps & { timestamps: TimestampRepository },
+  options: { intervalMs: number; signal: AbortSignal; log: Logger },
+): { done: Promise<void> } {
+  const urls = deps.authorities.map((a) => a.authority.url);
+  const done = (async () => {
+    try {
+      const dropped = await deps.timestamps.abandonOthers(urls, "the TSA is no longer in TSA_URLS");
+      if (dropped) options.log.warn({ dropped }, "pending time-stamps of TSAs no longer configured given up");
+    } catch (error) {
+      options.log.warn({ err: error }, "could not give up the time-stamps of TSAs no longer configured");
+    }
+    if (urls.length === 0) return;
+    while (!options.signal.aborted) {
+      let more = false;
+      try {
+        const result = await stampDueRoots(deps, { signal: options.signal });
+        more = result.stamped > 0 && (await deps.timestamps.anyDue(urls));
+      } catch (error) {
+        if (!options.signal.aborted) options.log.warn({ err: error }, "time-stamping failed; will retry");
+      }
+      if (!more) await sleep(options.intervalMs, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+  })();
+  return { done };
+}
