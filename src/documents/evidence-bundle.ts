@@ -111,8 +111,8 @@ function readme(input: BundleInput, fileName: string): string {
   if (stamps.length) {
     what.push("root.bin             the 32 bytes of the Merkle root the time-stamps are over");
     for (const [i, t] of stamps.entries()) {
-      what.push(`timestamp-${i + 1}.tsr      the RFC 3161 time-stamp of ${t.tsa} (genTime ${t.genTime})`);
-      if (input.tsaCas[i]) what.push(`tsa-ca-${i + 1}.pem       the CA certificate this service trusts for that authority`);
+      what.push(`${`timestamp-${i + 1}.tsr`.padEnd(20)} the RFC 3161 time-stamp of ${t.tsa} (genTime ${t.genTime})`);
+      if (input.tsaCas[i]) what.push(`${`tsa-ca-${i + 1}.pem`.padEnd(20)} the CA certificate this service trusts for that authority`);
     }
   }
   what.push("README.txt           this file");
