@@ -13,6 +13,18 @@ export async function sniffMediaType(head: Uint8Array): Promise<string> {
   return looksLikeText(head) ? textType(head) : "application/octet-stream";
 }
 
+/**
+ * The type of bytes the service made itself (a capture's MHTML or HAR): the sniffer reads only the first
+ * bytes and calls both text/plain, though the browser wrote them as multipart/related and JSON. The
+ * maker's type is kept when the bytes agree with it (or are plain text a sniffer cannot tell apart);
+ * otherwise what the bytes say wins.
+ */
+export function madeMediaType(sniffed: string, madeAs: string | undefined): string {
+  if (!madeAs || sniffed === madeAs) return sniffed;
+  const textual = madeAs.startsWith("text/") || madeAs === "application/json" || madeAs === "multipart/related";
+  return textual && sniffed === "text/plain" ? madeAs : sniffed;
+}
+
 function looksLikeText(head: Uint8Array): boolean {
   if (head.length === 0) return false;
   try {

@@ -29,6 +29,8 @@ export interface CaptureOutcome {
   failureReason?: string;
   manifestId: string;
   summary: Record<string, unknown>;
+  /** When the browser began the capture, as its manifest says: the record then tells the same time. */
+  startedAt: string;
   finishedAt: string;
 }
 

@@ -118,7 +118,7 @@ async function storeArtifacts(deps: CaptureDeps, capture: CaptureRecord, page: P
       const record = await prepareEvidence(deps, {
         accountId: capture.accountId,
         kind: "capture-artifact",
-        file: receivedBytes(artifact.bytes),
+        file: receivedBytes(artifact.bytes, artifact.mediaType),
         claims: { ...claims, fileName: artifact.fileName, description: `${artifact.role} of ${capture.url}` },
       });
       stored.push({ record, role: artifact.role, fileName: artifact.fileName });
@@ -160,6 +160,7 @@ async function recordCapture(
     status: page.error === null ? ("completed" as const) : ("failed" as const),
     failureReason: page.error ?? undefined,
     manifestId,
+    startedAt: page.startedAt,
     finishedAt: new Date().toISOString(),
     summary: {
       finalUrl: manifest.finalUrl,

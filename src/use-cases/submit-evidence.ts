@@ -5,7 +5,7 @@
  */
 import { buildMetadata, type EvidenceClaims, type EvidenceKind } from "../domain/evidence.ts";
 import { sha256Hex } from "../domain/hashing.ts";
-import { SNIFF_BYTES, sniffMediaType } from "../domain/media-type.ts";
+import { madeMediaType, SNIFF_BYTES, sniffMediaType } from "../domain/media-type.ts";
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { ContentStore } from "../ports/content-store.ts";
@@ -24,11 +24,13 @@ export interface ReceivedFile {
   size: number;
   /** The first bytes, for sniffing the media type. */
   head: Uint8Array;
+  /** For bytes the service made: the type it made them as (kept when the bytes do not contradict it). */
+  madeAs?: string;
 }
 
 /** Bytes made by the service (a snapshot, a capture artifact, a manifest), as a file to submit. */
-export function receivedBytes(bytes: Uint8Array): ReceivedFile {
-  return { content: { bytes }, sha256: sha256Hex(bytes), size: bytes.length, head: bytes.subarray(0, SNIFF_BYTES) };
+export function receivedBytes(bytes: Uint8Array, madeAs?: string): ReceivedFile {
+  return { content: { bytes }, sha256: sha256Hex(bytes), size: bytes.length, head: bytes.subarray(0, SNIFF_BYTES), madeAs };
 }
 
 export interface EvidenceSubmission {
@@ -49,7 +51,7 @@ export async function prepareEvidence(
   const { file } = submission;
   if (file.size === 0) throw new AppError(Errors.EMPTY_FILE);
   const cid = "cid" in file.content ? file.content.cid : await deps.store.addBytes(file.content.bytes, { signal: submission.signal });
-  const mediaType = await sniffMediaType(file.head);
+  const mediaType = madeMediaType(await sniffMediaType(file.head), file.madeAs);
   const receivedAt = (deps.now?.() ?? new Date()).toISOString();
   const { metadata, metadataSha256 } = buildMetadata({
     id,

@@ -251,6 +251,7 @@ export function describeIndexStore(
           status: "completed" as const,
           manifestId: "ev_m",
           summary: { finalUrl: "https://m.example/cap_1" },
+          startedAt: "2026-11-27T10:00:00.250Z",
           finishedAt: T0,
         };
         expect(await index.captures.finish("cap_1", "inst_a", outcome)).to.equal(false);
@@ -258,6 +259,7 @@ export function describeIndexStore(
         expect(await index.captures.get("acc_a", "cap_1")).to.deep.include({
           status: "completed",
           manifestId: "ev_m",
+          startedAt: "2026-11-27T10:00:00.250Z", // the browser's start, as the manifest says, not the claim's
           finishedAt: T0,
           summary: outcome.summary,
         });

@@ -103,8 +103,16 @@ describe("listing captures", function () {
       expect(createHash("sha256").update(content).digest("hex"), entry.role).to.equal(entry.sha256);
       expect(content.length).to.equal(entry.size);
     }
+    // Each artifact's type, as the browser made it and as its bytes agree: not text/plain for MHTML and HAR.
+    expect(Object.fromEntries(manifest.artifacts.map((a: Json) => [a.role, a.mediaType]))).to.deep.equal({
+      screenshot: "image/png",
+      mhtml: "multipart/related",
+      html: "text/html",
+      har: "application/json",
+    });
     const png = manifest.artifacts.find((a: Json) => a.role === "screenshot");
-    expect(png.mediaType).to.equal("image/png");
+    // The capture record and its manifest tell the same start.
+    expect((await (await api.get(`/v1/captures/${result.id}`)).json()).startedAt).to.equal(manifest.startedAt);
     const html = manifest.artifacts.find((a: Json) => a.role === "html");
     const htmlText = await (await api.get(`/v1/evidence/${html.evidenceId}/content`)).text();
     expect(htmlText).to.include("Designer handbag — genuine leather");

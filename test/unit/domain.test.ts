@@ -5,7 +5,7 @@ import { buildMetadata } from "../../src/domain/evidence.ts";
 import { sha256Hex } from "../../src/domain/hashing.ts";
 import { fileFacts } from "../../src/domain/content-id.ts";
 import { ListingSnapshotSchema } from "../../src/domain/listing-snapshot.ts";
-import { sniffMediaType } from "../../src/domain/media-type.ts";
+import { madeMediaType, sniffMediaType } from "../../src/domain/media-type.ts";
 import { buildMerkleBatch, verifyMerkleProof } from "../../src/domain/merkle-batch.ts";
 import { buildReceipt } from "../../src/domain/receipt.ts";
 import { wellFormedJson } from "../../src/domain/well-formed.ts";
@@ -95,6 +95,15 @@ describe("sniffMediaType", () => {
     expect(await sniffMediaType(Buffer.from("<!DOCTYPE html><html></html>"))).to.equal("text/html");
     expect(await sniffMediaType(Buffer.from([0, 1, 2, 3, 250, 251]))).to.equal("application/octet-stream");
     expect(await sniffMediaType(Buffer.alloc(0))).to.equal("application/octet-stream");
+  });
+
+  it("keeps the type the service made its own bytes as, unless the bytes contradict it", () => {
+    expect(madeMediaType("text/plain", "multipart/related")).to.equal("multipart/related"); // MHTML
+    expect(madeMediaType("text/plain", "application/json")).to.equal("application/json"); // a HAR longer than the window
+    expect(madeMediaType("image/png", "image/png")).to.equal("image/png");
+    expect(madeMediaType("image/png", "application/json")).to.equal("image/png"); // the bytes win
+    expect(madeMediaType("application/octet-stream", "text/html")).to.equal("application/octet-stream");
+    expect(madeMediaType("text/plain", undefined)).to.equal("text/plain");
   });
 
   it("treats UTF-8 text cut in the middle of a character as text", async () => {

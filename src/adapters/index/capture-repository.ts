@@ -121,6 +121,7 @@ export class SqlCaptureRepository implements CaptureRepository {
       .updateTable("captures")
       .set({
         status: outcome.status,
+        started_at: outcome.startedAt,
         finished_at: outcome.finishedAt,
         failure_reason: outcome.failureReason ?? null,
         manifest_id: outcome.manifestId,
