@@ -110,7 +110,6 @@ describe("listing captures", function () {
       html: "text/html",
       har: "application/json",
     });
-    const png = manifest.artifacts.find((a: Json) => a.role === "screenshot");
     // The capture record and its manifest tell the same start.
     expect((await (await api.get(`/v1/captures/${result.id}`)).json()).startedAt).to.equal(manifest.startedAt);
     const html = manifest.artifacts.find((a: Json) => a.role === "html");
