@@ -111,7 +111,7 @@ describe("listing captures", function () {
       har: "application/json",
     });
     // The capture record and its manifest tell the same start.
-    expect((await (await api.get(`/v1/captures/${result.id}`)).json()).startedAt).to.equal(manifest.startedAt);
+    expect(((await (await api.get(`/v1/captures/${result.id}`)).json()) as Json).startedAt).to.equal(manifest.startedAt);
     const html = manifest.artifacts.find((a: Json) => a.role === "html");
     const htmlText = await (await api.get(`/v1/evidence/${html.evidenceId}/content`)).text();
     expect(htmlText).to.include("Designer handbag — genuine leather");
