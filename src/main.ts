@@ -123,8 +123,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
       timestamps: index.timestamps,
       authorities,
       owner: instance,
-      // A claim outlives one TSA's deadline for every stamp claimed with it.
-      leaseMs: config.tsaTimeoutMs * 25,
+      // One stamp is claimed at a time: its claim outlives the TSA's deadline.
+      leaseMs: config.tsaTimeoutMs * 3,
       retryBaseMs: config.tsaRetryMs,
       log: log.child({ component: "timestamps" }),
     },

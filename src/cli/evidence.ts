@@ -227,6 +227,14 @@ async function factsOf(path: string, io: CliIO) {
 
 const MARK = { pass: "✓", fail: "✗", warn: "!", skip: "–" } as const;
 
+/**
+ * Text from a receipt reaches the terminal: control characters (a line break, an escape sequence) and
+ * bidirectional overrides could forge a line or hide the verdict, so each is shown as its code.
+ */
+function printable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
+
 function render(receipt: EvidenceReceipt, result: Verification): string {
   const width = Math.max(...result.checks.map((c) => c.label.length));
   const lines = [`Evidence ${receipt.evidence.id} (${receipt.version}), chain: ${result.chain.name} (${result.trust})`];
@@ -240,5 +248,5 @@ function render(receipt: EvidenceReceipt, result: Verification): string {
     lines.push("", "Proven times, earliest first:");
     for (const t of result.times) lines.push(`  ${t.noLaterThan}  ${t.by}${t.trusted ? "" : " (proves nothing to a third party)"}`);
   }
-  return lines.join("\n");
+  return lines.map(printable).join("\n");
 }

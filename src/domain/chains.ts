@@ -25,6 +25,11 @@ export interface ChainInfo {
   /** The hash of block 0, as every endpoint of this chain serves it. */
   genesisHash?: string;
   finalityDepth?: number;
+  /**
+   * A time the chain certainly did not exist before (Unix seconds; the first of the month of its block 0
+   * or earlier): a block dated before it is not this chain's, whatever the endpoint says of block 0.
+   */
+  notBefore?: number;
   /** See above: how far past its block time an anchor's proof reaches. */
   timeSlackSeconds: number;
   /** What else a reader of a time on this chain should know. */
@@ -38,6 +43,7 @@ const SEQUENCER_NOTE = "its block times are set by its sequencer, which the chai
 const PUBLIC: Record<number, Omit<ChainInfo, "chainId" | "trust">> = {
   1: {
     name: "Ethereum Mainnet",
+    notBefore: 1435708800, // 2015-07-01
     timeSlackSeconds: 12,
     genesisHash: "0xd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3",
     finalityDepth: 64,
@@ -45,6 +51,7 @@ const PUBLIC: Record<number, Omit<ChainInfo, "chainId" | "trust">> = {
   },
   11155111: {
     name: "Sepolia (Ethereum test network)",
+    notBefore: 1633046400, // 2021-10-01
     timeSlackSeconds: 12,
     genesisHash: "0x25a5cc106eea7138acab33231d7160d69cb777ee0c2c553fcddf5138993e6dd9",
     finalityDepth: 64,
@@ -52,6 +59,7 @@ const PUBLIC: Record<number, Omit<ChainInfo, "chainId" | "trust">> = {
   },
   10: {
     name: "OP Mainnet",
+    notBefore: 1609459200, // 2021-01-01
     timeSlackSeconds: 2,
     timeNote: SEQUENCER_NOTE,
     genesisHash: "0x7ca38a1916c42007829c55e69d3e9a73265554b586a499015373241b8a3fa48b",
@@ -60,6 +68,7 @@ const PUBLIC: Record<number, Omit<ChainInfo, "chainId" | "trust">> = {
   },
   8453: {
     name: "Base",
+    notBefore: 1685577600, // 2023-06-01
     timeSlackSeconds: 2,
     timeNote: SEQUENCER_NOTE,
     genesisHash: "0xf712aa9241cc24369b143cf6dce85f0902a9731e70d66818a3a5845b296c73dd",
@@ -68,6 +77,7 @@ const PUBLIC: Record<number, Omit<ChainInfo, "chainId" | "trust">> = {
   },
   42161: {
     name: "Arbitrum One",
+    notBefore: 1619827200, // 2021-05-01
     timeSlackSeconds: 1,
     timeNote: SEQUENCER_NOTE,
     genesisHash: "0x7ee576b35482195fc49205cec9af72ce14f003b9ae69f6ba0faef4514be8b442",
@@ -76,6 +86,7 @@ const PUBLIC: Record<number, Omit<ChainInfo, "chainId" | "trust">> = {
   },
   137: {
     name: "Polygon PoS",
+    notBefore: 1588291200, // 2020-05-01
     timeSlackSeconds: 2,
     genesisHash: "0xa9c28ce2141b56c474f1dc504bee9b01eb1bd7d1a507580d5519d4437a97de1b",
     finalityDepth: 256,

@@ -53,7 +53,11 @@ export const ReceiptV1Schema = z.object({
 
 export const TimestampProofSchema = z.object({
   type: z.literal("rfc3161"),
-  tsa: z.string().min(1).max(2000),
+  // Printed to terminals and into documents: a URL, with no control, space or bidirectional characters.
+  tsa: z
+    .string()
+    .max(2000)
+    .regex(/^https?:\/\/[^\s\p{Cc}\p{Cf}]+$/u, "must be the TSA's http(s) URL"),
   genTime: z.string().min(1).max(64),
   serialNumber: z.string().regex(/^[0-9a-f]{1,80}$/, "must be lowercase hex"),
   token: base64,
@@ -64,7 +68,14 @@ export const ReceiptV2Schema = z.object({
   ...common,
   anchor: z.object({ ...anchor, registryVersion: z.string().regex(/^[0-9]{1,6}$/, "must be a version number") }),
   timestamps: z.array(TimestampProofSchema).max(16),
-  timestampsPending: z.array(z.string().min(1).max(2000)).max(16),
+  timestampsPending: z
+    .array(
+      z
+        .string()
+        .max(2000)
+        .regex(/^https?:\/\/[^\s\p{Cc}\p{Cf}]+$/u, "must be the TSA's http(s) URL"),
+    )
+    .max(16),
 });
 
 export const ReceiptSchema = z.discriminatedUnion("version", [ReceiptV2Schema, ReceiptV1Schema]);

@@ -21,6 +21,7 @@ export const OID = {
   signingCertificateV2: "1.2.840.113549.1.9.16.2.47",
   subjectKeyIdentifier: "2.5.29.14",
   extKeyUsage: "2.5.29.37",
+  keyUsage: "2.5.29.15",
   timeStamping: "1.3.6.1.5.5.7.3.8",
 } as const;
 
@@ -220,7 +221,39 @@ export function checkTimeStampingUsage(signer: pkijs.Certificate | null): Outcom
     return fail(`extendedKeyUsage is [${purposes.join(", ")}]; expected id-kp-timeStamping (${OID.timeStamping}) alone`);
   }
   if (!usage.critical) return fail("extendedKeyUsage id-kp-timeStamping is not marked critical (RFC 3161 §2.3 requires it)");
-  return pass(`extendedKeyUsage id-kp-timeStamping (${OID.timeStamping}), critical`);
+  // What OpenSSL's time-stamp purpose also asks (openssl ts -verify refuses the token otherwise): the
+  // TSA's certificate is not a CA's, and a keyUsage, if any, allows signing.
+  if (x509(signer).ca)
+    return fail("the TSA certificate is a CA certificate (basicConstraints cA): a time-stamping certificate may not be one");
+  const keyUsage = signer.extensions?.find((e) => e.extnID === OID.keyUsage);
+  if (keyUsage) {
+    const bits = keyUsageBits(keyUsage);
+    if (!bits.includes("digitalSignature") && !bits.includes("nonRepudiation")) {
+      return fail(
+        `keyUsage is [${bits.join(", ")}]: it allows neither digitalSignature nor nonRepudiation, so the key may not sign a time-stamp`,
+      );
+    }
+  }
+  return pass(`extendedKeyUsage id-kp-timeStamping (${OID.timeStamping}), critical; not a CA certificate`);
+}
+
+const KEY_USAGE_NAMES = [
+  "digitalSignature",
+  "nonRepudiation",
+  "keyEncipherment",
+  "dataEncipherment",
+  "keyAgreement",
+  "keyCertSign",
+  "cRLSign",
+  "encipherOnly",
+  "decipherOnly",
+];
+
+function keyUsageBits(extension: pkijs.Extension): string[] {
+  const parsed = asn1js.fromBER(extension.extnValue.valueBlock.valueHexView).result;
+  if (!(parsed instanceof asn1js.BitString)) return [];
+  const bytes = parsed.valueBlock.valueHexView;
+  return KEY_USAGE_NAMES.filter((_, i) => (bytes[i >> 3] ?? 0) & (0x80 >> (i & 7)));
 }
 
 function readPemCertificates(pems: string[]): pkijs.Certificate[] | string {
@@ -262,23 +295,69 @@ export async function checkChain(
     const to = signer.notAfter.value.toISOString();
     return fail(`the TSA certificate ${subject} is valid from ${from} to ${to}, not at genTime ${at}`);
   }
-  const others = (signedData.certificates ?? []).filter(
-    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate && !Buffer.from(c.tbsView).equals(Buffer.from(signer.tbsView)),
-  );
-  // PKI.js takes the last of `certs` as the certificate to validate.
-  const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: anchors, certs: [...others, signer], checkDate: genTime });
-  const result = await engine.verify({}, cryptoEngine);
-  const roots = anchors.map((a) => describeCertificate(a).subject).join("; ");
-  if (!result.result) {
-    // PKI.js says only that some certificate was not valid: name which, if one of those at hand was not.
-    const invalid = [...others, ...anchors]
-      .filter((c) => !validAt(c, genTime))
-      .map(
-        (c) => `${describeCertificate(c).subject} is valid from ${c.notBefore.value.toISOString()} to ${c.notAfter.value.toISOString()}`,
-      );
-    const why = invalid.length ? `; ${invalid.join("; ")}` : "";
-    return fail(`${subject} does not chain to a trust anchor (${roots}) at genTime ${at}: ${result.resultMessage}${why}`);
+  const carried = (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  if (carried.length > MAX_TOKEN_CERTIFICATES) {
+    return fail(`the token carries ${carried.length} certificates; this verifier reads at most ${MAX_TOKEN_CERTIFICATES}`);
   }
-  const path = (result.certificatePath ?? []).map((c) => describeCertificate(c).subject).join(" → ");
-  return pass(`${path} (trusted); every certificate valid at genTime ${at}`);
+  const others = carried.filter((c) => !Buffer.from(c.tbsView).equals(Buffer.from(signer.tbsView)));
+  const roots = anchors.map((a) => describeCertificate(a).subject).join("; ");
+  const found = buildPath(x509(signer), others.map(x509), anchors.map(x509), genTime);
+  if (Array.isArray(found)) {
+    return pass(`${found.map((c) => c.subject.split("\n").join(", ")).join(" → ")} (trusted); every certificate valid at genTime ${at}`);
+  }
+  const invalid = [...others, ...anchors]
+    .filter((c) => !validAt(c, genTime))
+    .map((c) => `${describeCertificate(c).subject} is valid from ${c.notBefore.value.toISOString()} to ${c.notAfter.value.toISOString()}`);
+  const why = invalid.length ? `; ${invalid.join("; ")}` : "";
+  return fail(`${subject} does not chain to a trust anchor (${roots}) at genTime ${at}: ${found}${why}`);
+}
+
+/** A token's certificates are the TSA's own and its chain: a handful. More is refused, not searched. */
+export const MAX_TOKEN_CERTIFICATES = 10;
+const MAX_PATH_LENGTH = 6;
+const MAX_SIGNATURE_CHECKS = 64;
+
+const x509 = (c: pkijs.Certificate) => new X509Certificate(der(c));
+const x509ValidAt = (c: X509Certificate, at: Date) => new Date(c.validFrom) <= at && at <= new Date(c.validTo);
+
+/**
+ * A path from the signer through the token's certificates to a trust anchor, every certificate valid at
+ * genTime, every issuer a CA, every signature checked; or why there is none. The search is bounded: a
+ * certificate never appears twice on a path, a path has at most MAX_PATH_LENGTH steps, and at most
+ * MAX_SIGNATURE_CHECKS signatures are tried, so certificates made to loop or to multiply paths cost
+ * a verifier milliseconds, not its CPU.
+ */
+function buildPath(signer: X509Certificate, pool: X509Certificate[], anchors: X509Certificate[], at: Date): X509Certificate[] | string {
+  let budget = MAX_SIGNATURE_CHECKS;
+  let exhausted = false;
+  const issuedBy = (child: X509Certificate, parent: X509Certificate) => {
+    if (budget <= 0) {
+      exhausted = true;
+      return false;
+    }
+    budget -= 1;
+    return parent.ca && x509ValidAt(parent, at) && child.checkIssued(parent) && child.verify(parent.publicKey);
+  };
+  const walk = (current: X509Certificate, path: X509Certificate[]): X509Certificate[] | null => {
+    for (const anchor of anchors) {
+      if (current.fingerprint256 === anchor.fingerprint256 && x509ValidAt(anchor, at)) return [...path, current];
+      if (issuedBy(current, anchor)) return [...path, current, anchor];
+    }
+    if (path.length + 1 >= MAX_PATH_LENGTH) return null;
+    for (const candidate of pool) {
+      if (candidate === current || path.includes(candidate)) continue;
+      if (issuedBy(current, candidate)) {
+        const found = walk(candidate, [...path, current]);
+        if (found) return found;
+      }
+      if (exhausted) return null;
+    }
+    return null;
+  };
+  return (
+    walk(signer, []) ??
+    (exhausted
+      ? `no path found within ${MAX_SIGNATURE_CHECKS} signature checks`
+      : "no path of valid CA certificates, each signing the next, leads from the TSA certificate to a trust anchor")
+  );
 }

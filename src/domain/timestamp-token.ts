@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { sha256Bytes } from "./hashing.ts";
+import { readTokenTime, type TokenTime } from "./timestamp-time.ts";
 import {
   checkChain,
   checkSignature,
@@ -138,7 +139,11 @@ export interface TokenCheck {
 export interface TokenVerification {
   /** No check failed, the token stamps the expected imprint, and its certificate chains to a trust anchor. */
   ok: boolean;
+  /** genTime to the millisecond, rounded down; genTimeIso has every digit the token gives. */
   genTime: Date | null;
+  genTimeIso: string | null;
+  /** The last instant the token allows, genTime plus its accuracy, Unix ms rounded up. */
+  latestMs: number | null;
   /** The TSA's serial number of the token, lowercase hex. */
   serialNumber: string | null;
   /** The TSA policy OID the token was issued under. */
@@ -180,6 +185,7 @@ interface ParsedToken {
   signedData: pkijs.SignedData;
   signerInfo: pkijs.SignerInfo;
   tstInfo: pkijs.TSTInfo;
+  time: TokenTime;
   signer: pkijs.Certificate | null;
 }
 
@@ -199,9 +205,11 @@ function readToken(tokenDer: Uint8Array): ParsedToken | string {
   const tstInfo = eContent ? parseDer(eContent.getValue(), pkijs.TSTInfo) : null;
   if (!tstInfo) return "the SignedData's eContent is not a TSTInfo";
   if (tstInfo.version !== 1) return `TSTInfo version ${tstInfo.version}; expected 1`;
+  const time = readTokenTime(eContent!.getValue());
+  if (typeof time === "string") return time;
   if (signedData.signerInfos.length !== 1) return `${signedData.signerInfos.length} SignerInfos; a token has exactly one`;
   const [signerInfo] = signedData.signerInfos;
-  return { signedData, signerInfo, tstInfo, signer: findSignerCertificate(signedData, signerInfo) };
+  return { signedData, signerInfo, tstInfo, time, signer: findSignerCertificate(signedData, signerInfo) };
 }
 
 function checkImprint(tstInfo: pkijs.TSTInfo, expect: TokenExpectation): Outcome {
@@ -237,7 +245,15 @@ function checkTime(genTime: Date, receivedAt: Date | undefined, toleranceMs: num
 /** Verifies a token on its own. Never throws: anything unreadable fails `tsa.parse`. */
 export async function verifyTimestampToken(tokenDer: Uint8Array, expect: TokenExpectation = {}): Promise<TokenVerification> {
   const outcomes = new Map<TokenCheckId, Outcome>();
-  const result: Omit<TokenVerification, "ok" | "checks"> = { genTime: null, serialNumber: null, policy: null, accuracyMs: null, tsa: null };
+  const result: Omit<TokenVerification, "ok" | "checks"> = {
+    genTime: null,
+    genTimeIso: null,
+    latestMs: null,
+    serialNumber: null,
+    policy: null,
+    accuracyMs: null,
+    tsa: null,
+  };
   const run = async (id: TokenCheckId, check: () => Outcome | Promise<Outcome>) => {
     try {
       outcomes.set(id, await check());
@@ -255,13 +271,15 @@ export async function verifyTimestampToken(tokenDer: Uint8Array, expect: TokenEx
   if (typeof token === "string") {
     outcomes.set("tsa.parse", fail(token));
   } else {
-    const { signedData, signerInfo, tstInfo, signer } = token;
+    const { signedData, signerInfo, tstInfo, signer, time } = token;
     outcomes.set("tsa.parse", pass(`a CMS SignedData over an id-ct-TSTInfo (policy ${tstInfo.policy}, serial ${serialHex(tstInfo)})`));
     Object.assign(result, {
-      genTime: tstInfo.genTime,
+      genTime: time.genTime,
+      genTimeIso: time.genTimeIso,
+      latestMs: time.latestMs,
       serialNumber: serialHex(tstInfo),
       policy: tstInfo.policy,
-      accuracyMs: tstInfo.accuracy ? accuracyMs(tstInfo.accuracy) : null,
+      accuracyMs: time.accuracyMicros === null ? null : Number(time.accuracyMicros) / 1000,
       tsa: signer && describeCertificate(signer),
     });
     await run("tsa.imprint", () => checkImprint(tstInfo, expect));
@@ -269,8 +287,8 @@ export async function verifyTimestampToken(tokenDer: Uint8Array, expect: TokenEx
     await run("tsa.signature", () => checkSignature(signedData, signerInfo, signer));
     await run("tsa.signing-certificate", () => checkSigningCertificate(signerInfo, signer));
     await run("tsa.eku", () => checkTimeStampingUsage(signer));
-    await run("tsa.chain", () => checkChain(signedData, signer, expect.trustAnchors, tstInfo.genTime));
-    await run("tsa.time", () => checkTime(tstInfo.genTime, expect.receivedAt, expect.toleranceMs ?? DEFAULT_TOLERANCE_MS));
+    await run("tsa.chain", () => checkChain(signedData, signer, expect.trustAnchors, time.genTime));
+    await run("tsa.time", () => checkTime(time.genTime, expect.receivedAt, expect.toleranceMs ?? DEFAULT_TOLERANCE_MS));
   }
 
   const checks = CHECKS.map(([id, label]): TokenCheck => {
@@ -284,8 +302,4 @@ export async function verifyTimestampToken(tokenDer: Uint8Array, expect: TokenEx
 
 function serialHex(tstInfo: pkijs.TSTInfo): string {
   return hex(tstInfo.serialNumber.valueBlock.valueHexView).replace(/^(00)+(?=..)/, "");
-}
-
-function accuracyMs(accuracy: pkijs.Accuracy): number {
-  return (accuracy.seconds ?? 0) * 1000 + (accuracy.millis ?? 0) + (accuracy.micros ?? 0) / 1000;
 }

@@ -50,7 +50,11 @@ export async function stampDueRoots(deps: StampDeps, options: { max?: number; si
       const trusted = byUrl.get(url)!;
       for (const stamp of stamps) {
         if (options.signal?.aborted) return;
-        const problem = await stampOne(deps, trusted, stamp.root, options.signal);
+        // Whatever goes wrong with one stamp (an answer no parser expected, say) is that stamp's failure,
+        // recorded, so that it is asked again later, never left claimed.
+        const problem = await stampOne(deps, trusted, stamp.root, options.signal).catch(
+          (error: unknown) => `could not be checked: ${messageOf(error)}`,
+        );
         if (problem === null) {
           result.stamped += 1;
           continue;
@@ -73,7 +77,7 @@ async function stampOne(deps: StampDeps, trusted: TrustedAuthority, root: string
   try {
     replyDer = await trusted.authority.request(request.der, { signal });
   } catch (error) {
-    return (error as Error).message ?? String(error);
+    return messageOf(error);
   }
   const reply = await readTimestampReply(replyDer, request);
   if ("failure" in reply) return reply.failure;
@@ -94,9 +98,13 @@ async function stampOne(deps: StampDeps, trusted: TrustedAuthority, root: string
     root,
     trusted.authority.url,
     deps.owner,
-    { token: reply.token, genTime: verification.genTime!.toISOString(), serialNumber: verification.serialNumber! },
+    { token: reply.token, genTime: verification.genTimeIso!, serialNumber: verification.serialNumber! },
     receivedAt.toISOString(),
   );
   if (stored) deps.log?.info({ tsa: trusted.authority.url, root, genTime: verification.genTime }, "root time-stamped");
   return null;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

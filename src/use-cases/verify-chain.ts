@@ -63,6 +63,15 @@ export async function checkChain(r: EvidenceReceipt, info: ChainInfo, endpoints:
         skipRest(`the endpoint is not ${info.name}`);
         return false;
       }
+      if (info.notBefore !== undefined && a.timestamp < info.notBefore) {
+        // An endpoint can lie about block 0; it cannot move the chain's birth.
+        fail(
+          "chain.identity",
+          `this endpoint is not ${info.name}: it dates block ${a.blockNumber} to ${iso(a.timestamp)}, before ${info.name} existed (${iso(info.notBefore)})`,
+        );
+        skipRest(`the endpoint is not ${info.name}`);
+        return false;
+      }
       pass("chain.identity", `${info.name}: block 0 is ${genesis}`);
     } else if (info.trust === "development") {
       check({ id: "chain.identity", label: label("chain.identity"), status: "warn", detail: `${info.name}: ${DEVELOPMENT_CHAIN_WARNING}` });

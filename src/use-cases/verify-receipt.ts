@@ -207,15 +207,20 @@ function summarize(s: {
     chain.trust === "unknown"
       ? ` The anchor is on chain ${chain.chainId}, which this verifier does not know: its identity was not checked.`
       : "";
-  const unread = cut
-    ? ` The chain could not be read, so the anchor is not proven; try again, or another RPC endpoint of chain ${r.anchor.chainId}.`
-    : "";
+  if (cut) {
+    // verified is false (a check could not be made): the verdict says so first, whatever else holds.
+    const stamped = trusted.length
+      ? ` The time-stamp alone proves existence no later than ${trusted[0]!.noLaterThan} (${trusted[0]!.by}).`
+      : "";
+    return `NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong.${stamped} Try again, or another RPC endpoint of chain ${r.anchor.chainId}.${pending}`;
+  }
+  const offline = s.chainGiven ? "" : " The chain anchor was not checked (offline).";
   if (trusted.length) {
     const [first, ...rest] = trusted;
     const also = [...rest, ...times.filter((t) => !t.trusted)].map(
       (t) => ` Also: no later than ${t.noLaterThan} by ${t.by}${t.trusted ? "" : " (not trusted)"}.`,
     );
-    return `VERIFIED: ${what} existed no later than ${first!.noLaterThan} (${first!.by}; ${first!.precision}).${also.join("")}${development}${unknown}${unread}${pending}`;
+    return `VERIFIED: ${what} existed no later than ${first!.noLaterThan} (${first!.by}; ${first!.precision}).${also.join("")}${development}${unknown}${offline}${pending}`;
   }
   if (times.length) {
     const t = times[0]!;
@@ -225,9 +230,6 @@ function summarize(s: {
         ? `${DEVELOPMENT_CHAIN_WARNING}: anyone can run chain ${chain.chainId} with any history and any clock.`
         : `chain ${chain.chainId} is not a public chain this verifier knows, so that this endpoint serves the chain the receipt names, and who can rewrite it, were not checked.`;
     return `${label} — ${why} The anchor says ${s.file ? "this file" : `a file with SHA-256 ${r.evidence.sha256}`} existed no later than ${t.noLaterThan} (${t.by}; ${t.precision}).${pending}`;
-  }
-  if (cut) {
-    return `NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong. Try again, or another RPC endpoint of chain ${r.anchor.chainId}.${pending}`;
   }
   if (!s.chainGiven) {
     return `The file, metadata and Merkle proof check out, but the anchor was not checked on the chain${r.timestamps?.length ? " and no time-stamp was proven" : ""}: no time is proven.${pending}`;

@@ -32,9 +32,9 @@ export async function checkTimestamps(r: EvidenceReceipt, trustAnchors: readonly
       add({ id, label, status: "fail", detail: `${where}: ${failed.map((p) => `${p.id} failed: ${p.detail}`).join("; ")}`, parts });
       continue;
     }
-    const genTime = verification.genTime!;
+    const genTime = verification.genTimeIso!;
     const accuracy = verification.accuracyMs ?? 0;
-    const facts = `${where}: genTime ${genTime.toISOString()}${accuracy ? ` ±${accuracy} ms` : ""}, serial ${verification.serialNumber}, signed by ${verification.tsa?.subject}`;
+    const facts = `${where}: genTime ${genTime}${accuracy ? ` ±${accuracy} ms` : ""}, serial ${verification.serialNumber}, signed by ${verification.tsa?.subject}`;
     if (!verification.ok) {
       add({
         id,
@@ -49,10 +49,10 @@ export async function checkTimestamps(r: EvidenceReceipt, trustAnchors: readonly
     proven.push({
       source: "rfc3161",
       by: `the RFC 3161 time-stamp of ${stamp.tsa} (${verification.tsa?.subject}, serial ${verification.serialNumber})`,
-      noLaterThan: new Date(genTime.getTime() + accuracy).toISOString(),
+      noLaterThan: new Date(verification.latestMs!).toISOString(),
       precision: accuracy
-        ? `genTime ${genTime.toISOString()}, plus the TSA's stated accuracy of ${accuracy} ms`
-        : `genTime, with no accuracy stated in the token`,
+        ? `genTime ${genTime}, plus the TSA's stated accuracy of ${accuracy} ms`
+        : `genTime ${genTime}, with no accuracy stated in the token`,
       trusted: true,
     });
   }
@@ -86,11 +86,11 @@ function receiptAgrees(stamp: TimestampProof, v: TokenVerification): Part {
 function afterReception(r: EvidenceReceipt, v: TokenVerification): Part {
   const base = { id: "tsa.reception", label: "time-stamp after reception" };
   const received = receivedAt(r);
-  if (!v.genTime || !received) return { ...base, status: "skip", detail: "no genTime or reception time to compare" };
+  if (!v.genTime || v.latestMs === null || !received) return { ...base, status: "skip", detail: "no genTime or reception time to compare" };
   const tolerance = (v.accuracyMs ?? 0) + CLOCK_TOLERANCE_MS;
-  const lead = received.getTime() - v.genTime.getTime();
-  const facts = `genTime ${v.genTime.toISOString()}, received ${received.toISOString()}, tolerance ${tolerance} ms (the token's accuracy and 1 s for the clocks)`;
-  return lead > tolerance
+  const lead = received.getTime() - v.latestMs! + (v.accuracyMs ?? 0);
+  const facts = `genTime ${v.genTimeIso}, received ${received.toISOString()}, tolerance ${tolerance} ms (the token's accuracy and 1 s for the clocks)`;
+  return received.getTime() - v.latestMs! > CLOCK_TOLERANCE_MS
     ? { ...base, status: "fail", detail: `the time-stamp precedes the service's reception of the file by ${lead} ms: ${facts}` }
     : { ...base, status: "pass", detail: facts };
 }

@@ -1,6 +1,6 @@
 /**
  * Fetches the time-stamps batches asked for (use-cases/time-stamp-roots.ts), every interval and as soon
- * as there is more to do. Pending stamps of TSAs no longer configured are given up at start: a receipt
+ * as there is more to do, each TSA on its own. Pending stamps of TSAs no longer configured are given up at start: a receipt
  * lists as pending only what is still being asked for.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,17 +20,25 @@ export function startTimestampWorker(
     } catch (error) {
       options.log.warn({ err: error }, "could not give up the time-stamps of TSAs no longer configured");
     }
-    if (urls.length === 0) return;
-    while (!options.signal.aborted) {
-      let more = false;
-      try {
-        const result = await stampDueRoots(deps, { signal: options.signal });
-        more = result.stamped > 0 && (await deps.timestamps.anyDue(urls));
-      } catch (error) {
-        if (!options.signal.aborted) options.log.warn({ err: error }, "time-stamping failed; will retry");
-      }
-      if (!more) await sleep(options.intervalMs, undefined, { signal: options.signal }).catch(() => undefined);
-    }
+    // One loop per TSA, one stamp at a time: a TSA that hangs until its deadline holds up only itself.
+    await Promise.all(deps.authorities.map((authority) => stampLoop({ ...deps, authorities: [authority] }, options)));
   })();
   return { done };
+}
+
+async function stampLoop(
+  deps: StampDeps & { timestamps: TimestampRepository },
+  options: { intervalMs: number; signal: AbortSignal; log: Logger },
+) {
+  const url = deps.authorities[0]!.authority.url;
+  while (!options.signal.aborted) {
+    let more = false;
+    try {
+      const result = await stampDueRoots(deps, { max: 1, signal: options.signal });
+      more = result.stamped > 0 && (await deps.timestamps.anyDue([url]));
+    } catch (error) {
+      if (!options.signal.aborted) options.log.warn({ err: error, tsa: url }, "time-stamping failed; will retry");
+    }
+    if (!more) await sleep(options.intervalMs, undefined, { signal: options.signal }).catch(() => undefined);
+  }
 }
