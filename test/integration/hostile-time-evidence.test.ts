@@ -1,0 +1,90 @@
+/**
+ * The time evidence of issue 10 as an attacker and an opposing expert would probe it: time-stamp tokens
+ * made to exhaust the public POST /v1/verify, TSA certificates and token fields that OpenSSL judges
+ * otherwise than this verifier, documents that state more than the chain proves, an RPC endpoint that
+ * lies only about block 0, and a TSA whose answer the time-stamp worker cannot read.
+ */
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PNG } from "../fixtures/listing-snapshot.ts";
+import { cyclicIssuersToken, ladderOfIssuersToken } from "../helpers/hostile-tokens.ts";
+import { startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
+import { client, fileForm, waitForAnchored } from "../helpers/service.ts";
+import { spawnService, type ServiceProcess } from "../helpers/service-process.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+type Json = Record<string, any>;
+
+/** CPU time (user + system) a process has used, in milliseconds, as the kernel counts it. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in ticks of 1/100 s
+}
+
+/** POST /v1/verify, as the verification page sends it; the status, or that none came within `ms`. */
+async function verifyWithin(url: string, receipt: Json, ms: number): Promise<{ status: number | string; body?: Json }> {
+  try {
+    const response = await fetch(`${url}/v1/verify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ receipt }),
+      signal: AbortSignal.timeout(ms),
+    });
+    return { status: response.status, body: (await response.json()) as Json };
+  } catch (error) {
+    if ((error as Error).name === "TimeoutError") return { status: `no answer within ${ms} ms` };
+    throw error;
+  }
+}
+
+describe("hostile time evidence", function () {
+  this.timeout(120_000);
+  const dir = tempDir("hostile-time-");
+  after(() => dir.remove());
+
+  describe("POST /v1/verify with tokens made to exhaust it (a service that trusts a TSA's CA)", () => {
+    let tsa: OpensslTsa;
+    let service: ServiceProcess | undefined;
+    before(async () => {
+      tsa = await startOpensslTsa();
+    });
+    afterEach(() => service?.kill9());
+    after(() => tsa?.stop());
+
+    /**
+     * A service of its own for each test (a request that never ends must neither burn this test's CPU
+     * nor the next test's), its receipt, and that receipt with `token` as its time-stamp.
+     */
+    async function receiptWithToken(name: string, makeToken: (root: Uint8Array) => Promise<Uint8Array>) {
+      service = await spawnService(join(dir.path, name), { TSA_URLS: tsa.url, TSA_CA_FILES: tsa.caFile, VERIFY_RATE_LIMIT: "1000" });
+      const api = client(service.url);
+      const up = (await (await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: PNG, name: "s.png" } }))).json()) as Json;
+      await waitForAnchored(api, up.id);
+      const receipt = (await (await api.get(`/v1/evidence/${up.id}/receipt`)).json()) as Json;
+      const token = await makeToken(Buffer.from(receipt.merkle.root.slice(2), "hex"));
+      const stamp = { type: "rfc3161", tsa: "https://tsa.attacker.example/", genTime: new Date().toISOString(), serialNumber: "63" };
+      return { token, receipt: { ...receipt, timestamps: [{ ...stamp, token: Buffer.from(token).toString("base64") }] } };
+    }
+
+    it("answers a 1.3 KB token whose two CA certificates issued each other (it never answers, one CPU core busy)", async () => {
+      const { token, receipt } = await receiptWithToken("cycle", cyclicIssuersToken);
+      expect(token.length).to.be.below(1500);
+      const before = cpuMs(service!.child.pid!);
+      const result = await verifyWithin(service!.url, receipt, 10_000);
+      const used = cpuMs(service!.child.pid!) - before;
+      expect(result.status, `the service used ${used} ms of CPU on this one request`).to.equal(200);
+      expect(result.body!.checks.find((c: Json) => c.id === "timestamp.1").status).to.equal("fail");
+    });
+
+    it("answers a 21 KB token whose CA certificates form 16.7 million paths to the attacker's root (it never answers)", async () => {
+      const { token, receipt } = await receiptWithToken("ladder", (root) => ladderOfIssuersToken(root, 8, 8));
+      expect(token.length).to.be.below(22_000);
+      const before = cpuMs(service!.child.pid!);
+      const result = await verifyWithin(service!.url, receipt, 10_000);
+      const used = cpuMs(service!.child.pid!) - before;
+      expect(result.status, `the service used ${used} ms of CPU on this one request`).to.equal(200);
+      expect(result.body!.checks.find((c: Json) => c.id === "timestamp.1").status).to.equal("fail");
+    });
+  });
+});
