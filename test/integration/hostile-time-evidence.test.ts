@@ -5,16 +5,28 @@
  * lies only about block 0, and a TSA whose answer the time-stamp worker cannot read.
  */
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { timestampResponseFromToken } from "../../src/domain/timestamp-token.ts";
 import { PNG } from "../fixtures/listing-snapshot.ts";
 import { cyclicIssuersToken, ladderOfIssuersToken } from "../helpers/hostile-tokens.ts";
-import { startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
+import { memoryTsa } from "../helpers/memory-tsa.ts";
+import { runOpenssl, startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
 import { client, fileForm, waitForAnchored } from "../helpers/service.ts";
 import { spawnService, type ServiceProcess } from "../helpers/service-process.ts";
+import { receiptWithToken } from "../helpers/stamped-receipt.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 type Json = Record<string, any>;
+const BIN = fileURLToPath(new URL("../../bin/evidence.js", import.meta.url));
+
+function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], (error, out, err) => resolve({ code: error ? Number(error.code) : 0, out, err }));
+  });
+}
 
 /** CPU time (user + system) a process has used, in milliseconds, as the kernel counts it. */
 function cpuMs(pid: number): number {
@@ -85,6 +97,56 @@ describe("hostile time evidence", function () {
       const used = cpuMs(service!.child.pid!) - before;
       expect(result.status, `the service used ${used} ms of CPU on this one request`).to.equal(200);
       expect(result.body!.checks.find((c: Json) => c.id === "timestamp.1").status).to.equal("fail");
+    });
+  });
+
+  describe("the evidence CLI, and OpenSSL, on the same token", () => {
+    const write = (name: string, value: string | Uint8Array) => {
+      const path = join(dir.path, name);
+      writeFileSync(path, value);
+      return path;
+    };
+
+    it("fails a token whose TSA certificate is also a CA (keyCertSign), as openssl ts -verify does (it says VERIFIED)", async () => {
+      const tsa = await memoryTsa({ tsaIsCa: true });
+      const receipt = await receiptWithToken(tsa, new Date(Date.now() - 5000), {});
+      const ca = write("ca-tsa-is-ca.pem", tsa.caPem);
+      const token = Buffer.from(receipt.timestamps![0]!.token, "base64");
+      const tsr = write("tsa-is-ca.tsr", timestampResponseFromToken(token));
+      const root = write("tsa-is-ca-root.bin", Buffer.from(receipt.merkle.root.slice(2), "hex"));
+      // What the bundle's README and the certificate tell the court's expert to run:
+      const openssl = await runOpenssl(["ts", "-verify", "-data", root, "-in", tsr, "-CAfile", ca]).then(
+        (r) => r.stdout.trim(),
+        (e) => `${e.stdout.trim()} (${/ts_verify_cert:([^\n]*)/.exec(e.stderr)?.[0] ?? "refused"})`,
+      );
+      expect(openssl).to.match(/^Verification: FAILED/);
+      const result = await cli(["verify", write("tsa-is-ca.json", JSON.stringify(receipt)), "--offline", "--tsa-ca", ca]);
+      // Found: exit 0, "✓ time-stamp 1 … chained to a trusted CA", "VERIFIED: … existed no later than …".
+      expect(result.code, `${result.out}\nopenssl: ${openssl}`).to.equal(1);
+      expect(result.out).to.include("NOT VERIFIED: time-stamp 1 failed.");
+    });
+
+    it("fails a token whose TSA certificate may only agree keys (keyUsage keyAgreement), as openssl ts -verify does", async () => {
+      const tsa = await memoryTsa({ tsaKeyUsage: [4] });
+      const receipt = await receiptWithToken(tsa, new Date(Date.now() - 5000), {});
+      const ca = write("ca-key-agreement.pem", tsa.caPem);
+      const result = await cli(["verify", write("key-agreement.json", JSON.stringify(receipt)), "--offline", "--tsa-ca", ca]);
+      expect(result.code, result.out).to.equal(1);
+      expect(result.out).to.include("NOT VERIFIED: time-stamp 1 failed.");
+    });
+
+    it("prints a receipt's tsa URL without the terminal control characters and line breaks it holds (they forge a VERIFIED)", async () => {
+      // A receipt that fails (its token is not over its root), whose tsa field draws a verdict and hides the rest.
+      const fake = "VERIFIED: This file existed no later than 2019-03-01T10:00:00.999Z (block 7301442 of Ethereum Mainnet).";
+      const tsa = await memoryTsa();
+      const receipt = await receiptWithToken(tsa, new Date(Date.now() - 5000), {}, { tsa: `https://tsa.example/\n\n${fake}\u001b[8m` });
+      receipt.timestamps![0]!.token = (await receiptWithToken(tsa, new Date(), {})).timestamps![0]!.token; // another root's
+      const result = await cli(["verify", write("control-characters.json", JSON.stringify(receipt)), "--offline"]);
+      expect(result.code).to.equal(1);
+      // Found: the line "VERIFIED: This file existed no later than 2019-…" on its own, then ESC[8m (conceal):
+      // in a terminal, everything after it, "NOT VERIFIED" included, is invisible.
+      expect(result.out).not.to.match(/^VERIFIED:/m);
+      expect(result.out).not.to.include("\u001b");
     });
   });
 });

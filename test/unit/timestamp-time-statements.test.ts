@@ -5,61 +5,12 @@
  * not turn that into an earlier time than the token states.
  */
 import { expect } from "chai";
-import { canonicalJsonSha256 } from "../../src/domain/canonical-json.ts";
-import { buildMerkleBatch } from "../../src/domain/merkle-batch.ts";
-import { buildReceipt, type EvidenceReceipt } from "../../src/domain/receipt.ts";
 import { verifyTimestampToken } from "../../src/domain/timestamp-token.ts";
 import { verifyReceipt } from "../../src/use-cases/verify-receipt.ts";
-import { memoryTsa, type TokenOptions, type MemoryTsa } from "../helpers/memory-tsa.ts";
+import { memoryTsa } from "../helpers/memory-tsa.ts";
+import { receiptWithToken } from "../helpers/stamped-receipt.ts";
 
 const HOUR = 3_600_000;
-const sha256 = "48f2d28f9834b2ff915588d2aeb08d9dc382c0461a32dac2e60b0c0549c21d4a";
-
-/** A receipt of one item received at `receivedAt`, with one token of `tsa` over its root (offline: no chain). */
-async function receiptWithToken(tsa: MemoryTsa, receivedAt: Date, token: Omit<TokenOptions, "data">): Promise<EvidenceReceipt> {
-  const metadata = {
-    id: "ev_t",
-    kind: "screenshot" as const,
-    sha256,
-    size: 70,
-    mediaType: "image/png",
-    cid: "bafkreici6lji7gbuwl7zcvmi2kxlbdm5yobmarq2glnmfzqlbqcutqq5ji",
-    receivedAt: receivedAt.toISOString(),
-  };
-  const metadataSha256 = canonicalJsonSha256(metadata);
-  const batch = buildMerkleBatch([{ id: "ev_t", sha256, metadataSha256 }]);
-  const { leaf, proof } = batch.proofs.get("ev_t")!;
-  const der = await tsa.token({ data: Buffer.from(batch.root.slice(2), "hex"), ...token });
-  const v = await verifyTimestampToken(der);
-  const anchor = {
-    chainId: 1,
-    registry: `0x${"11".repeat(20)}`,
-    txHash: `0x${"22".repeat(32)}`,
-    blockNumber: 1,
-    blockHash: `0x${"33".repeat(32)}`,
-    timestamp: Math.ceil(receivedAt.getTime() / 1000) + 60,
-    registryVersion: "2",
-  };
-  return buildReceipt({
-    metadata,
-    metadataSha256,
-    leaf,
-    proof,
-    root: batch.root,
-    anchor,
-    timestamps: [
-      {
-        type: "rfc3161",
-        tsa: "https://tsa.example/",
-        genTime: v.genTime!.toISOString(),
-        serialNumber: v.serialNumber!,
-        token: Buffer.from(der).toString("base64"),
-      },
-    ],
-    timestampsPending: [],
-  });
-}
-
 const stampCheck = (v: Awaited<ReturnType<typeof verifyReceipt>>) => v.checks.find((c) => c.id === "timestamp.1")!;
 
 describe("what a token's accuracy proves", () => {
