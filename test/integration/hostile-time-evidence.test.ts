@@ -7,10 +7,14 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startAnvil, type AnvilChain } from "../../src/adapters/chain/anvil.ts";
 import { timestampResponseFromToken } from "../../src/domain/timestamp-token.ts";
 import { PNG } from "../fixtures/listing-snapshot.ts";
+import { forgeReceipt } from "../helpers/forge-receipt.ts";
 import { cyclicIssuersToken, ladderOfIssuersToken } from "../helpers/hostile-tokens.ts";
 import { memoryTsa } from "../helpers/memory-tsa.ts";
 import { runOpenssl, startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
@@ -48,6 +52,27 @@ async function verifyWithin(url: string, receipt: Json, ms: number): Promise<{ s
     if ((error as Error).name === "TimeoutError") return { status: `no answer within ${ms} ms` };
     throw error;
   }
+}
+
+/**
+ * A JSON-RPC endpoint that forwards every call to `upstream` and lies in one answer only: block 0's hash.
+ * Nothing else a verifier reads is changed.
+ */
+async function lyingAboutBlockZero(upstream: string, genesisHash: string): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", async () => {
+      const call = JSON.parse(body) as Json;
+      const answer = (await (
+        await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body })
+      ).json()) as Json;
+      if (call.method === "eth_getBlockByNumber" && call.params?.[0] === "0x0" && answer.result) answer.result.hash = genesisHash;
+      res.setHeader("content-type", "application/json").end(JSON.stringify(answer));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
 describe("hostile time evidence", function () {
@@ -145,8 +170,41 @@ describe("hostile time evidence", function () {
       expect(result.code).to.equal(1);
       // Found: the line "VERIFIED: This file existed no later than 2019-…" on its own, then ESC[8m (conceal):
       // in a terminal, everything after it, "NOT VERIFIED" included, is invisible.
-      expect(result.out).not.to.match(/^VERIFIED:/m);
+      expect(result.out, result.out).not.to.match(/^VERIFIED:/m);
       expect(result.out).not.to.include("\u001b");
+    });
+  });
+
+  describe("an RPC endpoint that lies about block 0 only", () => {
+    const SEPOLIA_GENESIS = "0x25a5cc106eea7138acab33231d7160d69cb777ee0c2c553fcddf5138993e6dd9";
+    // Sepolia's block 0 is of 2021-10-03T13:24:41Z (timestamp 1633267481): it has no block of 2020.
+    const JAN_1_2020 = 1_577_836_800;
+    let chain: AnvilChain;
+    let proxy: { url: string; server: Server };
+    before(async () => {
+      chain = await startAnvil({
+        stateDir: join(dir.path, "fake-sepolia-2020"),
+        port: 0,
+        chainId: 11_155_111,
+        genesisTimestamp: JAN_1_2020,
+      });
+      proxy = await lyingAboutBlockZero(chain.rpcUrl, SEPOLIA_GENESIS);
+    });
+    after(async () => {
+      proxy?.server.close();
+      await chain?.stop();
+    });
+
+    it("does not say VERIFIED on Sepolia for an anchor dated 2020, before Sepolia's block 0, from a chain anyone can run", async () => {
+      const receipt = await forgeReceipt(proxy.url, PNG, "2020-01-01T00:00:00.250Z");
+      const path = join(dir.path, "fake-sepolia-2020.json");
+      writeFileSync(path, JSON.stringify(receipt));
+      writeFileSync(join(dir.path, "listing.png"), PNG);
+      const result = await cli(["verify", path, join(dir.path, "listing.png"), "--rpc", proxy.url]);
+      // Found: exit 0, "✓ chain identity  Sepolia (Ethereum test network): block 0 is 0x25a5…", finality only a
+      // warning, and "VERIFIED: This file existed no later than 2020-01-01T00:00:1x.999Z (block 2 of Sepolia …)".
+      expect(result.out, result.out).not.to.match(/^VERIFIED:/m);
+      expect(result.code, result.out).to.equal(1);
     });
   });
 });
