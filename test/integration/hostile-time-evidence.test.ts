@@ -6,6 +6,7 @@
  */
 import { expect } from "chai";
 import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,7 +19,7 @@ import { forgeReceipt } from "../helpers/forge-receipt.ts";
 import { cyclicIssuersToken, ladderOfIssuersToken } from "../helpers/hostile-tokens.ts";
 import { memoryTsa } from "../helpers/memory-tsa.ts";
 import { runOpenssl, startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
-import { client, fileForm, waitForAnchored } from "../helpers/service.ts";
+import { client, fileForm, startTestService, waitForAnchored } from "../helpers/service.ts";
 import { spawnService, type ServiceProcess } from "../helpers/service-process.ts";
 import { receiptWithToken } from "../helpers/stamped-receipt.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -205,6 +206,27 @@ describe("hostile time evidence", function () {
       // warning, and "VERIFIED: This file existed no later than 2020-01-01T00:00:1x.999Z (block 2 of Sepolia …)".
       expect(result.out, result.out).not.to.match(/^VERIFIED:/m);
       expect(result.code, result.out).to.equal(1);
+    });
+  });
+
+  describe("the certificate of an item anchored on the embedded development chain, with no TSA", () => {
+    it("states no 'Proves existence no later than' in the same document that says it proves no time", async () => {
+      const service = await startTestService(join(dir.path, "development"));
+      try {
+        const api = client(service.url);
+        const up = (await (await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: PNG, name: "s.png" } }))).json()) as Json;
+        await waitForAnchored(api, up.id);
+        const response = await api.get(`/v1/evidence/${up.id}/certificate.pdf`);
+        expect(response.status).to.equal(200);
+        const path = join(dir.path, "development-certificate.pdf");
+        writeFileSync(path, Buffer.from(await response.arrayBuffer()));
+        const text = (await promisify(execFile)("pdftotext", ["-raw", path, "-"])).stdout.replace(/\s+/g, " ");
+        expect(text).to.include("This certificate proves no time.");
+        // Found, in section 4.1: "Proves existence no later than: 2026-… UTC (block times are whole seconds)".
+        expect(text).not.to.include("Proves existence no later than");
+      } finally {
+        await service.stop();
+      }
     });
   });
 });
