@@ -19,7 +19,7 @@ import { forgeReceipt } from "../helpers/forge-receipt.ts";
 import { cyclicIssuersToken, ladderOfIssuersToken } from "../helpers/hostile-tokens.ts";
 import { memoryTsa } from "../helpers/memory-tsa.ts";
 import { runOpenssl, startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
-import { client, fileForm, startTestService, waitForAnchored } from "../helpers/service.ts";
+import { client, fileForm, startTestService, waitForAnchored, waitForTimestamps } from "../helpers/service.ts";
 import { spawnService, type ServiceProcess } from "../helpers/service-process.ts";
 import { receiptWithToken } from "../helpers/stamped-receipt.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -224,6 +224,92 @@ describe("hostile time evidence", function () {
         expect(text).to.include("This certificate proves no time.");
         // Found, in section 4.1: "Proves existence no later than: 2026-… UTC (block times are whole seconds)".
         expect(text).not.to.include("Proves existence no later than");
+      } finally {
+        await service.stop();
+      }
+    });
+  });
+
+  describe("the time-stamp worker and TSAs that misbehave", () => {
+    let good: OpensslTsa;
+    let server: Server;
+    let base: string;
+    const asked: Record<string, number[]> = { "malformed-time": [], silent: [] };
+    const open = new Set<import("node:net").Socket>();
+    before(async () => {
+      good = await startOpensslTsa();
+      server = createServer((req, res) => {
+        const kind = req.url!.slice(1);
+        asked[kind]?.push(Date.now());
+        req.resume();
+        // A DER GeneralizedTime whose text is no time: a proxy's or a broken TSA's answer.
+        if (kind === "malformed-time") {
+          res.setHeader("content-type", "application/timestamp-reply").end(Buffer.from([0x18, 0x0f, ...Buffer.from("abcdefghijklmnZ")]));
+        }
+        // "silent": reads the request, never answers.
+      });
+      server.on("connection", (socket) => open.add(socket.on("close", () => open.delete(socket))));
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      for (const socket of open) socket.destroy();
+      server?.close();
+      await good?.stop();
+    });
+
+    it("asks a TSA whose answer holds a malformed time again after TSA_RETRY_MS (it keeps the stamp claimed for 25 × TSA_TIMEOUT_MS)", async () => {
+      const url = `${base}/malformed-time`;
+      const service = await startTestService(join(dir.path, "malformed-time"), {
+        TSA_URLS: url,
+        TSA_CA_FILES: good.caFile,
+        TSA_TIMEOUT_MS: "1000", // a claim lasts 25 s
+        TSA_RETRY_MS: "200",
+      });
+      try {
+        const api = client(service.url);
+        const up = (await (await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: PNG, name: "s.png" } }))).json()) as Json;
+        await waitForAnchored(api, up.id);
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        const warned = service.logLines().filter((l) => l.msg === "time-stamp not obtained; will retry" && l.tsa === url);
+        // Found: asked once; the log says only "time-stamping failed; will retry" (Wrong input string for
+        // conversion), with no TSA, no root and no attempt counted, and the stamp stays claimed for 25 s.
+        expect(warned.map((l) => l.attempts).slice(0, 2)).to.deep.equal([1, 2]);
+        expect(asked["malformed-time"]!.length).to.be.at.least(3);
+      } finally {
+        await service.stop();
+      }
+    });
+
+    it("obtains one TSA's stamp while another never answers (it waits out the silent one's deadlines, one by one)", async () => {
+      const service = await startTestService(join(dir.path, "silent-beside-good"), {
+        TSA_URLS: `${base}/silent,${good.url}`,
+        TSA_CA_FILES: `${good.caFile},${good.caFile}`,
+        TSA_TIMEOUT_MS: "5000",
+        TSA_RETRY_MS: "600000",
+      });
+      try {
+        const api = client(service.url);
+        const upload = async (i: number) => {
+          const form = fileForm({}, { file: { bytes: Buffer.from(`item ${i} ${Math.random()}`), name: `${i}.txt` } });
+          return ((await (await api.postForm("/v1/evidence", form)).json()) as Json).id as string;
+        };
+        const silentAsked = async (count: number) => {
+          while (asked.silent!.length < count) await new Promise((resolve) => setTimeout(resolve, 20));
+        };
+        // The first root: the silent TSA holds the worker's first round for its 5 s deadline. Meanwhile
+        // more batches form, and the second round asks the silent TSA for each of them, one by one.
+        await upload(0);
+        await silentAsked(1);
+        for (let i = 1; i <= 4; i++) await waitForAnchored(api, await upload(i));
+        await silentAsked(2);
+        const uploaded = Date.now();
+        const id = await upload(5);
+        await waitForTimestamps(api, id, 1, 60_000);
+        const waited = Date.now() - uploaded;
+        // Found: 15 to 20 s, a 5 s deadline for each of the silent TSA's stamps claimed before this one's
+        // batch formed; with the default TSA_TIMEOUT_MS (10 s) and 20 stamps a round, up to 200 s.
+        expect(waited, `the good TSA's stamp came ${waited} ms after the upload`).to.be.below(5000);
       } finally {
         await service.stop();
       }
