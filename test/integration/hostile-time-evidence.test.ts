@@ -21,6 +21,7 @@ import { memoryTsa } from "../helpers/memory-tsa.ts";
 import { runOpenssl, startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
 import { client, fileForm, startTestService, waitForAnchored, waitForTimestamps } from "../helpers/service.ts";
 import { spawnService, type ServiceProcess } from "../helpers/service-process.ts";
+import { freePort } from "../helpers/ports.ts";
 import { receiptWithToken } from "../helpers/stamped-receipt.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -159,6 +160,23 @@ describe("hostile time evidence", function () {
       const result = await cli(["verify", write("key-agreement.json", JSON.stringify(receipt)), "--offline", "--tsa-ca", ca]);
       expect(result.code, result.out).to.equal(1);
       expect(result.out).to.include("NOT VERIFIED: time-stamp 1 failed.");
+    });
+
+    it("does not answer verified: false under a summary that reads VERIFIED (a trusted token, the chain unreachable)", async () => {
+      const tsa = await memoryTsa();
+      const receipt = await receiptWithToken(tsa, new Date(Date.now() - 5000), {});
+      const ca = write("ca-unreachable.pem", tsa.caPem);
+      const path = write("unreachable.json", JSON.stringify(receipt));
+      const rpc = `http://127.0.0.1:${await freePort()}`; // nothing listens there
+      const result = await cli(["verify", path, "--rpc", rpc, "--tsa-ca", ca, "--json"]);
+      expect(result.code, result.out).to.equal(4);
+      const json = JSON.parse(result.out) as Json;
+      // Found: verified false, summary "VERIFIED: A file with SHA-256 … existed no later than … The chain could
+      // not be read, so the anchor is not proven; …". (With --offline the same receipt is verified: true.)
+      expect([json.verified, json.summary.slice(0, 9)]).to.be.deep.oneOf([
+        [true, "VERIFIED:"],
+        [false, "NOT VERIF"],
+      ]);
     });
 
     it("prints a receipt's tsa URL without the terminal control characters and line breaks it holds (they forge a VERIFIED)", async () => {
