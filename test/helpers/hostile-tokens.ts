@@ -3,7 +3,9 @@
  * well-formed and signed, but carrying certificates that make a certificate-path builder work without
  * end. Nothing here chains to a trusted CA; the question is only how much work it takes to find that out.
  */
-import type * as pkijs from "pkijs";
+import { randomBytes } from "node:crypto";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
 import { certificate, generate, signToken, type KeyPair } from "./memory-tsa.ts";
 
 /** A self-made "TSA" certificate issued under `issuerName` by `issuerKeys`, and a token it signs over `data`. */
@@ -49,4 +51,53 @@ export async function ladderOfIssuersToken(data: Uint8Array, layers = 8, width =
     }
   }
   return tokenUnder(data, "Layer 0", keys[0]!, certificates);
+}
+
+const RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
+const SHA256_WITH_RSA = "1.2.840.113549.1.1.11";
+
+function commonName(cn: string): pkijs.RelativeDistinguishedNames {
+  return new pkijs.RelativeDistinguishedNames({
+    typesAndValues: [new pkijs.AttributeTypeAndValue({ type: "2.5.4.3", value: new asn1js.Utf8String({ value: cn }) })],
+  });
+}
+
+/** An RSA public key of 3072 bits with a 3072-bit public exponent: random, and costly to verify with. */
+function heavyRsaKey(): pkijs.PublicKeyInfo {
+  const unsigned = (bytes: Buffer) => new asn1js.Integer({ valueHex: Buffer.concat([Buffer.from([0]), bytes]) });
+  const odd = (bytes: Buffer) => ((bytes[0]! |= 0x80), (bytes[bytes.length - 1]! |= 1), bytes);
+  const key = new asn1js.Sequence({ value: [unsigned(odd(randomBytes(384))), unsigned(odd(randomBytes(384)))] });
+  return new pkijs.PublicKeyInfo({
+    algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: RSA_ENCRYPTION, algorithmParams: new asn1js.Null() }),
+    subjectPublicKey: new asn1js.BitString({ valueHex: key.toBER() }),
+  });
+}
+
+/** A certificate whose RSA "signature" is random bytes: checking it costs what checking a real one does. */
+function unsignedCertificate(subject: string, issuer: string, serial: number, key: pkijs.PublicKeyInfo): pkijs.Certificate {
+  const c = new pkijs.Certificate();
+  c.version = 2;
+  c.serialNumber = new asn1js.Integer({ value: serial });
+  c.issuer = commonName(issuer);
+  c.subject = commonName(subject);
+  c.notBefore.value = new Date(Date.now() - 86_400_000);
+  c.notAfter.value = new Date(Date.now() + 86_400_000);
+  c.subjectPublicKeyInfo = key;
+  c.signature = new pkijs.AlgorithmIdentifier({ algorithmId: SHA256_WITH_RSA, algorithmParams: new asn1js.Null() });
+  c.signatureAlgorithm = c.signature;
+  c.tbsView = new Uint8Array(c.encodeTBS().toBER());
+  c.signatureValue = new asn1js.BitString({ valueHex: randomBytes(384) });
+  return pkijs.Certificate.fromBER(c.toSchema().toBER());
+}
+
+/**
+ * No cycle, no ladder: a signer whose certificate names an issuer, and `count` certificates of that name
+ * with heavy RSA keys, every one of which a path builder tries. 36 fill the receipt's 64 KiB of base64.
+ */
+export async function manyHeavyIssuersToken(data: Uint8Array, count = 36): Promise<Uint8Array> {
+  const keys = await generate();
+  const own = await certificate({ subject: "Attacker TSA", issuer: { name: "Heavy", keys }, keys, serial: 5, ca: false });
+  const signer = unsignedCertificate("Attacker TSA", "Heavy", 5, own.subjectPublicKeyInfo);
+  const issuers = Array.from({ length: count }, (_, i) => unsignedCertificate("Heavy", "Heavy Root", 100 + i, heavyRsaKey()));
+  return signToken({ data, certificates: issuers }, { certificate: signer, keys, other: signer });
 }

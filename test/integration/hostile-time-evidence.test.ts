@@ -16,7 +16,7 @@ import { startAnvil, type AnvilChain } from "../../src/adapters/chain/anvil.ts";
 import { timestampResponseFromToken } from "../../src/domain/timestamp-token.ts";
 import { PNG } from "../fixtures/listing-snapshot.ts";
 import { forgeReceipt } from "../helpers/forge-receipt.ts";
-import { cyclicIssuersToken, ladderOfIssuersToken } from "../helpers/hostile-tokens.ts";
+import { cyclicIssuersToken, ladderOfIssuersToken, manyHeavyIssuersToken } from "../helpers/hostile-tokens.ts";
 import { memoryTsa } from "../helpers/memory-tsa.ts";
 import { runOpenssl, startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
 import { client, fileForm, startTestService, waitForAnchored, waitForTimestamps } from "../helpers/service.ts";
@@ -95,7 +95,7 @@ describe("hostile time evidence", function () {
      * A service of its own for each test (a request that never ends must neither burn this test's CPU
      * nor the next test's), its receipt, and that receipt with `token` as its time-stamp.
      */
-    async function receiptWithToken(name: string, makeToken: (root: Uint8Array) => Promise<Uint8Array>) {
+    async function serviceReceiptWithToken(name: string, makeToken: (root: Uint8Array) => Promise<Uint8Array>) {
       service = await spawnService(join(dir.path, name), { TSA_URLS: tsa.url, TSA_CA_FILES: tsa.caFile, VERIFY_RATE_LIMIT: "1000" });
       const api = client(service.url);
       const up = (await (await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: PNG, name: "s.png" } }))).json()) as Json;
@@ -107,7 +107,7 @@ describe("hostile time evidence", function () {
     }
 
     it("answers a 1.3 KB token whose two CA certificates issued each other (it never answers, one CPU core busy)", async () => {
-      const { token, receipt } = await receiptWithToken("cycle", cyclicIssuersToken);
+      const { token, receipt } = await serviceReceiptWithToken("cycle", cyclicIssuersToken);
       expect(token.length).to.be.below(1500);
       const before = cpuMs(service!.child.pid!);
       const result = await verifyWithin(service!.url, receipt, 10_000);
@@ -117,13 +117,25 @@ describe("hostile time evidence", function () {
     });
 
     it("answers a 21 KB token whose CA certificates form 16.7 million paths to the attacker's root (it never answers)", async () => {
-      const { token, receipt } = await receiptWithToken("ladder", (root) => ladderOfIssuersToken(root, 8, 8));
+      const { token, receipt } = await serviceReceiptWithToken("ladder", (root) => ladderOfIssuersToken(root, 8, 8));
       expect(token.length).to.be.below(22_000);
       const before = cpuMs(service!.child.pid!);
       const result = await verifyWithin(service!.url, receipt, 10_000);
       const used = cpuMs(service!.child.pid!) - before;
       expect(result.status, `the service used ${used} ms of CPU on this one request`).to.equal(200);
       expect(result.body!.checks.find((c: Json) => c.id === "timestamp.1").status).to.equal("fail");
+    });
+
+    it("spends under 1 s of CPU on a 1 MB receipt of 16 tokens that chain nowhere (it spends about 3 s, 30 a minute allowed)", async () => {
+      const { token, receipt } = await serviceReceiptWithToken("heavy", (root) => manyHeavyIssuersToken(root));
+      const many = { ...receipt, timestamps: Array.from({ length: 16 }, () => receipt.timestamps[0]) };
+      expect(Buffer.from(token).toString("base64").length).to.be.at.most(64 * 1024);
+      const before = cpuMs(service!.child.pid!);
+      const result = await verifyWithin(service!.url, many, 30_000);
+      const used = cpuMs(service!.child.pid!) - before;
+      expect(result.status).to.equal(200);
+      // Found: 2.8 to 3.1 s of CPU (5.5 to 7 s to answer); VERIFY_RATE_LIMIT lets one address send 30 a minute.
+      expect(used, "CPU ms").to.be.below(1000);
     });
   });
 
