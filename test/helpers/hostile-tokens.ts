@@ -65,7 +65,11 @@ function commonName(cn: string): pkijs.RelativeDistinguishedNames {
 /** An RSA public key of 3072 bits with a 3072-bit public exponent: random, and costly to verify with. */
 function heavyRsaKey(): pkijs.PublicKeyInfo {
   const unsigned = (bytes: Buffer) => new asn1js.Integer({ valueHex: Buffer.concat([Buffer.from([0]), bytes]) });
-  const odd = (bytes: Buffer) => ((bytes[0]! |= 0x80), (bytes[bytes.length - 1]! |= 1), bytes);
+  const odd = (bytes: Buffer) => {
+    bytes[0]! |= 0x80; // full length
+    bytes[bytes.length - 1]! |= 1;
+    return bytes;
+  };
   const key = new asn1js.Sequence({ value: [unsigned(odd(randomBytes(384))), unsigned(odd(randomBytes(384)))] });
   return new pkijs.PublicKeyInfo({
     algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: RSA_ENCRYPTION, algorithmParams: new asn1js.Null() }),
