@@ -12,16 +12,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { Contract, Wallet } from "ethers";
-import { ANVIL_DEV_PRIVATE_KEY, startAnvil, type AnvilChain } from "../../src/adapters/chain/anvil.ts";
-import { registryArtifact } from "../../src/adapters/chain/artifact.ts";
-import { deployRegistry } from "../../src/adapters/chain/deployment.ts";
-import { rpcProvider } from "../../src/adapters/chain/provider.ts";
+import { startAnvil, type AnvilChain } from "../../src/adapters/chain/anvil.ts";
 import { tsaClient } from "../../src/adapters/tsa/tsa-client.ts";
-import { canonicalJsonSha256 } from "../../src/domain/canonical-json.ts";
-import { fileFacts } from "../../src/domain/content-id.ts";
-import { buildReceipt, type TimestampProof } from "../../src/domain/receipt.ts";
+import type { TimestampProof } from "../../src/domain/receipt.ts";
 import {
   buildTimestampRequest,
   readTimestampReply,
@@ -29,6 +22,7 @@ import {
   verifyTimestampToken,
 } from "../../src/domain/timestamp-token.ts";
 import { PNG } from "../fixtures/listing-snapshot.ts";
+import { forgeReceipt } from "../helpers/forge-receipt.ts";
 import { startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
 import { client, fileForm, startTestService, waitForAnchored, waitForTimestamps, type TestService } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -60,46 +54,6 @@ async function tokenFor(tsa: OpensslTsa, data: Uint8Array): Promise<{ token: Uin
       token: Buffer.from(reply.token).toString("base64"),
     },
   };
-}
-
-/**
- * What a forger does with anvil and this project's own code: deploy the registry with anvil's first
- * development key, anchor the root of a batch holding the file, and write the receipt.
- */
-async function forgeReceipt(rpcUrl: string, content: Buffer, receivedAt: string, timestamps: TimestampProof[] = []) {
-  const provider = rpcProvider(rpcUrl);
-  try {
-    const wallet = new Wallet(ANVIL_DEV_PRIVATE_KEY, provider);
-    const { address } = await deployRegistry(wallet, registryArtifact, { network: "forged" });
-    const facts = await fileFacts([content]);
-    const metadata = { id: "ev_forged", kind: "screenshot" as const, ...facts, mediaType: "image/png", receivedAt };
-    const metadataSha256 = canonicalJsonSha256(metadata);
-    const leaf: [string, string] = [`0x${facts.sha256}`, `0x${metadataSha256}`];
-    const other: [string, string] = [`0x${"11".repeat(32)}`, `0x${"22".repeat(32)}`];
-    const tree = StandardMerkleTree.of([leaf, other], ["bytes32", "bytes32"]);
-    const mined = await (await new Contract(address, registryArtifact.abi, wallet).getFunction("anchor")(tree.root)).wait();
-    const block = (await provider.getBlock(mined.blockNumber))!;
-    return buildReceipt({
-      metadata,
-      metadataSha256,
-      leaf,
-      proof: tree.getProof(leaf),
-      root: tree.root,
-      anchor: {
-        chainId: Number((await provider.getNetwork()).chainId),
-        registry: address,
-        txHash: mined.hash,
-        blockNumber: mined.blockNumber,
-        blockHash: block.hash!,
-        timestamp: block.timestamp,
-        registryVersion: "2",
-      },
-      timestamps,
-      timestampsPending: [],
-    });
-  } finally {
-    provider.destroy();
-  }
 }
 
 describe("time evidence a court can trust", function () {
