@@ -212,7 +212,13 @@ export async function renderCertificate(input: CertificateInput): Promise<Buffer
   row("Block number", r.anchor.blockNumber);
   row("Block hash", r.anchor.blockHash, true);
   row("Block time", `${utc(r.anchor.timestamp)} (Unix ${r.anchor.timestamp})`);
-  if (v.anchoredAt) row("Proves existence no later than", `${utcMs(v.anchoredAt.noLaterThan)} (${anchorPrecision(chain)})`);
+  if (v.anchoredAt) {
+    // Only a public chain's anchor proves a time; on another, the same bound is what it would prove.
+    row(
+      chain.trust === "public" ? "Proves existence no later than" : "Block time bound (not a proof on this chain)",
+      `${utcMs(v.anchoredAt.noLaterThan)} (${anchorPrecision(chain)})`,
+    );
+  }
   const finality = v.checks.find((c) => c.id === "chain.finality");
   if (finality && finality.status !== "skip") row("Depth when this certificate was made", finality.detail);
 

@@ -67,7 +67,7 @@ export const ReceiptV2Schema = z.object({
   version: z.literal("evidence-receipt/v2"),
   ...common,
   anchor: z.object({ ...anchor, registryVersion: z.string().regex(/^[0-9]{1,6}$/, "must be a version number") }),
-  timestamps: z.array(TimestampProofSchema).max(16),
+  timestamps: z.array(TimestampProofSchema).max(8),
   timestampsPending: z
     .array(
       z
@@ -75,7 +75,7 @@ export const ReceiptV2Schema = z.object({
         .max(2000)
         .regex(/^https?:\/\/[^\s\p{Cc}\p{Cf}]+$/u, "must be the TSA's http(s) URL"),
     )
-    .max(16),
+    .max(8),
 });
 
 export const ReceiptSchema = z.discriminatedUnion("version", [ReceiptV2Schema, ReceiptV1Schema]);

@@ -23,6 +23,7 @@ import {
   hex,
   OID,
   type CertificateFacts,
+  MAX_TOKEN_CERTIFICATES,
   type Outcome,
   parseDer,
   pass,
@@ -191,6 +192,10 @@ interface ParsedToken {
 
 /** A CMS SignedData over one id-ct-TSTInfo, with one signer (RFC 3161 §2.4.2); or what it is instead. */
 function readToken(tokenDer: Uint8Array): ParsedToken | string {
+  const carried = certificateCount(tokenDer);
+  if (carried > MAX_TOKEN_CERTIFICATES) {
+    return `the token carries ${carried} certificates; this verifier reads at most ${MAX_TOKEN_CERTIFICATES}`;
+  }
   const contentInfo = parseDer(tokenDer, pkijs.ContentInfo);
   if (!contentInfo) return `not a DER ContentInfo (${tokenDer.length} bytes)`;
   if (contentInfo.contentType !== OID.signedData) return `a ContentInfo of type ${contentInfo.contentType}, not id-signedData`;
@@ -210,6 +215,19 @@ function readToken(tokenDer: Uint8Array): ParsedToken | string {
   if (signedData.signerInfos.length !== 1) return `${signedData.signerInfos.length} SignerInfos; a token has exactly one`;
   const [signerInfo] = signedData.signerInfos;
   return { signedData, signerInfo, tstInfo, time, signer: findSignerCertificate(signedData, signerInfo) };
+}
+
+/**
+ * How many certificates the SignedData carries, counted on the bare ASN.1 before PKI.js reads them: a
+ * token stuffed with certificates is refused at the cost of one parse, not of reading each one.
+ */
+function certificateCount(tokenDer: Uint8Array): number {
+  const parsed = asn1js.fromBER(tokenDer);
+  const content = (parsed.result as asn1js.Sequence).valueBlock?.value?.[1];
+  const signedData = (content as asn1js.Constructed | undefined)?.valueBlock?.value?.[0] as asn1js.Sequence | undefined;
+  const fields = signedData?.valueBlock?.value ?? [];
+  const certificates = fields.find((f) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === 0) as asn1js.Constructed | undefined;
+  return certificates?.valueBlock?.value?.length ?? 0;
 }
 
 function checkImprint(tstInfo: pkijs.TSTInfo, expect: TokenExpectation): Outcome {

@@ -94,7 +94,7 @@ export async function verifyReceipt(input: VerifyInput): Promise<Verification> {
     chainReachable,
     anchoredAt,
     times,
-    summary: summarize({ r, file, chain, failed, times, chainGiven: chains.length > 0 }),
+    summary: summarize({ r, file, chain, failed, times, chainGiven: chains.length > 0, checks }),
   };
 }
 
@@ -192,6 +192,7 @@ function summarize(s: {
   failed: Check[];
   times: ProvenTime[];
   chainGiven: boolean;
+  checks: Check[];
 }): string {
   const { r, chain, failed, times } = s;
   const wrong = failed.filter((c) => !c.unreachable);
@@ -215,12 +216,14 @@ function summarize(s: {
     return `NOT VERIFIED: the chain could not be read, so the anchor is not proven; nothing checked was found wrong.${stamped} Try again, or another RPC endpoint of chain ${r.anchor.chainId}.${pending}`;
   }
   const offline = s.chainGiven ? "" : " The chain anchor was not checked (offline).";
+  const finality = s.checks.find((c) => c.id === "chain.finality" && c.status === "warn");
+  const shallow = finality ? ` Not final yet: ${finality.detail}.` : "";
   if (trusted.length) {
     const [first, ...rest] = trusted;
     const also = [...rest, ...times.filter((t) => !t.trusted)].map(
       (t) => ` Also: no later than ${t.noLaterThan} by ${t.by}${t.trusted ? "" : " (not trusted)"}.`,
     );
-    return `VERIFIED: ${what} existed no later than ${first!.noLaterThan} (${first!.by}; ${first!.precision}).${also.join("")}${development}${unknown}${offline}${pending}`;
+    return `VERIFIED: ${what} existed no later than ${first!.noLaterThan} (${first!.by}; ${first!.precision}).${also.join("")}${development}${unknown}${shallow}${offline}${pending}`;
   }
   if (times.length) {
     const t = times[0]!;

@@ -52,8 +52,9 @@ export async function receiptWithToken(
       {
         type: "rfc3161",
         tsa: stamp.tsa ?? "https://tsa.example/",
-        genTime: v.genTime!.toISOString(),
-        serialNumber: v.serialNumber!,
+        // A token the verifier refuses to read still goes into the receipt, as a forger would put it.
+        genTime: (v.genTime ?? token.genTime ?? receivedAt).toISOString(),
+        serialNumber: v.serialNumber ?? "07",
         token: Buffer.from(der).toString("base64"),
       },
     ],

@@ -121,7 +121,7 @@ describe("certificate and bundle", function () {
       `Block number: ${receipt.anchor.blockNumber}`,
       receipt.anchor.blockHash,
       `Block time: ${time}`,
-      `Proves existence no later than: ${new Date(receipt.anchor.timestamp * 1000 + 999).toISOString().replace("T", " ").replace("Z", " UTC")} (block times are whole seconds)`,
+      `Block time bound (not a proof on this chain): ${new Date(receipt.anchor.timestamp * 1000 + 999).toISOString().replace("T", " ").replace("Z", " UTC")} (block times are whole seconds)`,
       `Time-stamp 1: authority: ${tsa.url}`,
       `genTime (the authority's time): ${stamp.genTime}`,
       `Serial number: ${stamp.serialNumber}`,

@@ -195,7 +195,7 @@ describe("verifyTimestampToken", () => {
     expect(failed(v)).to.deep.equal(["tsa.chain"]);
     expect(detail(v, "tsa.chain")).to.equal(
       "CN=Unit TSA does not chain to a trust anchor (CN=Unit Root CA) at genTime 2026-03-01T12:00:00.250Z: " +
-        "The certificate is either not yet valid or expired; CN=Unit Root CA is valid from 2020-01-01T00:00:00.000Z to 2026-02-01T00:00:00.000Z",
+        "no path of valid CA certificates, each signing the next, leads from the TSA certificate to a trust anchor; CN=Unit Root CA is valid from 2020-01-01T00:00:00.000Z to 2026-02-01T00:00:00.000Z",
     );
   });
 

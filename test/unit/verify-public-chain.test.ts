@@ -86,6 +86,7 @@ describe("verifying on a public chain", () => {
       "warn",
       `block ${BLOCK} is only 10 blocks deep; this verifier counts Sepolia (Ethereum test network) final at 64: check again later`,
     ]);
+    expect(result.summary).to.match(/^VERIFIED: .* Not final yet: block 7301442 is only 10 blocks deep; .*: check again later\.$/);
   });
 
   it("fails an endpoint whose block 0 is not Sepolia's, and checks nothing further there", async () => {
