@@ -1,6 +1,6 @@
 /**
  * Every access to evidence goes into the custody log with its outcome (use-cases/record-custody.ts).
- * A logged route names what it reads (`item`, or `wholeLog`), records its answer just before sending
+ * A logged route names what it reads (`item`, `name`, or `wholeLog`), records its answer just before sending
  * it (`record`: nothing leaves unless the entry is committed), and `failed`, the router's error
  * middleware, records a failed access to an item the caller may see. A request that never reached an
  * item (no key, a malformed id, another account's item: 404) is not an access and is not recorded.
@@ -42,6 +42,11 @@ export function custodyRecorder(deps: { custody: Pick<CustodyLog, "append">; evi
       res.locals.custody = { evidenceId: String(req.params.id), recorded: false } satisfies Logged;
       next();
     }) as RequestHandler,
+
+    /** Names the item from within a route that learns it late (a capture's bundle: its manifest). */
+    name(res: Response, evidenceId: string): void {
+      res.locals.custody = { evidenceId, recorded: false } satisfies Logged;
+    },
 
     /** Before a route that reads the whole log. */
     wholeLog: ((_req, res, next) => {

@@ -14,6 +14,7 @@ import { verifyCustody } from "../../src/use-cases/verify-custody.ts";
 import { verifyIndependently } from "../helpers/independent-verifier.ts";
 import { ADMIN_KEY, client, fileForm, startTestService, type TestService } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { PNG, SNAPSHOT } from "../fixtures/listing-snapshot.ts";
 
 type Json = Record<string, any>;
 type Api = ReturnType<typeof client>;
@@ -165,6 +166,19 @@ describe("the chain of custody of the running service", function () {
     const viewing = rest.entries.at(-1).entry; // the first page's viewing
     expect(viewing).to.deep.include({ seq: 13, method: "GET", route: "/v1/custody", status: 200 });
     expect(viewing).not.to.have.property("evidenceId");
+  });
+
+  it("records a listing snapshot and its screenshot, stored together, each with the upload that stored it", async () => {
+    const form = fileForm({ snapshot: JSON.stringify(SNAPSHOT) }, { screenshot: { bytes: PNG, name: "s.png", type: "image/png" } });
+    const created = await json(await alice.postForm("/v1/evidence/listing-snapshots", form));
+    for (const [seq, id] of [
+      [15, created.id],
+      [16, created.related[0].id],
+    ] as const) {
+      const document = (await json(await alice.get(`/v1/evidence/${id}/custody`))) as unknown as CustodyDocument;
+      const shown = document.entries.filter((l) => l.entry).map((l) => withoutAt(l.entry!));
+      expect(shown).to.deep.equal([expected(seq, "POST", "/v1/evidence/listing-snapshots", 201, id)]);
+    }
   });
 
   describe("rows changed behind the service's back", () => {
