@@ -15,7 +15,18 @@ import pg from "pg";
 import { openPostgresIndex, openSqliteIndex } from "../src/adapters/index/sql-index-store.ts";
 
 /** Parents before children (foreign keys), and every table whose rows are the service's record. */
-const TABLES = ["accounts", "api_keys", "batches", "anchors", "evidence", "captures", "content_releases", "outbox"] as const;
+const TABLES = [
+  "accounts",
+  "api_keys",
+  "batches",
+  "anchors",
+  "evidence",
+  "captures",
+  "content_releases",
+  "outbox",
+  "custody_log",
+  "batch_custody_heads",
+] as const;
 const SEQUENCES: Record<string, string> = { evidence: "seq", captures: "seq", outbox: "seq" };
 
 export async function migrateToPostgres(
@@ -49,6 +60,9 @@ export async function migrateToPostgres(
         await client.query(`SELECT setval(pg_get_serial_sequence('${table}', '${sequence}'), (SELECT max(${sequence}) FROM ${table}))`);
       copied[table] = rows.length;
     }
+    // The custody log's head is one row the target's migration made: it moves to the source's head.
+    const head = source.prepare("SELECT seq, hash FROM custody_head WHERE id = 1").get() as { seq: number; hash: string };
+    await client.query("UPDATE custody_head SET seq = $1, hash = $2 WHERE id = 1", [head.seq, head.hash]);
     for (const table of TABLES) {
       const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${table}`);
       if (rows[0].n !== copied[table]) throw new Error(`${table}: ${copied[table]} rows read, ${rows[0].n} in the target`);

@@ -51,6 +51,10 @@ export const Errors = descriptors({
     title: "Stored record altered",
     message: "The stored record of evidence {id} does not check out ({reason}): it will not be served",
   },
+  CUSTODY_INTEGRITY: {
+    title: "Custody log altered",
+    message: "The custody log does not check out ({reason}): it will not be served",
+  },
   // Verification
   RECEIPT_INVALID: { title: "Invalid receipt", message: "Not a readable evidence receipt: {reason}" },
   RATE_LIMITED: { title: "Too many requests", message: "Too many requests: at most {limit} a minute. Try again shortly" },

@@ -1,7 +1,9 @@
 /**
  * A batch of evidence items as one OpenZeppelin StandardMerkleTree. Each leaf is
  * `[content sha256, metadata sha256]` encoded as `["bytes32","bytes32"]`; the tree double-hashes leaves
- * and sorts pairs, exactly as the registry's `verify` and OpenZeppelin's `MerkleProof` expect.
+ * and sorts pairs, exactly as the registry's `verify` and OpenZeppelin's `MerkleProof` expect. A batch
+ * may hold one more leaf of the same encoding that is not an item: the custody log's head
+ * (custody-log.ts), anchored with the items.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { toBytes32, type Sha256Hex } from "./hashing.ts";
@@ -19,20 +21,25 @@ export interface MerkleBatch {
   root: `0x${string}`;
   /** Per item id: its leaf values and the sibling hashes from the leaf up to the root. */
   proofs: Map<string, { leaf: [string, string]; leafHash: string; proof: string[] }>;
+  /** The extra leaf's proof, when one was given. */
+  extra?: { leaf: [string, string]; proof: string[] };
 }
 
 export function leafOf(item: Pick<BatchItem, "sha256" | "metadataSha256">): [string, string] {
   return [toBytes32(item.sha256), toBytes32(item.metadataSha256)];
 }
 
-export function buildMerkleBatch(items: readonly BatchItem[]): MerkleBatch {
+/** The items' tree, with `extraLeaf` (the custody head's) as one more leaf after them. */
+export function buildMerkleBatch(items: readonly BatchItem[], extraLeaf?: [string, string]): MerkleBatch {
   if (items.length === 0) throw new RangeError("a batch needs at least one item");
-  const tree = StandardMerkleTree.of(items.map(leafOf), [...LEAF_ENCODING]);
+  const tree = StandardMerkleTree.of([...items.map(leafOf), ...(extraLeaf ? [extraLeaf] : [])], [...LEAF_ENCODING]);
   const proofs: MerkleBatch["proofs"] = new Map();
+  let extra: MerkleBatch["extra"];
   for (const [i, leaf] of tree.entries()) {
-    proofs.set(items[i]!.id, { leaf, leafHash: tree.leafHash(leaf), proof: tree.getProof(i) });
+    if (i === items.length) extra = { leaf, proof: tree.getProof(i) };
+    else proofs.set(items[i]!.id, { leaf, leafHash: tree.leafHash(leaf), proof: tree.getProof(i) });
   }
-  return { root: tree.root as `0x${string}`, proofs };
+  return { root: tree.root as `0x${string}`, proofs, ...(extra ? { extra } : {}) };
 }
 
 export function verifyMerkleProof(root: string, leaf: [string, string], proof: string[]): boolean {

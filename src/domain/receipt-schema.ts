@@ -7,8 +7,8 @@ import { illFormedStringPath } from "./canonical-json.ts";
 import { EVIDENCE_KINDS } from "./evidence.ts";
 import { RECEIPT_VERSIONS, type EvidenceReceipt } from "./receipt.ts";
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
-const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x and 64 hex characters");
+export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
+export const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x and 64 hex characters");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address");
 const uint = z.number().int().nonnegative();
 
@@ -63,10 +63,13 @@ export const TimestampProofSchema = z.object({
   token: base64,
 });
 
+/** An anchor as recorded since v2 (AnchorFacts): with the registry's version. */
+export const AnchorFactsSchema = z.object({ ...anchor, registryVersion: z.string().regex(/^[0-9]{1,6}$/, "must be a version number") });
+
 export const ReceiptV2Schema = z.object({
   version: z.literal("evidence-receipt/v2"),
   ...common,
-  anchor: z.object({ ...anchor, registryVersion: z.string().regex(/^[0-9]{1,6}$/, "must be a version number") }),
+  anchor: AnchorFactsSchema,
   timestamps: z.array(TimestampProofSchema).max(8),
   timestampsPending: z
     .array(

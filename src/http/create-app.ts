@@ -15,6 +15,7 @@ import { evidenceRoutes } from "./evidence-routes.ts";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.ts";
 import { verifyRoutes } from "./verify-routes.ts";
 import { captureRoutes, type CaptureRouteDeps } from "./capture-routes.ts";
+import { custodyLogRoutes } from "./custody-routes.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
 import type { TimeTrust } from "../use-cases/verify-receipt.ts";
 
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
       releases: deps.index.releases,
     }),
     ...(deps.captures ? [captureRoutes(deps.captures)] : []),
+    custodyLogRoutes(deps),
     accountRoutes(deps.index),
   ];
   routers.push(apiDocsRoutes(() => routers.flatMap((r) => r.operations)));

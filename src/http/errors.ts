@@ -33,6 +33,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, { status: number; retryAfte
   EVIDENCE_NOT_ANCHORED: { status: 409 },
   CONTENT_INTEGRITY: { status: 500 },
   RECORD_INTEGRITY: { status: 500 },
+  CUSTODY_INTEGRITY: { status: 500 },
   RECEIPT_INVALID: { status: 400 },
   RATE_LIMITED: { status: 429, retryAfterSeconds: 60 },
   CAPTURE_URL_INVALID: { status: 400 },

@@ -1,6 +1,7 @@
 /**
  * /v1/evidence: upload files and listing snapshots, read records, receipts and content. Every route
  * needs an API key, and an account sees only its own evidence (another's id is simply not found).
+ * Every upload and every read of an item goes into its custody log (custody-access.ts).
  */
 import contentDisposition from "content-disposition";
 import { json, type NextFunction, type Request, type Response } from "express";
@@ -13,6 +14,7 @@ import type { AccountRepository } from "../ports/account-repository.ts";
 import type { ContentReleaseQueue } from "../ports/content-releases.ts";
 import type { TimestampRepository } from "../ports/timestamp-repository.ts";
 import type { EvidenceRepository } from "../ports/evidence-repository.ts";
+import type { IndexStore } from "../ports/index-store.ts";
 import { getCheckedEvidence, getEvidence, getReceipt, openVerifiedContent } from "../use-cases/read-evidence.ts";
 import type { AnchorCheckDeps } from "../use-cases/confirm-anchors.ts";
 import { evidenceBundle, evidenceCertificate } from "../use-cases/export-evidence.ts";
@@ -24,6 +26,8 @@ import { submitListingSnapshot } from "../use-cases/submit-listing-snapshot.ts";
 import { requestRelease } from "../use-cases/release-content.ts";
 import { requestSignal } from "./request-signal.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
+import { accessOf, custodyRecorder } from "./custody-access.ts";
+import { itemCustodyRoute } from "./custody-routes.ts";
 import { multipart } from "./multipart.ts";
 import { receivedFile, storedCids } from "./upload-storage.ts";
 import { parseInput, runMiddleware } from "./validation.ts";
@@ -33,6 +37,8 @@ import { EvidencePageSchema, EvidenceViewSchema, EvidenceWithRelatedSchema, Rece
 
 export interface EvidenceRouteDeps {
   store: ContentStore;
+  /** Uploads are indexed with their first custody entry in one transaction. */
+  index: Pick<IndexStore, "transaction" | "custody">;
   evidence: EvidenceRepository;
   timestamps: TimestampRepository;
   accounts: AccountRepository;
@@ -125,6 +131,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
     maxTextFields: 4,
   });
   const snapshotJson = json({ limit: "1mb", strict: true });
+  const custody = custodyRecorder({ custody: deps.index.custody, evidence: deps.evidence });
   const common = { tags: ["Evidence"], security: BEARER };
   const authAndNotFound = problems({ 401: "No valid API key", 404: "No such evidence for this account (EVIDENCE_NOT_FOUND)" });
   const readProblems = problems({
@@ -161,6 +168,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       const record = await submitEvidence(deps, {
         signal: requestSignal(req, res),
         accountId: accountOf(req).id,
+        access: accessOf(req, res),
         kind: fields.kind,
         file: receivedFile(file),
         claims: {
@@ -216,6 +224,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       const result = await submitListingSnapshot(deps, {
         signal: requestSignal(req, res),
         accountId: accountOf(req).id,
+        access: accessOf(req, res),
         snapshot: parsedSnapshot,
         claims: parsedClaims,
         screenshot: screenshot && {
@@ -257,9 +266,12 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       request: { params: IdParamSchema },
       responses: { 200: jsonResponse("The record", EvidenceViewSchema), ...authAndNotFound },
     },
+    custody.item,
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
-      res.json(evidenceView(await getEvidence(deps.evidence, accountOf(req).id, id)));
+      const record = await getEvidence(deps.evidence, accountOf(req).id, id);
+      await custody.record(req, res);
+      res.json(evidenceView(record));
     },
   );
 
@@ -273,9 +285,11 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       request: { params: IdParamSchema },
       responses: { 200: jsonResponse("The receipt, as a download", ReceiptResponseSchema), ...readProblems },
     },
+    custody.item,
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
       const receipt = await getReceipt(deps, accountOf(req).id, id);
+      await custody.record(req, res);
       res.setHeader("Content-Disposition", contentDisposition(`${id}.receipt.json`));
       res.json(receipt);
     },
@@ -293,9 +307,11 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
         ...readProblems,
       },
     },
+    custody.item,
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
       const pdf = await evidenceCertificate(deps, accountOf(req).id, id);
+      await custody.record(req, res);
       res.type("application/pdf").setHeader("Content-Disposition", contentDisposition(`${id}.certificate.pdf`));
       res.send(pdf);
     },
@@ -313,9 +329,11 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
         ...readProblems,
       },
     },
+    custody.item,
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
       const { zip } = await evidenceBundle(deps, accountOf(req).id, id, { signal: requestSignal(req, res) });
+      await custody.record(req, res);
       res.type("application/zip").setHeader("Content-Disposition", contentDisposition(`${id}.bundle.zip`));
       await pipeline(zip, res);
     },
@@ -337,16 +355,19 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
         ...readProblems,
       },
     },
+    custody.item,
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
       const record = await getCheckedEvidence(deps.evidence, accountOf(req).id, id);
       const etag = `"${record.cid}"`;
       res.setHeader("ETag", etag);
       if (req.get("if-none-match") === etag) {
+        await custody.record(req, res, 304);
         res.status(304).end();
         return;
       }
       const content = await openVerifiedContent(deps.store, record, { signal: requestSignal(req, res) });
+      await custody.record(req, res);
       res.setHeader("Content-Type", record.mediaType);
       res.setHeader("Content-Length", String(record.size));
       // Evidence is often hostile HTML or SVG: never let a browser run it on this origin.
@@ -360,6 +381,9 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
     },
   );
 
+  itemCustodyRoute(routes, { evidence: deps.evidence, custody: deps.index.custody, anchors: deps.anchors }, custody);
+
+  router.use(custody.failed);
   // A refused request's stored files are released later, unless another record uses the same bytes.
   router.use((error: unknown, req: Request, _res: Response, next: NextFunction) => {
     onRefused(storedCids(req));

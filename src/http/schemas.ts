@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { EVIDENCE_KINDS } from "../domain/evidence.ts";
+import { CustodyDocumentSchema } from "../domain/custody-verification.ts";
 import { ReceiptSchema } from "../domain/receipt-schema.ts";
 
 const sha256 = z
@@ -49,6 +50,7 @@ export const EvidenceLinksSchema = z.object({
   content: z.string(),
   certificate: z.string(),
   bundle: z.string(),
+  custody: z.string(),
 });
 
 export const AnchorViewSchema = z.object({
@@ -98,6 +100,7 @@ const EVIDENCE_EXAMPLE = {
     content: `/v1/evidence/${EVIDENCE_ID}/content`,
     certificate: `/v1/evidence/${EVIDENCE_ID}/certificate.pdf`,
     bundle: `/v1/evidence/${EVIDENCE_ID}/bundle`,
+    custody: `/v1/evidence/${EVIDENCE_ID}/custody`,
   },
 };
 
@@ -132,6 +135,15 @@ export const ReceiptResponseSchema = ReceiptSchema.meta({
   id: "Receipt",
   description: "evidence-receipt/v2 (docs/receipt.md); POST /v1/verify also takes evidence-receipt/v1",
 });
+
+export const CustodyDocumentResponseSchema = CustodyDocumentSchema.meta({
+  id: "CustodyLog",
+  description: "custody-log/v1 (docs/receipt.md, 'The chain of custody'): entries with their hash inputs and links, and the anchored heads",
+});
+
+export const CustodyPageSchema = CustodyDocumentSchema.extend({
+  nextCursor: z.string().nullable().meta({ description: "the `after` of the next page, or null at the log's head" }),
+}).meta({ id: "CustodyLogPage" });
 
 const CheckPartSchema = z.object({
   id: z.string(),
@@ -349,6 +361,7 @@ export const CaptureListSchema = z.object({ items: z.array(CaptureViewSchema) })
             content: `/v1/evidence/${MANIFEST_ID}/content`,
             certificate: `/v1/evidence/${MANIFEST_ID}/certificate.pdf`,
             bundle: `/v1/evidence/${MANIFEST_ID}/bundle`,
+            custody: `/v1/evidence/${MANIFEST_ID}/custody`,
           },
         },
       },

@@ -10,6 +10,7 @@ export function evidenceLinks(id: string) {
     content: `${self}/content`,
     certificate: `${self}/certificate.pdf`,
     bundle: `${self}/bundle`,
+    custody: `${self}/custody`,
   };
 }
 

@@ -15,13 +15,19 @@ export interface ApiKeyRecord {
   revokedAt: string | null;
 }
 
+/** Who is asking: an account, through one of its keys. */
+export interface Caller {
+  account: Account;
+  keyId: string;
+}
+
 export interface AccountRepository {
   count(): Promise<number>;
   create(account: Account): Promise<void>;
   get(id: string): Promise<Account | null>;
   addKey(key: ApiKeyRecord & { keyHash: string }): Promise<void>;
-  /** The account of a live (not revoked) key, by the key's hash. */
-  byKeyHash(keyHash: string): Promise<Account | null>;
+  /** The account of a live (not revoked) key, and the key's id, by the key's hash. */
+  byKeyHash(keyHash: string): Promise<Caller | null>;
   listKeys(accountId: string): Promise<ApiKeyRecord[]>;
   revokeKey(accountId: string, keyId: string, at: string): Promise<boolean>;
 }

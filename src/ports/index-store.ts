@@ -8,6 +8,7 @@ import type { AccountRepository } from "./account-repository.ts";
 import type { BatchRepository } from "./batch-repository.ts";
 import type { CaptureRepository } from "./capture-repository.ts";
 import type { ContentReleaseQueue } from "./content-releases.ts";
+import type { CustodyLog } from "./custody-log.ts";
 import type { EvidenceRepository } from "./evidence-repository.ts";
 import type { LeaseRepository } from "./leases.ts";
 import type { Outbox } from "./outbox.ts";
@@ -24,6 +25,7 @@ export interface Repositories {
   readonly leases: LeaseRepository;
   readonly rateLimits: RateLimitRepository;
   readonly timestamps: TimestampRepository;
+  readonly custody: CustodyLog;
 }
 
 export interface IndexStore extends Repositories {

@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { sha256Hex } from "../domain/hashing.ts";
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
-import type { Account, AccountRepository, ApiKeyRecord } from "../ports/account-repository.ts";
+import type { Account, AccountRepository, ApiKeyRecord, Caller } from "../ports/account-repository.ts";
 import type { IndexStore } from "../ports/index-store.ts";
 
 const KEY_PREFIX = "eak_";
@@ -21,11 +21,12 @@ export function hashApiKey(key: string): string {
   return sha256Hex(key);
 }
 
-export async function authenticate(accounts: AccountRepository, presented: string | undefined): Promise<Account> {
+/** The account and key a presented API key stands for. */
+export async function authenticate(accounts: AccountRepository, presented: string | undefined): Promise<Caller> {
   if (!presented) throw new AppError(Errors.UNAUTHENTICATED);
-  const account = await accounts.byKeyHash(hashApiKey(presented));
-  if (!account) throw new AppError(Errors.UNAUTHENTICATED);
-  return account;
+  const caller = await accounts.byKeyHash(hashApiKey(presented));
+  if (!caller) throw new AppError(Errors.UNAUTHENTICATED);
+  return caller;
 }
 
 async function issueKey(

@@ -14,6 +14,7 @@
  * that lost its lease (stalled, cut off) can record nothing, and so broadcasts nothing new.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { custodyHeadLeaf } from "../domain/custody-log.ts";
 import { buildMerkleBatch } from "../domain/merkle-batch.ts";
 import type { AnchorFacts } from "../domain/receipt.ts";
 import { newId } from "../ids.ts";
@@ -77,12 +78,17 @@ export async function anchorPending(deps: AnchorDeps, options: { signal?: AbortS
   return result;
 }
 
-/** The oldest pending items (up to `max`) as a new batch, its root and proofs stored: or null if none wait. */
+/**
+ * The oldest pending items (up to `max`) as a new batch, its root and proofs stored: or null if none wait.
+ * The custody log's head, if the log has entries, is one more leaf of the tree, recorded with the batch:
+ * anchoring the root fixes the log up to that head.
+ */
 export async function formBatch(deps: Pick<AnchorDeps, "index" | "lease" | "timestampAuthorities">, max: number): Promise<Batch | null> {
   return write(deps, async (tx) => {
     const items = await tx.evidence.nextPending(max);
     if (items.length === 0) return null;
-    const merkle = buildMerkleBatch(items);
+    const head = await tx.custody.head();
+    const merkle = buildMerkleBatch(items, head.seq > 0 ? custodyHeadLeaf(head) : undefined);
     const batch: Batch = {
       id: newId.batch(),
       root: merkle.root,
@@ -92,6 +98,7 @@ export async function formBatch(deps: Pick<AnchorDeps, "index" | "lease" | "time
       attempts: 0,
     };
     await tx.batches.create(batch);
+    if (merkle.extra) await tx.custody.recordBatchHead(batch.id, { ...head, ...merkle.extra });
     // Asked for now, fetched by the time-stamp worker: a TSA never holds up the anchor.
     await tx.timestamps.request(batch.root, deps.timestampAuthorities ?? [], batch.createdAt);
     await tx.evidence.assignToBatch(

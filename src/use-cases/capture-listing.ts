@@ -18,6 +18,7 @@ import type { EvidenceRecord } from "../ports/evidence-repository.ts";
 import type { IndexStore } from "../ports/index-store.ts";
 import { LeaseLostError } from "../ports/leases.ts";
 import { outboxEvents } from "./outbox-events.ts";
+import { storedEntry } from "./record-custody.ts";
 import { prepareEvidence, receivedBytes } from "./submit-evidence.ts";
 
 export const MANIFEST_VERSION = "capture-manifest/v1";
@@ -181,8 +182,11 @@ async function recordCapture(
     },
   };
   // The evidence, the capture's end and the event, together: all of them or none.
+  const records = [...artifacts.map((a) => a.record), manifestRecord];
+  const storedBy = { capture: { id: capture.id, accountId: capture.accountId } };
   await deps.index.transaction(async (tx) => {
-    await tx.evidence.insert([...artifacts.map((a) => a.record), manifestRecord]);
+    await tx.evidence.insert(records);
+    for (const record of records) await tx.custody.append(storedEntry(record.id, storedBy));
     if (!(await tx.captures.finish(capture.id, owner, outcome))) {
       throw new LeaseLostError(`capture ${capture.id} was taken over by another instance`);
     }

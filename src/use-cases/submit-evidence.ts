@@ -1,7 +1,8 @@
 /**
  * upload → hash → store → queue. An upload arrives already in the content store, hashed while it
  * streamed in (http/upload-storage.ts); bytes made here (a snapshot) are stored now. Then the item is
- * described and queued for anchoring. When this resolves the bytes and the record are durable.
+ * described and queued for anchoring, with its first custody entry in the same transaction. When this
+ * resolves the bytes, the record and its entry are durable.
  */
 import { buildMetadata, type EvidenceClaims, type EvidenceKind } from "../domain/evidence.ts";
 import { sha256Hex } from "../domain/hashing.ts";
@@ -9,11 +10,13 @@ import { madeMediaType, SNIFF_BYTES, sniffMediaType } from "../domain/media-type
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { ContentStore } from "../ports/content-store.ts";
-import type { EvidenceRecord, EvidenceRepository } from "../ports/evidence-repository.ts";
+import type { EvidenceRecord } from "../ports/evidence-repository.ts";
+import type { IndexStore } from "../ports/index-store.ts";
+import { storedEntry, type Access } from "./record-custody.ts";
 
 export interface SubmitEvidenceDeps {
   store: ContentStore;
-  evidence: Pick<EvidenceRepository, "insert">;
+  index: Pick<IndexStore, "transaction">;
   now?: () => Date;
 }
 
@@ -35,6 +38,8 @@ export function receivedBytes(bytes: Uint8Array, madeAs?: string): ReceivedFile 
 
 export interface EvidenceSubmission {
   accountId: string;
+  /** The request that stores it: its first custody entry. */
+  access: Access;
   /** The request's: a client that hung up gets nothing committed. */
   signal?: AbortSignal;
   kind: EvidenceKind;
@@ -45,7 +50,7 @@ export interface EvidenceSubmission {
 /** Stores the bytes and builds the record, without indexing it (see submitEvidence). */
 export async function prepareEvidence(
   deps: Pick<SubmitEvidenceDeps, "store" | "now">,
-  submission: EvidenceSubmission,
+  submission: Omit<EvidenceSubmission, "access">,
   id = newId.evidence(),
 ): Promise<EvidenceRecord> {
   const { file } = submission;
@@ -81,6 +86,19 @@ export async function prepareEvidence(
 export async function submitEvidence(deps: SubmitEvidenceDeps, submission: EvidenceSubmission): Promise<EvidenceRecord> {
   const record = await prepareEvidence(deps, submission);
   submission.signal?.throwIfAborted();
-  await deps.evidence.insert([record]);
+  await indexStored(deps, [record], submission.access);
   return record;
+}
+
+/** Indexes new records, each with its first custody entry, in one transaction. */
+export async function indexStored(
+  deps: Pick<SubmitEvidenceDeps, "index" | "now">,
+  records: EvidenceRecord[],
+  access: Access,
+): Promise<void> {
+  const at = deps.now?.() ?? new Date();
+  await deps.index.transaction(async (tx) => {
+    await tx.evidence.insert(records);
+    for (const record of records) await tx.custody.append(storedEntry(record.id, access, at));
+  });
 }

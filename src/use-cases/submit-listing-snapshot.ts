@@ -7,10 +7,13 @@ import { canonicalJson } from "../domain/canonical-json.ts";
 import type { ListingSnapshot } from "../domain/listing-snapshot.ts";
 import type { EvidenceClaims } from "../domain/evidence.ts";
 import type { EvidenceRecord } from "../ports/evidence-repository.ts";
-import { prepareEvidence, receivedBytes, type ReceivedFile, type SubmitEvidenceDeps } from "./submit-evidence.ts";
+import type { Access } from "./record-custody.ts";
+import { indexStored, prepareEvidence, receivedBytes, type ReceivedFile, type SubmitEvidenceDeps } from "./submit-evidence.ts";
 
 export interface ListingSnapshotSubmission {
   accountId: string;
+  /** The request that stores it: the first custody entry of each item. */
+  access: Access;
   signal?: AbortSignal;
   snapshot: ListingSnapshot;
   claims: Pick<EvidenceClaims, "caseRef" | "description">;
@@ -48,6 +51,6 @@ export async function submitListingSnapshot(
     });
   }
   submission.signal?.throwIfAborted();
-  await deps.evidence.insert([snapshot, ...(screenshot ? [screenshot] : [])]);
+  await indexStored(deps, [snapshot, ...(screenshot ? [screenshot] : [])], submission.access);
   return { snapshot, screenshot };
 }

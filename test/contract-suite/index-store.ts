@@ -4,7 +4,10 @@
  */
 import { expect } from "chai";
 import { setTimeout as sleep } from "node:timers/promises";
+import { CUSTODY_FORMAT, GENESIS_HASH, type CustodyEntry, type NewCustodyEntry } from "../../src/domain/custody-log.ts";
+import { verifyCustodyLog } from "../../src/domain/custody-verification.ts";
 import { sha256Hex } from "../../src/domain/hashing.ts";
+import type { StoredCustodyEntry } from "../../src/ports/custody-log.ts";
 import type { NewEvidence } from "../../src/ports/evidence-repository.ts";
 import type { IndexStore } from "../../src/ports/index-store.ts";
 import { LeaseLostError } from "../../src/ports/leases.ts";
@@ -41,10 +44,15 @@ const ANCHOR = {
 const proofsFor = (ids: string[]) =>
   Object.fromEntries(ids.map((id) => [id, { leaf: ["0x" + sha256Hex(id), "0x" + sha256Hex(`m ${id}`)] as [string, string], proof: [] }]));
 
+/**
+ * `peer` opens a second store on the database the last `open` made, as another instance would; without
+ * one (SQLite in memory, one connection), the "instances" are two users of the same store.
+ */
 export function describeIndexStore(
   name: string,
   open: () => Promise<IndexStore>,
   close: (store: IndexStore) => Promise<void> = (s) => s.close(),
+  peer?: () => Promise<IndexStore>,
 ): void {
   describe(`the index contract: ${name}`, function () {
     this.timeout(30_000);
@@ -282,7 +290,10 @@ export function describeIndexStore(
       it("finds a live key's account by its hash; a revoked key finds nothing", async () => {
         expect(await index.accounts.count()).to.equal(2);
         await index.accounts.addKey({ id: "key_1", accountId: "acc_a", prefix: "eak_abc", createdAt: T0, revokedAt: null, keyHash: "h1" });
-        expect(await index.accounts.byKeyHash("h1")).to.deep.equal({ id: "acc_a", name: "acc_a", role: "member", createdAt: T0 });
+        expect(await index.accounts.byKeyHash("h1")).to.deep.equal({
+          account: { id: "acc_a", name: "acc_a", role: "member", createdAt: T0 },
+          keyId: "key_1",
+        });
         expect(await index.accounts.revokeKey("acc_b", "key_1", T0)).to.equal(false);
         expect(await index.accounts.revokeKey("acc_a", "key_1", "2026-11-27T11:00:00.000Z")).to.equal(true);
         expect(await index.accounts.byKeyHash("h1")).to.equal(null);
@@ -411,6 +422,118 @@ export function describeIndexStore(
         expect(await index.timestamps.claimDue([TSA_A], "inst_b", 60_000, 10)).to.have.length(1);
         expect(await index.timestamps.recordToken(ROOT, TSA_A, "inst_a", TOKEN, T0)).to.equal(false);
         expect(await index.timestamps.recordToken(ROOT, TSA_A, "inst_b", TOKEN, T0)).to.equal(true);
+      });
+    });
+
+    describe("the custody log", () => {
+      const access = (evidenceId: string | undefined, n: number): NewCustodyEntry => ({
+        at: T0,
+        ...(evidenceId ? { evidenceId } : {}),
+        accountId: "acc_a",
+        keyId: "key_1",
+        method: "GET",
+        route: "/v1/evidence/:id",
+        client: `203.0.113.${n}`,
+        status: 200,
+      });
+      /** The rows as a page of the whole log, checked as any verifier would. */
+      const verified = (rows: StoredCustodyEntry[]) =>
+        verifyCustodyLog({
+          format: CUSTODY_FORMAT,
+          entries: rows.map((r) => ({
+            seq: r.seq,
+            prev: r.prev,
+            hash: r.hash,
+            entrySha256: sha256Hex(r.entryJson),
+            entry: JSON.parse(r.entryJson),
+          })),
+          heads: [],
+        });
+
+      it("appends entries one after another, each chained to the one before, and finds an item's", async () => {
+        expect(await index.custody.head()).to.deep.equal({ seq: 0, hash: GENESIS_HASH });
+        const first = await index.custody.append(access("ev_1", 1));
+        await index.custody.append(access(undefined, 2));
+        const third = await index.custody.append(access("ev_1", 3));
+        expect(first).to.deep.include({ seq: 1, prev: GENESIS_HASH, evidenceId: "ev_1" });
+        expect(JSON.parse(first.entryJson) as CustodyEntry).to.deep.equal({ seq: 1, ...access("ev_1", 1) });
+        expect(await index.custody.head()).to.deep.equal({ seq: 3, hash: third.hash });
+        const rows = await index.custody.range(1, 3);
+        expect(rows[0]).to.deep.equal(first);
+        expect(rows.map((r) => r.evidenceId)).to.deep.equal(["ev_1", null, "ev_1"]);
+        expect(verified(rows).problems).to.deep.equal([]);
+        expect(await index.custody.seqsOf("ev_1")).to.deep.equal([1, 3]);
+        expect(await index.custody.range(2, 2)).to.have.length(1);
+      });
+
+      it("writes an entry with the change it records, and drops both when the transaction fails", async () => {
+        await index.transaction(async (tx) => {
+          await tx.evidence.insert([evidence("ev_1", "acc_a")]);
+          await tx.custody.append(access("ev_1", 1));
+        });
+        let error: unknown;
+        await index
+          .transaction(async (tx) => {
+            await tx.evidence.insert([evidence("ev_2", "acc_a")]);
+            await tx.custody.append(access("ev_2", 2));
+            throw new Error("the upload failed");
+          })
+          .catch((e) => (error = e));
+        expect((error as Error).message).to.equal("the upload failed");
+        const next = await index.custody.append(access("ev_1", 3));
+        expect(next.seq).to.equal(2); // the rolled-back entry took no place in the chain
+        expect(await index.custody.seqsOf("ev_2")).to.deep.equal([]);
+        expect(verified(await index.custody.range(1, 2)).ok).to.equal(true);
+      });
+
+      it("keeps one chain when two instances append at once, some inside transactions that fail", async () => {
+        const other = peer ? await peer() : index;
+        try {
+          const appends = Array.from({ length: 40 }, (_, n) => {
+            const store = n % 2 ? other : index;
+            if (n % 5 === 4) {
+              return store.transaction(async (tx) => {
+                await tx.custody.append(access("ev_x", n));
+                throw new Error("rolled back");
+              });
+            }
+            return n % 3 ? store.custody.append(access("ev_1", n)) : store.transaction((tx) => tx.custody.append(access("ev_1", n)));
+          });
+          const results = await Promise.allSettled(appends);
+          expect(results.filter((r) => r.status === "rejected")).to.have.length(8);
+          const rows = await index.custody.range(1, 100);
+          expect(rows.map((r) => r.seq)).to.deep.equal(Array.from({ length: 32 }, (_, i) => i + 1));
+          expect(verified(rows).problems).to.deep.equal([]);
+          expect(new Set(rows.map((r) => JSON.parse(r.entryJson).client)).size).to.equal(32);
+          expect((await other.custody.head()).hash).to.equal(rows.at(-1)!.hash);
+        } finally {
+          if (other !== index) await other.close();
+        }
+      });
+
+      it("finds the anchored heads around an entry; a head whose batch was given up does not count", async () => {
+        for (let n = 1; n <= 6; n++) await index.custody.append(access("ev_1", n));
+        const rows = await index.custody.range(1, 6);
+        const headAt = async (batchId: string, seq: number, state: "anchored" | "abandoned" | "prepared") => {
+          const root = `0x${sha256Hex(batchId)}`;
+          await index.transaction(async (tx) => {
+            await tx.batches.create({ id: batchId, root, createdAt: T0 });
+            await tx.custody.recordBatchHead(batchId, { seq, hash: rows[seq - 1]!.hash, leaf: ["0x01", "0x02"], proof: ["0x03"] });
+            if (state !== "prepared") await tx.batches.markAnchored(batchId, { ...ANCHOR, blockNumber: seq }, T0);
+            if (state === "abandoned") await tx.batches.abandon(batchId, "lost", ["anchored"]);
+          });
+          return { seq, hash: rows[seq - 1]!.hash, leaf: ["0x01", "0x02"], proof: ["0x03"], root, anchor: { ...ANCHOR, blockNumber: seq } };
+        };
+        const two = await headAt("bt_2", 2, "anchored");
+        await headAt("bt_3", 3, "abandoned");
+        await headAt("bt_4", 4, "prepared");
+        const five = await headAt("bt_5", 5, "anchored");
+        expect(await index.custody.anchoredHeadFrom(1)).to.deep.equal(two);
+        expect(await index.custody.anchoredHeadFrom(3)).to.deep.equal(five);
+        expect(await index.custody.anchoredHeadFrom(6)).to.equal(null);
+        expect(await index.custody.anchoredHeadBefore(5)).to.deep.equal(two);
+        expect(await index.custody.anchoredHeadBefore(2)).to.equal(null);
+        expect(await index.custody.anchoredHeadsIn(1, 6)).to.deep.equal([two, five]);
       });
     });
 

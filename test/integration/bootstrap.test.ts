@@ -18,7 +18,7 @@ describe("bootstrapAdmin", () => {
     expect(first.account.role).to.equal("admin");
     expect(readFileSync(keyFile, "utf8").trim()).to.equal(first.generatedKey);
     expect(statSync(keyFile).mode & 0o777).to.equal(0o600);
-    expect((await authenticate(index.accounts, first.generatedKey)).id).to.equal(first.account.id);
+    expect((await authenticate(index.accounts, first.generatedKey)).account.id).to.equal(first.account.id);
     expect((await bootstrapAdmin(index, { keyFile })).created).to.equal(false);
     expect(await index.accounts.count()).to.equal(1);
   });
@@ -29,7 +29,7 @@ describe("bootstrapAdmin", () => {
     const keyFile = join(dir.path, String(Math.random()), "bootstrap-api-key");
     const result = await bootstrapAdmin(index, { bootstrapKey: key, keyFile });
     expect(result).to.deep.include({ created: true, generatedKey: undefined });
-    expect((await authenticate(index.accounts, key)).role).to.equal("admin");
+    expect((await authenticate(index.accounts, key)).account.role).to.equal("admin");
     expect(() => statSync(keyFile)).to.throw();
   });
 });

@@ -23,15 +23,27 @@ describe("the index contract on real stores", function () {
     dir.remove();
   });
 
-  describeIndexStore("SQLite (a file)", () => openSqliteIndex(join(dir.path, `index-${++databases}.sqlite`)));
+  let file = "";
+  describeIndexStore(
+    "SQLite (a file)",
+    () => openSqliteIndex((file = join(dir.path, `index-${++databases}.sqlite`))),
+    undefined,
+    () => openSqliteIndex(file),
+  );
 
-  describeIndexStore("PostgreSQL (a real server)", async () => {
-    // A fresh database for each test, so that none depends on another's rows.
-    const name = `contract_${++databases}`;
-    const admin = new pg.Client({ connectionString: server.url.replace("//evidence@", "//postgres@") });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name} OWNER evidence`);
-    await admin.end();
-    return openPostgresIndex(server.url.replace(/\/[^/]+$/, `/${name}`));
-  });
+  let url = "";
+  describeIndexStore(
+    "PostgreSQL (a real server)",
+    async () => {
+      // A fresh database for each test, so that none depends on another's rows.
+      const name = `contract_${++databases}`;
+      const admin = new pg.Client({ connectionString: server.url.replace("//evidence@", "//postgres@") });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name} OWNER evidence`);
+      await admin.end();
+      return openPostgresIndex((url = server.url.replace(/\/[^/]+$/, `/${name}`)));
+    },
+    undefined,
+    () => openPostgresIndex(url),
+  );
 });

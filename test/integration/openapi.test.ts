@@ -92,6 +92,10 @@ describe("the OpenAPI description, against the running service", function () {
     await call("get", "/v1/evidence/{id}/content", `/v1/evidence/${id}/content`);
     await call("get", "/v1/evidence/{id}/certificate.pdf", `/v1/evidence/${id}/certificate.pdf`);
     await call("get", "/v1/evidence/{id}/bundle", `/v1/evidence/${id}/bundle`);
+    await call("get", "/v1/evidence/{id}/custody", `/v1/evidence/${id}/custody`);
+    await call("get", "/v1/evidence/{id}/custody", "/v1/evidence/ev_nope/custody");
+    await call("get", "/v1/custody", "/v1/custody?limit=3");
+    await call("get", "/v1/custody", "/v1/custody?limit=0");
 
     await call("post", "/v1/verify", "/v1/verify", { ...json({ receipt: receipt.body }), auth: false });
     await call("post", "/v1/verify", "/v1/verify", { ...json({ receipt: { version: "x" } }), auth: false });
@@ -106,6 +110,7 @@ describe("the OpenAPI description, against the running service", function () {
     const account = await call("post", "/v1/accounts", "/v1/accounts", json({ name: "Brand Protection Ltd" }));
     const key = await call("post", "/v1/accounts/{id}/keys", `/v1/accounts/${account.body.id}/keys`);
     await call("get", "/v1/accounts/{id}/keys", `/v1/accounts/${account.body.id}/keys`);
+    await call("get", "/v1/custody", "/v1/custody", { auth: false, headers: { authorization: `Bearer ${key.body.apiKey}` } });
     await call("delete", "/v1/accounts/{id}/keys/{keyId}", `/v1/accounts/${account.body.id}/keys/${key.body.id}`);
 
     const documented = Object.entries(document.paths as Json).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));

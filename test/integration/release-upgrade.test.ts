@@ -10,8 +10,10 @@ import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ANVIL_DEV_PRIVATE_KEY, startAnvil } from "../../src/adapters/chain/anvil.ts";
 import { migrateToPostgres } from "../../scripts/migrate-to-postgres.ts";
+import { openSqliteIndex } from "../../src/adapters/index/sql-index-store.ts";
 import { jsonRpcChainReader } from "../../src/adapters/chain/chain-reader.ts";
 import { fileFacts } from "../../src/domain/content-id.ts";
+import { verifyCustodyLog } from "../../src/domain/custody-verification.ts";
 import { parseReceipt } from "../../src/domain/receipt-schema.ts";
 import type { EvidenceReceipt } from "../../src/domain/receipt.ts";
 import { verifyReceipt } from "../../src/use-cases/verify-receipt.ts";
@@ -92,8 +94,12 @@ describe("a data folder of the first release", function () {
     const chain = await startAnvil({ stateDir: join(data, "chain"), port: 0 }); // the same chain, now run on its own
     const lines: string[] = [];
     try {
+      // A read recorded in the custody log before the move: the log goes along, and goes on from its head.
+      const embedded = await openSqliteIndex(join(data, "index.sqlite"));
+      const moved = await embedded.custody.append({ at: new Date().toISOString(), accountId: "acc_x", route: "/v1/custody", status: 200 });
+      await embedded.close();
       const copied = await migrateToPostgres(join(data, "index.sqlite"), postgres.url, (line) => lines.push(line));
-      expect(copied).to.include({ accounts: 1, evidence: 8, captures: 1 });
+      expect(copied).to.include({ accounts: 1, evidence: 8, captures: 1, custody_log: 1 });
       const registry = JSON.parse(readFileSync(join(data, "chain", "deployment.json"), "utf8")).address;
       const service = await startTestService(data, {
         DATABASE_URL: postgres.url,
@@ -104,6 +110,13 @@ describe("a data folder of the first release", function () {
       });
       try {
         await servesTheSameReceipts(service, chain.rpcUrl);
+        const log = (await (await client(service.url, expected.adminKey).get("/v1/custody")).json()) as Json;
+        expect(log.entries[0]).to.deep.include({ seq: 1, hash: moved.hash });
+        // Then each item's receipt and content read, chained after it.
+        expect(log.entries.slice(1).map((l: Json) => l.entry.route)).to.deep.equal(
+          Object.keys(expected.receipts).flatMap(() => ["/v1/evidence/:id/receipt", "/v1/evidence/:id/content"]),
+        );
+        expect(verifyCustodyLog(log)).to.deep.include({ ok: true, problems: [] });
         const again = await migrateToPostgres(join(data, "index.sqlite"), postgres.url).catch((e: Error) => e.message);
         expect(again).to.equal("the target already holds accounts: migrate into an empty database");
       } finally {

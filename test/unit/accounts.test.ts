@@ -16,10 +16,10 @@ async function expectAppError(fn: () => Promise<unknown>, descriptor: (typeof Er
 describe("accounts and API keys", () => {
   it("authenticates a new account's key, and stores only its hash", async () => {
     const index = await openSqliteIndex(":memory:");
-    const { account, apiKey } = await createAccount(index, { name: "Brand Legal" });
+    const { account, apiKey, keyId } = await createAccount(index, { name: "Brand Legal" });
     expect(apiKey).to.match(/^eak_[A-Za-z0-9_-]{43}$/);
-    expect(await authenticate(index.accounts, apiKey)).to.deep.equal(account);
-    expect((await index.accounts.byKeyHash(hashApiKey(apiKey)))!.id).to.equal(account.id);
+    expect(await authenticate(index.accounts, apiKey)).to.deep.equal({ account, keyId });
+    expect(await index.accounts.byKeyHash(hashApiKey(apiKey))).to.deep.equal({ account, keyId });
     expect(await index.accounts.byKeyHash(apiKey)).to.equal(null);
     const listed = await listApiKeys(index.accounts, account, account.id);
     expect(listed).to.have.length(1);
@@ -43,7 +43,7 @@ describe("accounts and API keys", () => {
     const { account: alice } = await createAccount(index, { name: "alice" });
     const { account: bob } = await createAccount(index, { name: "bob" });
     const { apiKey } = await createApiKey(index.accounts, admin, alice.id);
-    expect((await authenticate(index.accounts, apiKey)).id).to.equal(alice.id);
+    expect((await authenticate(index.accounts, apiKey)).account.id).to.equal(alice.id);
     expect((await createApiKey(index.accounts, alice, alice.id)).apiKey).to.be.a("string");
     await expectAppError(() => createApiKey(index.accounts, alice, bob.id), Errors.ACCOUNT_NOT_FOUND);
     await expectAppError(() => listApiKeys(index.accounts, bob, alice.id), Errors.ACCOUNT_NOT_FOUND);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { openSqliteIndex } from "../../src/adapters/index/sql-index-store.ts";
 import type { IndexStore } from "../../src/ports/index-store.ts";
+import { custodyHeadLeaf } from "../../src/domain/custody-log.ts";
 import { buildMerkleBatch, verifyMerkleProof } from "../../src/domain/merkle-batch.ts";
 import { sha256Hex } from "../../src/domain/hashing.ts";
 import { advanceBatch, anchorPending, formBatch, type AnchorDeps } from "../../src/use-cases/anchor-batch.ts";
@@ -62,6 +63,29 @@ describe("anchorPending (queue → Merkle batch → anchor tx → confirmations)
       expect(record.anchor!.timestamp).to.equal(chain.anchors.get(record.merkle!.root)!.timestamp);
       expect(record.anchor!.chainId).to.equal(31337);
     }
+  });
+
+  it("anchors the custody log's head as one more leaf of the batch; the items' proofs still lead to the root", async () => {
+    const { index, chain, deps, add } = await setup();
+    const ids = await add(2);
+    const stored = (id: string) => ({ at: "2026-01-01T00:00:00.000Z", evidenceId: id, accountId: "acc_1", route: "capture", status: 201 });
+    for (const id of ids) await index.custody.append(stored(id));
+    const head = await index.custody.head();
+    await anchorPending(deps);
+    const anchored = (await index.custody.anchoredHeadFrom(1))!;
+    expect(anchored).to.deep.include({ seq: 2, hash: head.hash, leaf: custodyHeadLeaf(head) });
+    expect(verifyMerkleProof(anchored.root, anchored.leaf, anchored.proof)).to.equal(true);
+    expect(anchored.anchor.timestamp).to.equal(chain.anchors.get(anchored.root)!.timestamp);
+    const proofLengths = [anchored.proof.length];
+    for (const id of ids) {
+      const record = (await index.evidence.get("acc_1", id))!;
+      expect(record.merkle!.root).to.equal(anchored.root);
+      expect(verifyMerkleProof(record.merkle!.root, record.merkle!.leaf, record.merkle!.proof)).to.equal(true);
+      proofLengths.push(record.merkle!.proof.length);
+    }
+    expect(proofLengths.sort()).to.deep.equal([1, 2, 2]); // a tree of three leaves: two items and the head
+    await index.custody.append(stored(ids[0]!));
+    expect(await index.custody.anchoredHeadFrom(3)).to.equal(null); // until the next batch
   });
 
   it("does nothing, and sends nothing, when the queue is empty", async () => {

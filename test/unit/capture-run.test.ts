@@ -117,6 +117,17 @@ describe("runCapture", () => {
     expect((await index.evidence.get("acc_1", ended.manifestId!))!.kind).to.equal("capture-manifest");
   });
 
+  it("records each item it stores in the custody log, with the capture and account it stored it for", async () => {
+    const { index, deps, capture } = await setup({ capture: async () => page() }, store());
+    await runCapture(deps, capture, { owner: OWNER });
+    const ended = (await index.captures.get("acc_1", capture.id))!;
+    const stored = [...(ended.summary!.artifacts as { evidenceId: string }[]).map((a) => a.evidenceId), ended.manifestId];
+    const entries = (await index.custody.range(1, 100)).map((row) => JSON.parse(row.entryJson));
+    expect(entries.map(({ at: _at, ...entry }) => entry)).to.deep.equal(
+      stored.map((evidenceId, i) => ({ seq: i + 1, evidenceId, accountId: "acc_1", route: "capture", captureId: capture.id, status: 201 })),
+    );
+  });
+
   it("ends a capture failed, without a manifest, when nothing can be stored", async () => {
     const { index, deps, capture } = await setup(
       { capture: async () => page() },

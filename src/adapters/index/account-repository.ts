@@ -1,6 +1,6 @@
 /** AccountRepository in SQL. */
 import type { Kysely, Selectable } from "kysely";
-import type { Account, AccountRepository, ApiKeyRecord } from "../../ports/account-repository.ts";
+import type { Account, AccountRepository, ApiKeyRecord, Caller } from "../../ports/account-repository.ts";
 import type { Database } from "./schema.ts";
 
 export class SqlAccountRepository implements AccountRepository {
@@ -37,15 +37,16 @@ export class SqlAccountRepository implements AccountRepository {
       .execute();
   }
 
-  async byKeyHash(keyHash: string): Promise<Account | null> {
+  async byKeyHash(keyHash: string): Promise<Caller | null> {
     const row = await this.#db
       .selectFrom("api_keys as k")
       .innerJoin("accounts as a", "a.id", "k.account_id")
       .selectAll("a")
+      .select("k.id as key_id")
       .where("k.key_hash", "=", keyHash)
       .where("k.revoked_at", "is", null)
       .executeTakeFirst();
-    return row ? toAccount(row) : null;
+    return row ? { account: toAccount(row), keyId: row.key_id } : null;
   }
 
   async listKeys(accountId: string): Promise<ApiKeyRecord[]> {

@@ -91,4 +91,10 @@ export interface Database {
     serial_number: string | null;
     stamped_at: string | null;
   };
+  /** The chain of custody: append-only (triggers refuse UPDATE and DELETE). */
+  custody_log: { seq: number; evidence_id: string | null; entry_json: string; prev: string; hash: string };
+  /** One row (id 1): the log's last seq and hash, locked by each append. */
+  custody_head: { id: number; seq: number; hash: string };
+  /** The custody head each batch anchors, with its leaf and proof in the batch's tree. */
+  batch_custody_heads: { batch_id: string; seq: number; hash: string; leaf_json: string; proof_json: string };
 }

@@ -155,4 +155,37 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE anchors ADD COLUMN registry_version TEXT;
     `,
   },
+  {
+    version: 3,
+    name: "the chain of custody: an append-only, hash-chained access log, its head anchored with each batch",
+    sql: `
+      CREATE TABLE custody_log (
+        seq          BIGINT PRIMARY KEY, -- 1, 2, 3…: the head's seq + 1, taken under the head's row lock
+        evidence_id  TEXT,
+        entry_json   TEXT NOT NULL,      -- the entry's RFC 8785 canonical JSON, as hashed
+        prev         TEXT NOT NULL,
+        hash         TEXT NOT NULL
+      );
+      CREATE INDEX custody_log_evidence ON custody_log(evidence_id, seq) WHERE evidence_id IS NOT NULL;
+      CREATE FUNCTION custody_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the custody log is append-only'; END $$;
+      CREATE TRIGGER custody_log_append_only BEFORE UPDATE OR DELETE ON custody_log FOR EACH ROW EXECUTE FUNCTION custody_log_append_only();
+      CREATE TRIGGER custody_log_no_truncate BEFORE TRUNCATE ON custody_log FOR EACH STATEMENT EXECUTE FUNCTION custody_log_append_only();
+
+      CREATE TABLE custody_head (
+        id    INTEGER PRIMARY KEY CHECK (id = 1),
+        seq   BIGINT NOT NULL,
+        hash  TEXT NOT NULL
+      );
+      INSERT INTO custody_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+      CREATE TABLE batch_custody_heads (
+        batch_id    TEXT PRIMARY KEY REFERENCES batches(id),
+        seq         BIGINT NOT NULL,
+        hash        TEXT NOT NULL,
+        leaf_json   TEXT NOT NULL,
+        proof_json  TEXT NOT NULL
+      );
+      CREATE INDEX batch_custody_heads_seq ON batch_custody_heads(seq);
+    `,
+  },
 ];

@@ -172,4 +172,36 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE anchors ADD COLUMN registry_version TEXT;
     `,
   },
+  {
+    version: 6,
+    name: "the chain of custody: an append-only, hash-chained access log, its head anchored with each batch",
+    sql: `
+      CREATE TABLE custody_log (
+        seq          INTEGER PRIMARY KEY, -- 1, 2, 3…: the head's seq + 1, taken under the head's lock
+        evidence_id  TEXT,
+        entry_json   TEXT NOT NULL,       -- the entry's RFC 8785 canonical JSON, as hashed
+        prev         TEXT NOT NULL,
+        hash         TEXT NOT NULL
+      );
+      CREATE INDEX custody_log_evidence ON custody_log(evidence_id, seq) WHERE evidence_id IS NOT NULL;
+      CREATE TRIGGER custody_log_no_update BEFORE UPDATE ON custody_log BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
+      CREATE TRIGGER custody_log_no_delete BEFORE DELETE ON custody_log BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
+
+      CREATE TABLE custody_head (
+        id    INTEGER PRIMARY KEY CHECK (id = 1),
+        seq   INTEGER NOT NULL,
+        hash  TEXT NOT NULL
+      );
+      INSERT INTO custody_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+      CREATE TABLE batch_custody_heads (
+        batch_id    TEXT PRIMARY KEY REFERENCES batches(id),
+        seq         INTEGER NOT NULL,
+        hash        TEXT NOT NULL,
+        leaf_json   TEXT NOT NULL,
+        proof_json  TEXT NOT NULL
+      );
+      CREATE INDEX batch_custody_heads_seq ON batch_custody_heads(seq);
+    `,
+  },
 ];
