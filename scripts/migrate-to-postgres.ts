@@ -20,6 +20,7 @@ const TABLES = [
   "api_keys",
   "batches",
   "anchors",
+  "timestamps",
   "evidence",
   "captures",
   "content_releases",
@@ -27,7 +28,7 @@ const TABLES = [
   "custody_log",
   "batch_custody_heads",
 ] as const;
-const SEQUENCES: Record<string, string> = { evidence: "seq", captures: "seq", outbox: "seq" };
+const SEQUENCES: Record<string, string> = { evidence: "seq", captures: "seq", outbox: "seq", timestamps: "seq" };
 
 export async function migrateToPostgres(
   from: string,
