@@ -7,6 +7,7 @@
 import type { AccountRepository } from "./account-repository.ts";
 import type { BatchRepository } from "./batch-repository.ts";
 import type { CaptureRepository } from "./capture-repository.ts";
+import type { CertificateRepository } from "./certificate-repository.ts";
 import type { ContentReleaseQueue } from "./content-releases.ts";
 import type { EvidenceRepository } from "./evidence-repository.ts";
 import type { LeaseRepository } from "./leases.ts";
@@ -24,6 +25,7 @@ export interface Repositories {
   readonly leases: LeaseRepository;
   readonly rateLimits: RateLimitRepository;
   readonly timestamps: TimestampRepository;
+  readonly certificates: CertificateRepository;
 }
 
 export interface IndexStore extends Repositories {

@@ -91,4 +91,15 @@ export interface Database {
     serial_number: string | null;
     stamped_at: string | null;
   };
+  /** One fixed certificate per (evidence item, anchor): the PDF is in the content store. */
+  certificates: {
+    evidence_id: string;
+    anchor_tx_hash: string;
+    sha256: string;
+    cid: string;
+    size: number;
+    created_at: string;
+    /** 1 when the PDF carries the operator's signature. */
+    signed: number;
+  };
 }

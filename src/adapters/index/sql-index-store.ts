@@ -21,6 +21,7 @@ import type { IndexStore, Repositories } from "../../ports/index-store.ts";
 import { SqlAccountRepository } from "./account-repository.ts";
 import { SqlBatchRepository } from "./batch-repository.ts";
 import { SqlCaptureRepository } from "./capture-repository.ts";
+import { SqlCertificateRepository } from "./certificate-repository.ts";
 import type { Dialect } from "./dialect.ts";
 import { SqlEvidenceRepository } from "./evidence-repository.ts";
 import { migrate } from "./migrate.ts";
@@ -42,6 +43,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     leases: new SqlLeases(db, dialect),
     rateLimits: new SqlRateLimits(db),
     timestamps: new SqlTimestampRepository(db, dialect),
+    certificates: new SqlCertificateRepository(db),
   };
 }
 
@@ -56,6 +58,7 @@ const READS: Record<keyof Repositories, readonly string[]> = {
   leases: [],
   rateLimits: [],
   timestamps: ["forRoot", "anyDue", "countByStatus"],
+  certificates: ["get"],
 };
 
 // PostgreSQL: connection exceptions (08), insufficient resources (53), operator intervention (57:
@@ -123,6 +126,7 @@ class PostgresIndexStore implements IndexStore {
   declare readonly leases: Repositories["leases"];
   declare readonly rateLimits: Repositories["rateLimits"];
   declare readonly timestamps: Repositories["timestamps"];
+  declare readonly certificates: Repositories["certificates"];
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -170,6 +174,7 @@ class SqliteIndexStore implements IndexStore {
   declare readonly leases: Repositories["leases"];
   declare readonly rateLimits: Repositories["rateLimits"];
   declare readonly timestamps: Repositories["timestamps"];
+  declare readonly certificates: Repositories["certificates"];
 
   /** `reader`: a read-only connection to the same file, or null (in memory: reads queue with the writes). */
   constructor(writer: Kysely<Database>, reader: Kysely<Database> | null) {
