@@ -82,6 +82,12 @@ const schema = z
         .transform(Number),
     ).default([]),
     PUBLIC_URL: optionalUrl,
+    CERTIFICATE_TIMESTAMP_WAIT_MS: z.coerce.number().int().min(0).default(600_000),
+    CERTIFICATE_SIGNING_P12: z.string().min(1).optional(),
+    CERTIFICATE_SIGNING_P12_PASSWORD: z.string().optional(),
+    OPERATOR_NAME: z.string().trim().min(1).max(200).optional(),
+    OPERATOR_CONTACT: z.string().trim().min(1).max(300).optional(),
+    OPERATOR_STATEMENT: z.string().trim().min(1).max(2000).optional(),
   })
   .superRefine((env, ctx) => {
     // Each TSA is trusted through its own CA: a token is worth what the certificate chain behind it is.
@@ -94,6 +100,9 @@ const schema = z
     }
     if (new Set(env.TSA_URLS).size !== env.TSA_URLS.length) {
       ctx.addIssue({ code: "custom", path: ["TSA_URLS"], message: "names a TSA twice" });
+    }
+    if (env.CERTIFICATE_SIGNING_P12_PASSWORD !== undefined && !env.CERTIFICATE_SIGNING_P12) {
+      ctx.addIssue({ code: "custom", path: ["CERTIFICATE_SIGNING_P12"], message: "is required with CERTIFICATE_SIGNING_P12_PASSWORD" });
     }
     if (env.CHAIN_RPC_URL && !env.ANCHOR_PRIVATE_KEY) {
       ctx.addIssue({ code: "custom", path: ["ANCHOR_PRIVATE_KEY"], message: "is required with CHAIN_RPC_URL" });
@@ -176,6 +185,12 @@ export interface Config {
   readonly tsaRetryMs: number;
   /** Chain ids the operator marks as development chains, beyond 31337 and 1337. */
   readonly developmentChainIds: readonly number[];
+  /** Longest a certificate waits for a TSA that has not answered, counted from when it was asked. */
+  readonly certificateTimestampWaitMs: number;
+  /** The PKCS#12 file certificates are signed with, and its password (never logged); undefined: unsigned. */
+  readonly certificateSigning: { readonly p12File: string; readonly password: string } | undefined;
+  /** Who issues the certificates, as printed on them. */
+  readonly operator: { readonly name: string | undefined; readonly contact: string | undefined; readonly statement: string | undefined };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -227,5 +242,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tsaTimeoutMs: e.TSA_TIMEOUT_MS,
     tsaRetryMs: e.TSA_RETRY_MS,
     developmentChainIds: Object.freeze(e.DEVELOPMENT_CHAIN_IDS),
+    certificateTimestampWaitMs: e.CERTIFICATE_TIMESTAMP_WAIT_MS,
+    certificateSigning: e.CERTIFICATE_SIGNING_P12
+      ? Object.freeze({ p12File: resolve(e.CERTIFICATE_SIGNING_P12), password: e.CERTIFICATE_SIGNING_P12_PASSWORD ?? "" })
+      : undefined,
+    operator: Object.freeze({ name: e.OPERATOR_NAME, contact: e.OPERATOR_CONTACT, statement: e.OPERATOR_STATEMENT }),
   });
 }

@@ -55,6 +55,13 @@ export const Errors = descriptors({
     title: "Custody log altered",
     message: "The custody log does not check out ({reason}): it will not be served",
   },
+  // Certificates
+  CERTIFICATE_NOT_READY: { title: "Certificate not ready", message: "The certificate of evidence {id} is not made yet: {reason}" },
+  CERTIFICATE_INTEGRITY: {
+    title: "Stored certificate altered",
+    message:
+      "The stored certificate of evidence {id} no longer matches the SHA-256 recorded when it was made ({reason}): it will not be served",
+  },
   // Verification
   RECEIPT_INVALID: { title: "Invalid receipt", message: "Not a readable evidence receipt: {reason}" },
   RATE_LIMITED: { title: "Too many requests", message: "Too many requests: at most {limit} a minute. Try again shortly" },

@@ -34,6 +34,8 @@ import { startAnchorRecheckWorker } from "./workers/anchor-recheck-worker.ts";
 import type { AnchorCheckDeps } from "./use-cases/confirm-anchors.ts";
 import { withDeadlines } from "./adapters/store-deadlines.ts";
 import { tsaClient } from "./adapters/tsa/tsa-client.ts";
+import { p12PdfSigner, SigningKeyError } from "./adapters/signing/p12-pdf-signer.ts";
+import type { PdfSigner } from "./ports/pdf-signer.ts";
 import { startTimestampWorker } from "./workers/timestamp-worker.ts";
 import type { TrustedAuthority } from "./use-cases/time-stamp-roots.ts";
 import type { TimeTrust } from "./use-cases/verify-receipt.ts";
@@ -51,6 +53,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   // their own, and take over from one another when a lease runs out.
   const instance = config.databaseUrl ? `${hostname()}:${process.pid}:${newId.instance()}` : "embedded";
   const authorities = timestampAuthorities(config);
+  const signer = await certificateSigner(config);
   const timeTrust: TimeTrust = {
     tsaTrustAnchors: authorities.flatMap((a) => a.trustAnchors),
     developmentChainIds: config.developmentChainIds,
@@ -178,7 +181,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
     chainReader: () => jsonRpcChainReader(chain.rpcUrl, { timeoutMs: config.chainTimeoutMs }),
     timeTrust,
     tsaCaByUrl: new Map(authorities.map((a) => [a.authority.url, a.trustAnchors[0]!])),
-    publicUrl: () => config.publicUrl ?? url,
+    certificate: {
+      issuer: config.operator,
+      publicUrl: config.publicUrl,
+      signer,
+      timestampWaitMs: config.certificateTimestampWaitMs,
+    },
     verifyRateLimitPerMinute: config.verifyRateLimit,
     readiness: {
       chain: async () => {
@@ -280,6 +288,31 @@ function timestampAuthorities(config: Config): TrustedAuthority[] {
     }
     return { authority: tsaClient(url, { timeoutMs: config.tsaTimeoutMs }), trustAnchors: [pem] };
   });
+}
+
+/** The signer of certificates, opened and tried now: a bad file or password stops the start, naming the variable. */
+async function certificateSigner(config: Config): Promise<PdfSigner | undefined> {
+  if (!config.certificateSigning) return undefined;
+  const { p12File, password } = config.certificateSigning;
+  let p12: Buffer;
+  try {
+    p12 = readFileSync(p12File);
+  } catch (error) {
+    throw new AppError(Errors.CONFIG_INVALID, {
+      reason: `CERTIFICATE_SIGNING_P12: cannot read ${p12File} (${(error as NodeJS.ErrnoException).code})`,
+    });
+  }
+  try {
+    return await p12PdfSigner(p12, password);
+  } catch (error) {
+    if (!(error instanceof SigningKeyError)) throw error;
+    // Never the password itself: only which variable is wrong.
+    const reason =
+      error.field === "password"
+        ? `CERTIFICATE_SIGNING_P12_PASSWORD ${error.message} ${p12File}`
+        : `CERTIFICATE_SIGNING_P12: ${p12File} ${error.message}`;
+    throw new AppError(Errors.CONFIG_INVALID, { reason });
+  }
 }
 
 async function main(): Promise<void> {

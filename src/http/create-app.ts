@@ -18,6 +18,7 @@ import { captureRoutes, type CaptureRouteDeps } from "./capture-routes.ts";
 import { custodyLogRoutes } from "./custody-routes.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
 import type { TimeTrust } from "../use-cases/verify-receipt.ts";
+import type { CertificateSettings } from "../use-cases/fixed-certificate.ts";
 
 export interface AppDeps {
   store: ContentStore;
@@ -36,8 +37,8 @@ export interface AppDeps {
   verifyRateLimitPerMinute: number;
   /** Listing captures; absent, /v1/captures is not served. */
   captures?: CaptureRouteDeps;
-  /** Where users reach this service (certificates link to its /verify page). */
-  publicUrl: () => string;
+  /** How fixed certificates are made: issuer, public address, signer, time-stamp wait. */
+  certificate: CertificateSettings;
   /** Extra facts for /readyz (queue depth, last anchoring error). */
   status?: () => Promise<Record<string, unknown>>;
   trustProxy?: boolean;
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
       timestamps: deps.index.timestamps,
       accounts: deps.index.accounts,
       releases: deps.index.releases,
+      certificates: deps.index.certificates,
     }),
     ...(deps.captures ? [captureRoutes(deps.captures)] : []),
     custodyLogRoutes(deps),

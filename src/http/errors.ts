@@ -34,6 +34,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, { status: number; retryAfte
   CONTENT_INTEGRITY: { status: 500 },
   RECORD_INTEGRITY: { status: 500 },
   CUSTODY_INTEGRITY: { status: 500 },
+  CERTIFICATE_NOT_READY: { status: 409, retryAfterSeconds: 10 },
+  CERTIFICATE_INTEGRITY: { status: 500 },
   RECEIPT_INVALID: { status: 400 },
   RATE_LIMITED: { status: 429, retryAfterSeconds: 60 },
   CAPTURE_URL_INVALID: { status: 400 },
@@ -84,7 +86,10 @@ export function problemDetails(error: AppError, extra: { instance?: string; requ
 }
 
 export function sendProblem(req: Request, res: Response, error: AppError): void {
-  const { status, retryAfterSeconds } = HTTP_STATUS[error.code];
+  const { status } = HTTP_STATUS[error.code];
+  // An error that knows when to try again says so (a certificate waiting for a time-stamp); else the code's default.
+  const retryAfterSeconds =
+    typeof error.params.retryAfterSeconds === "number" ? error.params.retryAfterSeconds : HTTP_STATUS[error.code].retryAfterSeconds;
   if (retryAfterSeconds && !res.getHeader("retry-after")) res.setHeader("Retry-After", String(retryAfterSeconds));
   const body = problemDetails(error, { instance: req.originalUrl.split("?")[0], requestId: String(req.id ?? "") || undefined });
   res.status(status).type(PROBLEM_JSON).send(JSON.stringify(body));

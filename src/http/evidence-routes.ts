@@ -17,7 +17,9 @@ import type { EvidenceRepository } from "../ports/evidence-repository.ts";
 import type { IndexStore } from "../ports/index-store.ts";
 import { getCheckedEvidence, getEvidence, getReceipt, openVerifiedContent } from "../use-cases/read-evidence.ts";
 import type { AnchorCheckDeps } from "../use-cases/confirm-anchors.ts";
-import { evidenceBundle, evidenceCertificate } from "../use-cases/export-evidence.ts";
+import { evidenceBundle } from "../use-cases/export-evidence.ts";
+import { fixedCertificate, type CertificateSettings } from "../use-cases/fixed-certificate.ts";
+import type { CertificateRepository } from "../ports/certificate-repository.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
 import type { TimeTrust } from "../use-cases/verify-receipt.ts";
 import { pipeline } from "node:stream/promises";
@@ -46,7 +48,9 @@ export interface EvidenceRouteDeps {
   /** Anchors are confirmed on the chain before a receipt is served. */
   anchors: AnchorCheckDeps;
   maxUploadBytes: number;
-  publicUrl: () => string;
+  /** Fixed certificates: where they are recorded, and how they are made. */
+  certificates: CertificateRepository;
+  certificate: CertificateSettings;
   /** Documents are made from a receipt verified against this service's chain and its TSAs' CAs. */
   chainReader: () => ChainReader;
   timeTrust: TimeTrust;
@@ -300,20 +304,40 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       ...common,
       method: "get",
       path: "/:id/certificate.pdf",
-      summary: "The court certificate (PDF), once anchored",
+      summary: "The court certificate (PDF): made once the item is final, then the same bytes on every download",
+      description:
+        "Final: anchored, and every time-stamp authority answered (or asked longer ago than CERTIFICATE_TIMESTAMP_WAIT_MS). The stored bytes are re-hashed against the SHA-256 recorded when the certificate was made before they are sent.",
       request: { params: IdParamSchema },
       responses: {
-        200: { description: "The certificate", content: { "application/pdf": { schema: z.string().meta({ format: "binary" }) } } },
-        ...readProblems,
+        200: {
+          description: "The certificate; ETag and X-Content-SHA256 give its SHA-256",
+          content: { "application/pdf": { schema: z.string().meta({ format: "binary" }) } },
+        },
+        304: { description: "If-None-Match matched the ETag (the certificate's SHA-256)" },
+        ...problems({
+          401: "No valid API key",
+          404: "No such evidence for this account (EVIDENCE_NOT_FOUND)",
+          409: "Not anchored yet (EVIDENCE_NOT_ANCHORED), or anchored but waiting for a time-stamp (CERTIFICATE_NOT_READY, Retry-After)",
+          500: "The stored record, content or certificate no longer checks out (RECORD_INTEGRITY, CONTENT_INTEGRITY, CERTIFICATE_INTEGRITY)",
+          503: "The chain or the content store cannot be reached (Retry-After)",
+        }),
       },
     },
     custody.item,
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
-      const pdf = await evidenceCertificate(deps, accountOf(req).id, id);
+      const certificate = await fixedCertificate(deps, accountOf(req).id, id, { signal: requestSignal(req, res) });
+      const etag = `"${certificate.sha256}"`;
+      res.setHeader("ETag", etag);
+      if (req.get("if-none-match") === etag) {
+        await custody.record(req, res, 304);
+        res.status(304).end();
+        return;
+      }
       await custody.record(req, res);
       res.type("application/pdf").setHeader("Content-Disposition", contentDisposition(`${id}.certificate.pdf`));
-      res.send(pdf);
+      res.setHeader("X-Content-SHA256", certificate.sha256);
+      res.send(certificate.bytes);
     },
   );
 

@@ -47,7 +47,7 @@ export interface EvidenceRepository {
   countByStatus(): Promise<Record<EvidenceStatus, number>>;
   /** When the oldest item still waiting for its anchor was received, or null when none waits. */
   oldestPendingReceivedAt(): Promise<string | null>;
-  /** Whether any record, of any account, has this content. */
+  /** Whether any record, of any account, or any fixed certificate, has this content. */
   isContentReferenced(cid: string): Promise<boolean>;
 
   // The anchoring queue ----------------------------------------------------------------------------

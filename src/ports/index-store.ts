@@ -7,6 +7,7 @@
 import type { AccountRepository } from "./account-repository.ts";
 import type { BatchRepository } from "./batch-repository.ts";
 import type { CaptureRepository } from "./capture-repository.ts";
+import type { CertificateRepository } from "./certificate-repository.ts";
 import type { ContentReleaseQueue } from "./content-releases.ts";
 import type { CustodyLog } from "./custody-log.ts";
 import type { EvidenceRepository } from "./evidence-repository.ts";
@@ -26,6 +27,7 @@ export interface Repositories {
   readonly rateLimits: RateLimitRepository;
   readonly timestamps: TimestampRepository;
   readonly custody: CustodyLog;
+  readonly certificates: CertificateRepository;
 }
 
 export interface IndexStore extends Repositories {

@@ -35,7 +35,8 @@ export async function getCheckedEvidence(
   return checked(await getEvidence(evidence, accountId, id));
 }
 
-function checked(record: EvidenceRecord): EvidenceRecord {
+/** The record, if it checks out as a verifier would check it (RECORD_INTEGRITY otherwise). */
+export function checked(record: EvidenceRecord): EvidenceRecord {
   const problem = recordProblem(record);
   if (problem) throw new AppError(Errors.RECORD_INTEGRITY, { id: record.id, reason: problem });
   return record;

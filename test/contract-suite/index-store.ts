@@ -8,6 +8,7 @@ import { CUSTODY_FORMAT, GENESIS_HASH, type CustodyEntry, type NewCustodyEntry }
 import { verifyCustodyLog } from "../../src/domain/custody-verification.ts";
 import { sha256Hex } from "../../src/domain/hashing.ts";
 import type { StoredCustodyEntry } from "../../src/ports/custody-log.ts";
+import type { StoredCertificate } from "../../src/ports/certificate-repository.ts";
 import type { NewEvidence } from "../../src/ports/evidence-repository.ts";
 import type { IndexStore } from "../../src/ports/index-store.ts";
 import { LeaseLostError } from "../../src/ports/leases.ts";
@@ -534,6 +535,50 @@ export function describeIndexStore(
         expect(await index.custody.anchoredHeadBefore(5)).to.deep.equal(two);
         expect(await index.custody.anchoredHeadBefore(2)).to.equal(null);
         expect(await index.custody.anchoredHeadsIn(1, 6)).to.deep.equal([two, five]);
+      });
+    });
+
+    describe("fixed certificates", () => {
+      const certificate = (overrides: Partial<StoredCertificate> = {}): StoredCertificate => ({
+        evidenceId: "ev_1",
+        anchorTxHash: ANCHOR.txHash,
+        sha256: sha256Hex("pdf of ev_1"),
+        cid: "bafk-certificate-1",
+        size: 52_114,
+        createdAt: T0,
+        signed: true,
+        ...overrides,
+      });
+
+      it("records a certificate once per item and anchor, and gives it back as recorded", async () => {
+        expect(await index.certificates.get("ev_1", ANCHOR.txHash)).to.equal(null);
+        expect(await index.certificates.record(certificate())).to.deep.equal(certificate());
+        expect(await index.certificates.get("ev_1", ANCHOR.txHash)).to.deep.equal(certificate());
+        expect(await index.certificates.get("ev_1", "0x" + "cc".repeat(32))).to.equal(null);
+        expect(await index.certificates.get("ev_2", ANCHOR.txHash)).to.equal(null);
+      });
+
+      it("keeps the first of certificates recorded at once for the same anchor, and tells every caller which", async () => {
+        const made = [1, 2, 3].map((n) =>
+          certificate({ sha256: sha256Hex(`pdf ${n}`), cid: `bafk-pdf-${n}`, size: n, signed: n % 2 === 0 }),
+        );
+        const recorded = await Promise.all(made.map((c) => index.certificates.record(c)));
+        const kept = await index.certificates.get("ev_1", ANCHOR.txHash);
+        expect(made.map((c) => c.cid)).to.include(kept!.cid);
+        expect(recorded).to.deep.equal([kept, kept, kept]);
+      });
+
+      it("records a new certificate for the item's new anchor beside the old one", async () => {
+        await index.certificates.record(certificate());
+        const again = certificate({ anchorTxHash: "0x" + "cc".repeat(32), cid: "bafk-certificate-2", signed: false });
+        expect(await index.certificates.record(again)).to.deep.equal(again);
+        expect(await index.certificates.get("ev_1", ANCHOR.txHash)).to.deep.equal(certificate());
+      });
+
+      it("counts a certificate's content as referenced, so that it is never released", async () => {
+        expect(await index.evidence.isContentReferenced("bafk-certificate-1")).to.equal(false);
+        await index.certificates.record(certificate());
+        expect(await index.evidence.isContentReferenced("bafk-certificate-1")).to.equal(true);
       });
     });
 

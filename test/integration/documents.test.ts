@@ -105,10 +105,16 @@ describe("certificate and bundle", function () {
       "Listing 8842 — 商品截图.png",
       receipt.evidence.mediaType,
       `${bytes.length.toLocaleString("en-US")} bytes`,
-      claims.sourceUrl,
-      claims.capturedAt,
-      claims.caseRef,
-      claims.description,
+      `Source URL (as stated by the submitter): ${claims.sourceUrl}`,
+      `Capture time (as stated by the submitter): ${claims.capturedAt}`,
+      `Case reference (as stated by the submitter): ${claims.caseRef}`,
+      `Description (as stated by the submitter): ${claims.description}`,
+      "Issued by: the operator of this evidence-anchor service (who has not configured its name)",
+      "The issuer runs the evidence preservation service that made this certificate. The certificate states what that service received, computed and observed, and how each of those facts can be checked without relying on the issuer. It does not state whether the issuer is connected to any party to a dispute.",
+      "Electronic signature: none. The issuing service recorded this document's SHA-256 when it made it, and gives out the same bytes on every download.",
+      `Certificate of evidence ${id} · page 1 of 4`,
+      `Certificate of evidence ${id} · page 4 of 4`,
+      "The file's name, source, capture time and description were stated by the person who submitted it: the system recorded those statements as given and did not verify them.",
       receipt.metadata.receivedAt,
       receipt.evidence.sha256,
       receipt.evidence.cid,
@@ -141,9 +147,21 @@ describe("certificate and bundle", function () {
     ]) {
       expect(text, expected).to.include(expected);
     }
+    // The declaration in Chinese, set in the CJK font: pdftotext reads it back (its lines wrap anywhere).
+    const squeezed = stdout.replace(/\s+/g, "");
+    for (const expected of [
+      "7.运营方声明（模板；第6节的中文文本）",
+      "文件名、来源、采集时间及描述均为提交人的陈述：系统按原样记录了这些陈述，未予核实。",
+      "该链是由运营方运行的开发链：运行者可以更改或删除该记录，因此该记录不作为时间证明。",
+      `系统从${tsa.url}（时间${stamp.genTime}，序列号${stamp.serialNumber}）获得了针对该根的RFC3161时间戳令牌。`,
+    ]) {
+      expect(squeezed, expected).to.include(expected);
+    }
     // Nothing claims more than a development chain proves.
     expect(text).not.to.include("cannot alter or remove");
     expect(text).not.to.include("cannot be altered");
+    expect(squeezed).not.to.include("无法更改");
+    expect(text).not.to.include("claimed by the submitter");
     const { stdout: images } = await run("pdfimages", ["-list", path]);
     expect(images.split("\n").length, "the QR code image").to.be.greaterThan(3);
   });
@@ -174,6 +192,7 @@ describe("certificate and bundle", function () {
     expect(response.headers.get("content-type")).to.equal("application/zip");
     const zipPath = join(dir.path, "bundle.zip");
     writeFileSync(zipPath, Buffer.from(await response.arrayBuffer()));
+    const certificate = Buffer.from(await (await client(service!.url).get(`/v1/evidence/${id}/certificate.pdf`)).arrayBuffer());
     await service!.stop();
     service = undefined;
 
@@ -193,6 +212,7 @@ describe("certificate and bundle", function () {
         "tsa-ca-1.pem",
       ].sort(),
     );
+    expect(readFileSync(join(out, "certificate.pdf")).equals(certificate), "the bundle's certificate is the one served").to.equal(true);
     expect(readFileSync(join(out, "root.bin")).toString("hex")).to.equal(receipt.merkle.root.slice(2));
     expect(readFileSync(join(out, "tsa-ca-1.pem"), "utf8")).to.equal(tsa.caPem);
     expect(readFileSync(join(out, fileName)).equals(bytes)).to.equal(true);

@@ -7,9 +7,8 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { base32upper } from "multiformats/bases/base32";
-import { CID } from "multiformats/cid";
 import { fileFacts } from "../../src/domain/content-id.ts";
+import { findBlockFile } from "../helpers/blocks.ts";
 import { verifyIndependently } from "../helpers/independent-verifier.ts";
 import { ADMIN_KEY, client, fileForm, startTestService, waitForAnchored, type TestService } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -444,13 +443,4 @@ function countFiles(root: string): number {
   let n = 0;
   for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) if (entry.isFile()) n++;
   return n;
-}
-
-/** blockstore-fs keeps each block in a file named by its multihash in base32 (upper case). */
-function findBlockFile(root: string, cid: string): string {
-  const name = base32upper.encode(CID.parse(cid).multihash.bytes) + ".data";
-  for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name === name) return join(entry.parentPath, entry.name);
-  }
-  throw new Error(`no block file ${name} under ${root}`);
 }

@@ -16,23 +16,13 @@ import type { RunningService } from "../../src/main.ts";
 import { CHROMIUM_PATH } from "../helpers/browser.ts";
 import { startMarketplace, type Marketplace } from "../helpers/fixture-marketplace.ts";
 import { tcpListener, udpListener, type Listener } from "../helpers/listeners.ts";
-import { client, startTestService } from "../helpers/service.ts";
+import { client, startTestService, waitForCapture } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 type Json = Record<string, any>;
 
 const NOT_PUBLIC = "127.0.0.1 resolves to 127.0.0.1, which is not a public address";
 const WEBRTC_OFF = "WebRTC is disabled in the capture browser";
-
-async function waitForCapture(api: ReturnType<typeof client>, id: string, timeoutMs = 45_000): Promise<Json> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const body = (await (await api.get(`/v1/captures/${id}`)).json()) as Json;
-    if (body.status === "completed" || body.status === "failed") return body;
-    if (Date.now() > deadline) throw new Error(`capture ${id} still ${body.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Every way out a page has, each aimed at its own listener; the scheme follows the page's. */
 function leakingPage(l: Record<string, Listener>): string {

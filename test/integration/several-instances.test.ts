@@ -7,6 +7,7 @@
  * kill is run again on another instance.
  */
 import { expect } from "chai";
+import { createHash } from "node:crypto";
 import { POSTGRES_MIGRATIONS } from "../../src/adapters/index/postgres/migrations.ts";
 import { join } from "node:path";
 import { Wallet, id as eventTopic } from "ethers";
@@ -84,6 +85,33 @@ describe("three instances on one PostgreSQL, one Kubo node and one chain", funct
 
   /** The instance whose pid the lease holder's name carries (`host:pid:inst_…`). */
   const byHolder = (holder: string) => instances.find((s) => s.child.pid === Number(holder.split(":")[1]))!;
+
+  it("makes one certificate between instances asked for it at once: every instance gives the same bytes", async () => {
+    const live = instances.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
+    const up = (await (
+      await client(live[0]!.url).postForm(
+        "/v1/evidence",
+        fileForm({}, { file: { bytes: Buffer.from(`certified ${Math.random()}`), name: "c.txt" } }),
+      )
+    ).json()) as Json;
+    await until(
+      "the item is anchored",
+      async () => ((await (await client(live[0]!.url).get(`/v1/evidence/${up.id}`)).json()) as Json).status === "anchored",
+    );
+    const downloads = await Promise.all(
+      live.map(async (s) => {
+        const response = await client(s.url).get(`/v1/evidence/${up.id}/certificate.pdf`);
+        expect(response.status).to.equal(200);
+        return { etag: response.headers.get("etag"), pdf: Buffer.from(await response.arrayBuffer()) };
+      }),
+    );
+    const rows = (await db.query("SELECT sha256, size::int AS size FROM certificates WHERE evidence_id = $1", [up.id])).rows;
+    expect(rows).to.deep.equal([{ sha256: createHash("sha256").update(downloads[0]!.pdf).digest("hex"), size: downloads[0]!.pdf.length }]);
+    for (const d of downloads) {
+      expect(d.pdf.equals(downloads[0]!.pdf)).to.equal(true);
+      expect(d.etag).to.equal(`"${rows[0].sha256}"`);
+    }
+  });
 
   it("anchors every accepted item exactly once across a kill -9 of the anchoring instance mid-batch", async () => {
     expect((await db.query("SELECT count(*)::int AS n FROM accounts")).rows[0].n).to.equal(1);

@@ -73,4 +73,25 @@ describe("loadConfig", () => {
     );
     expect(configError({ DEVELOPMENT_CHAIN_IDS: "abc" })).to.match(/DEVELOPMENT_CHAIN_IDS/);
   });
+  it("reads how certificates are made: the wait for TSAs, the signing key, the issuer; a password alone is refused, unechoed", () => {
+    expect(loadConfig({})).to.deep.include({
+      certificateTimestampWaitMs: 600_000,
+      certificateSigning: undefined,
+      operator: { name: undefined, contact: undefined, statement: undefined },
+    });
+    const config = loadConfig({
+      CERTIFICATE_TIMESTAMP_WAIT_MS: "0",
+      CERTIFICATE_SIGNING_P12: "keys/signing.p12",
+      OPERATOR_NAME: " Evidence Preservation Ltd ",
+      OPERATOR_CONTACT: "certificates@evidence.example.org",
+    });
+    expect(config).to.deep.include({
+      certificateTimestampWaitMs: 0,
+      certificateSigning: { p12File: resolve("keys/signing.p12"), password: "" },
+      operator: { name: "Evidence Preservation Ltd", contact: "certificates@evidence.example.org", statement: undefined },
+    });
+    const message = configError({ CERTIFICATE_SIGNING_P12_PASSWORD: "hunter2-secret" });
+    expect(message).to.equal("Invalid configuration: CERTIFICATE_SIGNING_P12 is required with CERTIFICATE_SIGNING_P12_PASSWORD");
+    expect(configError({ CERTIFICATE_TIMESTAMP_WAIT_MS: "-1" })).to.match(/^Invalid configuration: CERTIFICATE_TIMESTAMP_WAIT_MS /);
+  });
 });

@@ -19,7 +19,7 @@ function app() {
   const unused = {} as never;
   const deps: AppDeps = {
     store: unused,
-    index: { rateLimits: unused, evidence: unused, accounts: unused, releases: unused, timestamps: unused } as never,
+    index: { rateLimits: unused, evidence: unused, accounts: unused, releases: unused, timestamps: unused, certificates: unused } as never,
     anchors: unused,
     metrics: unused,
     log: pino({ level: "silent" }),
@@ -29,7 +29,7 @@ function app() {
     timeTrust: { tsaTrustAnchors: [], developmentChainIds: [] },
     tsaCaByUrl: new Map(),
     verifyRateLimitPerMinute: 1,
-    publicUrl: () => "http://127.0.0.1",
+    certificate: { issuer: {}, timestampWaitMs: 0 },
     captures: { index: { accounts: unused } as never, egress: unused, unavailable: () => null },
   };
   return createApp(deps);

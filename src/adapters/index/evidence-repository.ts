@@ -93,7 +93,12 @@ export class SqlEvidenceRepository implements EvidenceRepository {
   }
 
   async isContentReferenced(cid: string): Promise<boolean> {
-    return (await this.#db.selectFrom("evidence").select("id").where("cid", "=", cid).limit(1).executeTakeFirst()) !== undefined;
+    const evidence = await this.#db.selectFrom("evidence").select("id").where("cid", "=", cid).limit(1).executeTakeFirst();
+    if (evidence) return true;
+    // A fixed certificate's PDF is content too: never released, even if someone uploads the same bytes and is refused.
+    return (
+      (await this.#db.selectFrom("certificates").select("evidence_id").where("cid", "=", cid).limit(1).executeTakeFirst()) !== undefined
+    );
   }
 
   async nextPending(max: number): Promise<PendingItem[]> {

@@ -97,4 +97,15 @@ export interface Database {
   custody_head: { id: number; seq: number; hash: string };
   /** The custody head each batch anchors, with its leaf and proof in the batch's tree. */
   batch_custody_heads: { batch_id: string; seq: number; hash: string; leaf_json: string; proof_json: string };
+  /** One fixed certificate per (evidence item, anchor): the PDF is in the content store. */
+  certificates: {
+    evidence_id: string;
+    anchor_tx_hash: string;
+    sha256: string;
+    cid: string;
+    size: number;
+    created_at: string;
+    /** 1 when the PDF carries the operator's signature. */
+    signed: number;
+  };
 }

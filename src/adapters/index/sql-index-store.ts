@@ -22,6 +22,7 @@ import { SqlAccountRepository } from "./account-repository.ts";
 import { SqlBatchRepository } from "./batch-repository.ts";
 import { SqlCaptureRepository } from "./capture-repository.ts";
 import { SqlCustodyLog } from "./custody-log.ts";
+import { SqlCertificateRepository } from "./certificate-repository.ts";
 import type { Dialect } from "./dialect.ts";
 import { SqlEvidenceRepository } from "./evidence-repository.ts";
 import { migrate } from "./migrate.ts";
@@ -44,6 +45,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     rateLimits: new SqlRateLimits(db),
     timestamps: new SqlTimestampRepository(db, dialect),
     custody: new SqlCustodyLog(db, dialect),
+    certificates: new SqlCertificateRepository(db),
   };
 }
 
@@ -59,6 +61,7 @@ const READS: Record<keyof Repositories, readonly string[]> = {
   rateLimits: [],
   timestamps: ["forRoot", "anyDue", "countByStatus"],
   custody: ["head", "range", "seqsOf", "anchoredHeadFrom", "anchoredHeadBefore", "anchoredHeadsIn"],
+  certificates: ["get"],
 };
 
 // PostgreSQL: connection exceptions (08), insufficient resources (53), operator intervention (57:
@@ -127,6 +130,7 @@ class PostgresIndexStore implements IndexStore {
   declare readonly rateLimits: Repositories["rateLimits"];
   declare readonly timestamps: Repositories["timestamps"];
   declare readonly custody: Repositories["custody"];
+  declare readonly certificates: Repositories["certificates"];
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -175,6 +179,7 @@ class SqliteIndexStore implements IndexStore {
   declare readonly rateLimits: Repositories["rateLimits"];
   declare readonly timestamps: Repositories["timestamps"];
   declare readonly custody: Repositories["custody"];
+  declare readonly certificates: Repositories["certificates"];
 
   /** `reader`: a read-only connection to the same file, or null (in memory: reads queue with the writes). */
   constructor(writer: Kysely<Database>, reader: Kysely<Database> | null) {

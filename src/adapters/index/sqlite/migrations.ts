@@ -204,4 +204,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX batch_custody_heads_seq ON batch_custody_heads(seq);
     `,
   },
+  {
+    version: 7,
+    name: "fixed certificates",
+    sql: `
+      CREATE TABLE certificates (
+        evidence_id     TEXT NOT NULL,
+        anchor_tx_hash  TEXT NOT NULL,
+        sha256          TEXT NOT NULL,
+        cid             TEXT NOT NULL,
+        size            INTEGER NOT NULL,
+        created_at      TEXT NOT NULL,
+        signed          INTEGER NOT NULL CHECK (signed IN (0, 1)),
+        PRIMARY KEY (evidence_id, anchor_tx_hash)
+      );
+      CREATE INDEX certificates_cid ON certificates(cid);
+    `,
+  },
 ];
