@@ -1,11 +1,13 @@
 /**
- * `evidence`: the verifier a lawyer, a judge or the other side runs, with no server, no database and no
- * key. Only the receipt, optionally the file, and any JSON-RPC endpoint of the receipt's chain.
+ * `evidence-anchor`: the verifier a lawyer, a judge or the other side runs, with no server, no database
+ * and no key. Only the receipt, optionally the file, and any JSON-RPC endpoint of the receipt's chain. It
+ * comes with this project (bin/evidence-anchor.js); it is not published on npm, where `evidence` is an
+ * unrelated package. An evidence bundle carries the same checks as verify.mjs (src/cli/bundle-verifier/).
  *
- *   evidence verify RECEIPT.json [FILE|-] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]
- *   evidence verify RECEIPT.json [FILE|-] --offline [--tsa-ca PEM…] [--json]
- *   evidence hash FILE|-
- *   evidence help [COMMAND] | --help | --version
+ *   evidence-anchor verify RECEIPT.json [FILE|-] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]
+ *   evidence-anchor verify RECEIPT.json [FILE|-] --offline [--tsa-ca PEM…] [--json]
+ *   evidence-anchor hash FILE|-
+ *   evidence-anchor help [COMMAND] | --help | --version
  *
  * Exit codes: see EXIT.
  */
@@ -30,8 +32,8 @@ does not know (see --allow-development-chain, --allow-unknown-chain); 4 the chai
 another endpoint.`;
 
 const VERIFY_USAGE = `Usage:
-  evidence verify RECEIPT.json [FILE] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]
-  evidence verify RECEIPT.json [FILE] --offline [--tsa-ca PEM…] [--json]
+  evidence-anchor verify RECEIPT.json [FILE] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]
+  evidence-anchor verify RECEIPT.json [FILE] --offline [--tsa-ca PEM…] [--json]
 
 Checks a receipt and, if given, its file (FILE "-" reads it from standard input): the file's SHA-256,
 size and CID, the metadata hash, the Merkle leaf and proof, that the anchor does not precede the
@@ -54,7 +56,7 @@ and its chain to a CA given with --tsa-ca). The verdict names the earliest prove
 ${EXIT_CODES}`;
 
 const HASH_USAGE = `Usage:
-  evidence hash FILE [--json]
+  evidence-anchor hash FILE [--json]
 
 Prints a file's SHA-256 (as sha256sum does), size and IPFS CID (as ipfs add --cid-version=1 does).
 FILE "-" reads it from standard input.
@@ -65,11 +67,11 @@ FILE "-" reads it from standard input.
 Exit codes: 0 printed; 2 bad usage or unreadable input.`;
 
 export const USAGE = `Usage:
-  evidence verify RECEIPT.json [FILE] --rpc URL [--json]   check a receipt (and its file) against the chain
-  evidence verify RECEIPT.json [FILE] --offline [--json]   check the file, metadata, proof and time-stamps
-  evidence hash FILE                                       print a file's SHA-256, size and IPFS CID
-  evidence help COMMAND                                    a command's options (or COMMAND --help)
-  evidence --version                                       print the name and version
+  evidence-anchor verify RECEIPT.json [FILE] --rpc URL [--json]   check a receipt (and its file) against the chain
+  evidence-anchor verify RECEIPT.json [FILE] --offline [--json]   check the file, metadata, proof and time-stamps
+  evidence-anchor hash FILE                                       print a file's SHA-256, size and IPFS CID
+  evidence-anchor help COMMAND                                    a command's options (or COMMAND --help)
+  evidence-anchor --version                                       print the name and version
 
 FILE may be "-" to read it from standard input. The RPC URL may also be given as EVIDENCE_RPC_URL.
 
@@ -106,10 +108,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     throw new UsageError(command ? `unknown command '${command}'` : "no command given");
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`evidence: ${error.message}\n\n${USAGE}`);
+      io.err(`evidence-anchor: ${error.message}\n\n${USAGE}`);
       return EXIT.usage;
     }
-    io.err(`evidence: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`evidence-anchor: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT.usage;
   }
 }

@@ -28,7 +28,7 @@ import { tempDir } from "../helpers/temp.ts";
 
 type Json = Record<string, any>;
 const run = promisify(execFile);
-const BIN = fileURLToPath(new URL("../../bin/evidence.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/evidence-anchor.js", import.meta.url));
 const ANCHOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 describe("certificate and bundle", function () {
