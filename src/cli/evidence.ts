@@ -16,20 +16,12 @@ import { parseArgs } from "node:util";
 import { DEFAULT_RPC_TIMEOUT_MS, jsonRpcChainReader } from "../adapters/chain/chain-reader.ts";
 import { fileFacts } from "../domain/content-id.ts";
 import { parseReceipt } from "../domain/receipt-schema.ts";
-import type { EvidenceReceipt } from "../domain/receipt.ts";
 import { PACKAGE } from "../package-info.ts";
 import { verifyReceipt, type Verification } from "../use-cases/verify-receipt.ts";
+import { EXIT, exitCodeOf, exitCodesHelp, renderVerification } from "./report.ts";
 
-/** Stable: scripts branch on them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, untrustedChain: 3, unreachable: 4 } as const;
-
-const EXIT_CODES = `Exit codes: 0 verified (with --offline: the offline checks passed; a time is proven only by a
-time-stamp checked with --tsa-ca); 1 a check failed: the file, receipt, anchor or a time-stamp does not
-match (this wins over 3 and 4); 2 bad usage or unreadable input; 3 every check passed, but the anchor is
-on a development chain (31337, 1337), which proves nothing to a third party, or on a chain this verifier
-does not know (see --allow-development-chain, --allow-unknown-chain); 4 the chain could not be reached
-(down, refused, no answer within the timeout, not JSON-RPC): nothing was found wrong, try again or
-another endpoint.`;
+const EXIT_CODES = exitCodesHelp(`0 verified (with --offline: the offline checks passed; a time is proven only by a
+time-stamp checked with --tsa-ca)`);
 
 const VERIFY_USAGE = `Usage:
   evidence-anchor verify RECEIPT.json [FILE] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]
@@ -155,13 +147,11 @@ async function verifyCommand(args: string[], io: CliIO): Promise<number> {
   }
 
   if (values.json) io.out(JSON.stringify({ receipt: receiptPath, file: filePath ?? null, ...result }, null, 2));
-  else io.out(render(parsed.receipt, result));
-  // A mismatch is news about the evidence; an unreachable chain is news about the endpoint only.
-  if (result.checks.some((c) => c.status === "fail" && !c.unreachable)) return EXIT.failed;
-  if (result.chainReachable === false) return EXIT.unreachable;
-  if (result.chainReachable && result.trust === "development" && !values["allow-development-chain"]) return EXIT.untrustedChain;
-  if (result.chainReachable && result.trust === "unknown" && !values["allow-unknown-chain"]) return EXIT.untrustedChain;
-  return EXIT.ok;
+  else io.out(renderVerification(parsed.receipt, result));
+  return exitCodeOf(result, {
+    development: values["allow-development-chain"] as boolean,
+    unknown: values["allow-unknown-chain"] as boolean,
+  });
 }
 
 async function hashCommand(args: string[], io: CliIO): Promise<number> {
@@ -225,22 +215,4 @@ async function factsOf(path: string, io: CliIO) {
     const what = path === "-" ? "standard input" : path;
     throw new Error(`cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-}
-
-const MARK = { pass: "✓", fail: "✗", warn: "!", skip: "–" } as const;
-
-function render(receipt: EvidenceReceipt, result: Verification): string {
-  const width = Math.max(...result.checks.map((c) => c.label.length));
-  const lines = [`Evidence ${receipt.evidence.id} (${receipt.version}), chain: ${result.chain.name} (${result.trust})`];
-  for (const c of result.checks) {
-    lines.push(`  ${MARK[c.status]} ${c.label.padEnd(width)}  ${c.detail}`);
-    // A failed composite check shows its steps, so that the failing one is named.
-    if (c.status === "fail" && c.parts) for (const p of c.parts) lines.push(`      ${MARK[p.status]} ${p.id}  ${p.detail}`);
-  }
-  lines.push("", result.summary);
-  if (result.times.length) {
-    lines.push("", "Proven times, earliest first:");
-    for (const t of result.times) lines.push(`  ${t.noLaterThan}  ${t.by}${t.trusted ? "" : " (proves nothing to a third party)"}`);
-  }
-  return lines.join("\n");
 }

@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps): Express {
       accounts: deps.index.accounts,
       releases: deps.index.releases,
     }),
-    ...(deps.captures ? [captureRoutes(deps.captures)] : []),
+    ...(deps.captures ? [captureRoutes(deps.captures, { ...deps, evidence: deps.index.evidence, timestamps: deps.index.timestamps })] : []),
     accountRoutes(deps.index),
   ];
   routers.push(apiDocsRoutes(() => routers.flatMap((r) => r.operations)));

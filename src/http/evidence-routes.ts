@@ -2,7 +2,6 @@
  * /v1/evidence: upload files and listing snapshots, read records, receipts and content. Every route
  * needs an API key, and an account sees only its own evidence (another's id is simply not found).
  */
-import contentDisposition from "content-disposition";
 import { json, type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { ListingSnapshotSchema } from "../domain/listing-snapshot.ts";
@@ -15,13 +14,15 @@ import type { TimestampRepository } from "../ports/timestamp-repository.ts";
 import type { EvidenceRepository } from "../ports/evidence-repository.ts";
 import { getCheckedEvidence, getEvidence, getReceipt, openVerifiedContent } from "../use-cases/read-evidence.ts";
 import type { AnchorCheckDeps } from "../use-cases/confirm-anchors.ts";
-import { evidenceBundle, evidenceCertificate } from "../use-cases/export-evidence.ts";
+import { bundleOf } from "../use-cases/export-capture-bundle.ts";
+import { evidenceCertificate } from "../use-cases/export-evidence.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
 import type { TimeTrust } from "../use-cases/verify-receipt.ts";
 import { pipeline } from "node:stream/promises";
 import { submitEvidence } from "../use-cases/submit-evidence.ts";
 import { submitListingSnapshot } from "../use-cases/submit-listing-snapshot.ts";
 import { requestRelease } from "../use-cases/release-content.ts";
+import { attachment } from "./download.ts";
 import { requestSignal } from "./request-signal.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
 import { multipart } from "./multipart.ts";
@@ -276,7 +277,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
       const receipt = await getReceipt(deps, accountOf(req).id, id);
-      res.setHeader("Content-Disposition", contentDisposition(`${id}.receipt.json`));
+      res.setHeader("Content-Disposition", attachment(`${id}.receipt.json`, id));
       res.json(receipt);
     },
   );
@@ -296,7 +297,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
       const pdf = await evidenceCertificate(deps, accountOf(req).id, id);
-      res.type("application/pdf").setHeader("Content-Disposition", contentDisposition(`${id}.certificate.pdf`));
+      res.type("application/pdf").setHeader("Content-Disposition", attachment(`${id}.certificate.pdf`, id));
       res.send(pdf);
     },
   );
@@ -306,7 +307,9 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       ...common,
       method: "get",
       path: "/:id/bundle",
-      summary: "The evidence bundle (zip): the file, receipt, certificate, metadata, CAR and README",
+      summary: "The evidence bundle (zip): the file, receipt, certificate, metadata, CAR, time-stamps, README and verifiers",
+      description:
+        "For a capture manifest, the capture's whole bundle: the manifest and every artifact it lists, each in its folder with its receipt, CAR and time-stamps (as GET /v1/captures/{id}/bundle).",
       request: { params: IdParamSchema },
       responses: {
         200: { description: "The bundle", content: { "application/zip": { schema: z.string().meta({ format: "binary" }) } } },
@@ -315,8 +318,8 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
     },
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
-      const { zip } = await evidenceBundle(deps, accountOf(req).id, id, { signal: requestSignal(req, res) });
-      res.type("application/zip").setHeader("Content-Disposition", contentDisposition(`${id}.bundle.zip`));
+      const { zip, fileName } = await bundleOf(deps, accountOf(req).id, id, { signal: requestSignal(req, res) });
+      res.type("application/zip").setHeader("Content-Disposition", attachment(fileName, id));
       await pipeline(zip, res);
     },
   );
@@ -350,7 +353,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       res.setHeader("Content-Type", record.mediaType);
       res.setHeader("Content-Length", String(record.size));
       // Evidence is often hostile HTML or SVG: never let a browser run it on this origin.
-      res.setHeader("Content-Disposition", contentDisposition(record.metadata.fileName ?? record.id));
+      res.setHeader("Content-Disposition", attachment(record.metadata.fileName ?? record.id, record.id));
       res.setHeader("Content-Security-Policy", "sandbox; default-src 'none'");
       res.setHeader("X-Content-SHA256", record.sha256);
       for await (const chunk of content) {

@@ -58,7 +58,7 @@ function certificateOf(deps: ExportDeps, receipt: EvidenceReceipt, verification:
 }
 
 /** The receipt verified as a court's expert would: a document is made only from a receipt that holds. */
-async function verifiedForDocuments(deps: ExportDeps, receipt: EvidenceReceipt): Promise<Verification> {
+export async function verifiedForDocuments(deps: ExportDeps, receipt: EvidenceReceipt): Promise<Verification> {
   const chain = deps.chainReader();
   try {
     const verification = await verifyReceipt({

@@ -83,3 +83,14 @@ export async function waitForTimestamps(api: ReturnType<typeof client>, id: stri
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Polls a capture until it completed or failed, as a client would. */
+export async function waitForCapture(api: ReturnType<typeof client>, id: string, timeoutMs = 45_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await (await api.get(`/v1/captures/${id}`)).json()) as { status: string; [k: string]: any };
+    if (body.status === "completed" || body.status === "failed") return body;
+    if (Date.now() > deadline) throw new Error(`capture ${id} still ${body.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -10,20 +10,10 @@ import { join } from "node:path";
 import type { RunningService } from "../../src/main.ts";
 import { startMarketplace, type Marketplace } from "../helpers/fixture-marketplace.ts";
 import { verifyIndependently } from "../helpers/independent-verifier.ts";
-import { client, startTestService, waitForAnchored } from "../helpers/service.ts";
+import { client, startTestService, waitForAnchored, waitForCapture } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 type Json = Record<string, any>;
-
-async function waitForCapture(api: ReturnType<typeof client>, id: string, timeoutMs = 45_000): Promise<Json> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const body = (await (await api.get(`/v1/captures/${id}`)).json()) as Json;
-    if (body.status === "completed" || body.status === "failed") return body;
-    if (Date.now() > deadline) throw new Error(`capture ${id} still ${body.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("listing captures", function () {
   this.timeout(120_000);

@@ -45,7 +45,9 @@ export async function rpcExchange(url: string, headers: Record<string, string>, 
   let response: Response;
   let bytes: Uint8Array;
   try {
-    response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    // A copy of the bytes: fetch takes no view of a SharedArrayBuffer.
+    const payload = typeof body === "string" ? body : new Uint8Array(body);
+    response = await fetch(url, { method: "POST", headers, body: payload, signal: AbortSignal.timeout(timeoutMs) });
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch (error) {
     if ((error as Error).name === "TimeoutError") throw unavailable(`no answer within ${timeoutMs / 1000} s`, error);
