@@ -32,9 +32,9 @@ const SYSTEM_NODE = process.env.SYSTEM_NODE ?? "/usr/bin/node";
 const ANCHOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const ROLES = ["har", "html", "mhtml", "screenshot"];
 
-async function exec(file: string, args: string[], cwd?: string): Promise<Run> {
+async function exec(file: string, args: string[], cwd?: string, env?: Record<string, string>): Promise<Run> {
   try {
-    const { stdout, stderr } = await run(file, args, { cwd, maxBuffer: 16 << 20 });
+    const { stdout, stderr } = await run(file, args, { cwd, maxBuffer: 16 << 20, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -216,6 +216,18 @@ describe("a capture's bundle, verified where it is unpacked", function () {
           "5 evidence items, exit code 0.\n\n" +
           "VERIFIED: all 5 items of the bundle passed every check made (see each verdict above).\n",
       );
+      // One receipt, as the CLI takes it: its file named, or found beside it.
+      const cli = await cliSays(out, "screenshot", ["--offline"]);
+      for (const args of [
+        ["artifacts/screenshot/receipt.json"],
+        ["artifacts/screenshot/receipt.json", "artifacts/screenshot/screenshot.png"],
+      ]) {
+        const one = await exec(SYSTEM_NODE, ["verify.mjs", ...args], out);
+        expect(one.code, args.join(" ")).to.equal(0);
+        expect(one.stdout, args.join(" ")).to.equal(
+          `artifacts/screenshot/screenshot.png\n${"=".repeat(35)}\n${cli.stdout}\nThe bundle\n==========\n1 evidence item, exit code 0.\n\nVERIFIED: the bundle's item passed every check made (see each verdict above).\n`,
+        );
+      }
     });
 
     it("verifies against the chain with --rpc: what the CLI prints, and exit 3 for the development chain", async () => {
