@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     // One receipt, as the CLI takes it; a bundle's folder gives the file and the time-stamp CAs, if not named.
     root = process.cwd();
     const folder = dirname(receiptPath);
-    const beside = findBundleItems(readdirSync(folder)).find((i) => join(folder, i.receipt) === join(folder, basename(receiptPath)));
+    const beside = findBundleItems(readdirSync(folder)).find((i) => i.receipt === basename(receiptPath));
     const file = filePath ?? (beside?.file && join(folder, beside.file));
     const item = {
       folder,
