@@ -69,6 +69,7 @@ export const Errors = descriptors({
   CAPTURE_URL_INVALID: { title: "URL cannot be captured", message: "This URL cannot be captured: {reason}" },
   CAPTURE_URL_FORBIDDEN: { title: "URL may not be captured", message: "This URL may not be captured: {reason}" },
   CAPTURE_NOT_FOUND: { title: "Capture not found", message: "No capture {id}" },
+  CAPTURE_WITHOUT_EVIDENCE: { title: "Capture has no evidence yet", message: "Capture {id} has no evidence to bundle: {reason}" },
   CAPTURE_UNAVAILABLE: { title: "Captures unavailable", message: "Captures are unavailable: {reason}" },
   // Infrastructure
   CHAIN_UNAVAILABLE: { title: "Chain unavailable", message: "The chain is unavailable: {reason}" },

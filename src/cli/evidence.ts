@@ -1,11 +1,13 @@
 /**
- * `evidence`: the verifier a lawyer, a judge or the other side runs, with no server, no database and no
- * key. Only the receipt, optionally the file, and any JSON-RPC endpoint of the receipt's chain.
+ * `evidence-anchor`: the verifier a lawyer, a judge or the other side runs, with no server, no database
+ * and no key. Only the receipt, optionally the file, and any JSON-RPC endpoint of the receipt's chain. It
+ * comes with this project (bin/evidence-anchor.js); it is not published on npm, where `evidence` is an
+ * unrelated package. An evidence bundle carries the same checks as verify.mjs (src/cli/bundle-verifier/).
  *
- *   evidence verify RECEIPT.json [FILE|-] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]
- *   evidence verify RECEIPT.json [FILE|-] --offline [--tsa-ca PEM…] [--json]
- *   evidence hash FILE|-
- *   evidence help [COMMAND] | --help | --version
+ *   evidence-anchor verify RECEIPT.json [FILE|-] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]
+ *   evidence-anchor verify RECEIPT.json [FILE|-] --offline [--tsa-ca PEM…] [--json]
+ *   evidence-anchor hash FILE|-
+ *   evidence-anchor help [COMMAND] | --help | --version
  *
  * Exit codes: see EXIT.
  */
@@ -14,24 +16,16 @@ import { parseArgs } from "node:util";
 import { DEFAULT_RPC_TIMEOUT_MS, jsonRpcChainReader } from "../adapters/chain/chain-reader.ts";
 import { fileFacts } from "../domain/content-id.ts";
 import { parseReceipt } from "../domain/receipt-schema.ts";
-import type { EvidenceReceipt } from "../domain/receipt.ts";
 import { PACKAGE } from "../package-info.ts";
 import { verifyReceipt, type Verification } from "../use-cases/verify-receipt.ts";
+import { EXIT, exitCodeOf, exitCodesHelp, renderVerification } from "./report.ts";
 
-/** Stable: scripts branch on them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, untrustedChain: 3, unreachable: 4 } as const;
-
-const EXIT_CODES = `Exit codes: 0 verified (with --offline: the offline checks passed; a time is proven only by a
-time-stamp checked with --tsa-ca); 1 a check failed: the file, receipt, anchor or a time-stamp does not
-match (this wins over 3 and 4); 2 bad usage or unreadable input; 3 every check passed, but the anchor is
-on a development chain (31337, 1337), which proves nothing to a third party, or on a chain this verifier
-does not know (see --allow-development-chain, --allow-unknown-chain); 4 the chain could not be reached
-(down, refused, no answer within the timeout, not JSON-RPC): nothing was found wrong, try again or
-another endpoint.`;
+const EXIT_CODES = exitCodesHelp(`0 verified (with --offline: the offline checks passed; a time is proven only by a
+time-stamp checked with --tsa-ca)`);
 
 const VERIFY_USAGE = `Usage:
-  evidence verify RECEIPT.json [FILE] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]
-  evidence verify RECEIPT.json [FILE] --offline [--tsa-ca PEM…] [--json]
+  evidence-anchor verify RECEIPT.json [FILE] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]
+  evidence-anchor verify RECEIPT.json [FILE] --offline [--tsa-ca PEM…] [--json]
 
 Checks a receipt and, if given, its file (FILE "-" reads it from standard input): the file's SHA-256,
 size and CID, the metadata hash, the Merkle leaf and proof, that the anchor does not precede the
@@ -54,7 +48,7 @@ and its chain to a CA given with --tsa-ca). The verdict names the earliest prove
 ${EXIT_CODES}`;
 
 const HASH_USAGE = `Usage:
-  evidence hash FILE [--json]
+  evidence-anchor hash FILE [--json]
 
 Prints a file's SHA-256 (as sha256sum does), size and IPFS CID (as ipfs add --cid-version=1 does).
 FILE "-" reads it from standard input.
@@ -65,11 +59,11 @@ FILE "-" reads it from standard input.
 Exit codes: 0 printed; 2 bad usage or unreadable input.`;
 
 export const USAGE = `Usage:
-  evidence verify RECEIPT.json [FILE] --rpc URL [--json]   check a receipt (and its file) against the chain
-  evidence verify RECEIPT.json [FILE] --offline [--json]   check the file, metadata, proof and time-stamps
-  evidence hash FILE                                       print a file's SHA-256, size and IPFS CID
-  evidence help COMMAND                                    a command's options (or COMMAND --help)
-  evidence --version                                       print the name and version
+  evidence-anchor verify RECEIPT.json [FILE] --rpc URL [--json]   check a receipt (and its file) against the chain
+  evidence-anchor verify RECEIPT.json [FILE] --offline [--json]   check the file, metadata, proof and time-stamps
+  evidence-anchor hash FILE                                       print a file's SHA-256, size and IPFS CID
+  evidence-anchor help COMMAND                                    a command's options (or COMMAND --help)
+  evidence-anchor --version                                       print the name and version
 
 FILE may be "-" to read it from standard input. The RPC URL may also be given as EVIDENCE_RPC_URL.
 
@@ -106,10 +100,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     throw new UsageError(command ? `unknown command '${command}'` : "no command given");
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`evidence: ${error.message}\n\n${USAGE}`);
+      io.err(`evidence-anchor: ${error.message}\n\n${USAGE}`);
       return EXIT.usage;
     }
-    io.err(`evidence: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`evidence-anchor: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT.usage;
   }
 }
@@ -153,13 +147,11 @@ async function verifyCommand(args: string[], io: CliIO): Promise<number> {
   }
 
   if (values.json) io.out(JSON.stringify({ receipt: receiptPath, file: filePath ?? null, ...result }, null, 2));
-  else io.out(render(parsed.receipt, result));
-  // A mismatch is news about the evidence; an unreachable chain is news about the endpoint only.
-  if (result.checks.some((c) => c.status === "fail" && !c.unreachable)) return EXIT.failed;
-  if (result.chainReachable === false) return EXIT.unreachable;
-  if (result.chainReachable && result.trust === "development" && !values["allow-development-chain"]) return EXIT.untrustedChain;
-  if (result.chainReachable && result.trust === "unknown" && !values["allow-unknown-chain"]) return EXIT.untrustedChain;
-  return EXIT.ok;
+  else io.out(renderVerification(parsed.receipt, result));
+  return exitCodeOf(result, {
+    development: values["allow-development-chain"] as boolean,
+    unknown: values["allow-unknown-chain"] as boolean,
+  });
 }
 
 async function hashCommand(args: string[], io: CliIO): Promise<number> {
@@ -223,30 +215,4 @@ async function factsOf(path: string, io: CliIO) {
     const what = path === "-" ? "standard input" : path;
     throw new Error(`cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-}
-
-const MARK = { pass: "✓", fail: "✗", warn: "!", skip: "–" } as const;
-
-/**
- * Text from a receipt reaches the terminal: control characters (a line break, an escape sequence) and
- * bidirectional overrides could forge a line or hide the verdict, so each is shown as its code.
- */
-function printable(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
-}
-
-function render(receipt: EvidenceReceipt, result: Verification): string {
-  const width = Math.max(...result.checks.map((c) => c.label.length));
-  const lines = [`Evidence ${receipt.evidence.id} (${receipt.version}), chain: ${result.chain.name} (${result.trust})`];
-  for (const c of result.checks) {
-    lines.push(`  ${MARK[c.status]} ${c.label.padEnd(width)}  ${c.detail}`);
-    // A failed composite check shows its steps, so that the failing one is named.
-    if (c.status === "fail" && c.parts) for (const p of c.parts) lines.push(`      ${MARK[p.status]} ${p.id}  ${p.detail}`);
-  }
-  lines.push("", result.summary);
-  if (result.times.length) {
-    lines.push("", "Proven times, earliest first:");
-    for (const t of result.times) lines.push(`  ${t.noLaterThan}  ${t.by}${t.trusted ? "" : " (proves nothing to a third party)"}`);
-  }
-  return lines.map(printable).join("\n");
 }

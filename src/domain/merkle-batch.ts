@@ -5,6 +5,7 @@
  * may hold one more leaf of the same encoding that is not an item: the custody log's head
  * (custody-log.ts), anchored with the items.
  */
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { toBytes32, type Sha256Hex } from "./hashing.ts";
 
@@ -48,4 +49,31 @@ export function verifyMerkleProof(root: string, leaf: [string, string], proof: s
   } catch {
     return false; // malformed hex in a receipt is a failed proof, not a crash
   }
+}
+
+/** The leaf hash of an item: keccak256(bytes.concat(keccak256(abi.encode(contentSha256, metadataSha256)))). */
+export function leafHashOf(leaf: [string, string]): string {
+  return StandardMerkleTree.of([leaf], [...LEAF_ENCODING]).leafHash(leaf);
+}
+
+/** One step up the tree: the node, its sibling from the proof, and their parent keccak256(smaller ‖ larger). */
+export interface ProofStep {
+  node: string;
+  sibling: string;
+  parent: string;
+}
+
+/** The proof walked from the item's leaf hash, step by step, as a person checks it: the last parent is the root. */
+export function proofWalk(leafHash: string, proof: readonly string[]): ProofStep[] {
+  const steps: ProofStep[] = [];
+  let node = leafHash.toLowerCase();
+  for (const raw of proof) {
+    const sibling = raw.toLowerCase();
+    // Equal-length lowercase hex compares as the unsigned numbers do.
+    const [a, b] = node < sibling ? [node, sibling] : [sibling, node];
+    const parent = `0x${Buffer.from(keccak_256(Buffer.from(a.slice(2) + b.slice(2), "hex"))).toString("hex")}`;
+    steps.push({ node, sibling, parent });
+    node = parent;
+  }
+  return steps;
 }

@@ -2,7 +2,8 @@
  * The shape of an `evidence-receipt/v1` or `/v2`, checked before any verification: a receipt from elsewhere is
  * untrusted input, and a malformed one is "unreadable", not "failed".
  */
-import { z } from "zod";
+// A namespace import: the bundle's verifiers (scripts/build-verifier.ts) then carry only the parts of zod used.
+import * as z from "zod";
 import { illFormedStringPath } from "./canonical-json.ts";
 import { EVIDENCE_KINDS } from "./evidence.ts";
 import { RECEIPT_VERSIONS, type EvidenceReceipt } from "./receipt.ts";

@@ -57,7 +57,7 @@ const view = (bytes: Bytes): Uint8Array =>
 
 export const hex = (bytes: Bytes): string => Buffer.from(view(bytes)).toString("hex");
 
-const der = (certificate: pkijs.Certificate): Uint8Array => new Uint8Array(certificate.toSchema().toBER());
+const der = (certificate: pkijs.Certificate): Uint8Array<ArrayBuffer> => new Uint8Array(certificate.toSchema().toBER());
 
 export interface CertificateFacts {
   subject: string;

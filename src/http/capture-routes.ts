@@ -1,4 +1,5 @@
 /** /v1/captures: ask for a listing URL to be captured (202), then follow the capture. */
+import { pipeline } from "node:stream/promises";
 import { json, type Request, type Response } from "express";
 import { z } from "zod";
 import { AppError, Errors } from "../errors.ts";
@@ -6,6 +7,10 @@ import type { CaptureRecord } from "../ports/capture-repository.ts";
 import type { EgressGuard } from "../ports/egress-guard.ts";
 import type { IndexStore } from "../ports/index-store.ts";
 import { requestCapture } from "../use-cases/capture-listing.ts";
+import { captureBundle } from "../use-cases/export-capture-bundle.ts";
+import type { ExportDeps } from "../use-cases/export-evidence.ts";
+import { attachment } from "./download.ts";
+import { requestSignal } from "./request-signal.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
 import { parseInput } from "./validation.ts";
 import { evidenceLinks } from "./views.ts";
@@ -19,6 +24,9 @@ export interface CaptureRouteDeps {
   unavailable: () => string | null;
 }
 
+/** With what a capture's bundle is made: as GET /v1/evidence/{id}/bundle makes it. */
+export type CaptureDocumentDeps = ExportDeps;
+
 const CaptureRequestSchema = z
   .strictObject({
     url: z.string().min(1).max(4096).meta({ description: "an http(s) URL whose host resolves to public addresses only" }),
@@ -29,7 +37,7 @@ const CaptureRequestSchema = z
   .meta({ id: "CaptureRequest", example: { url: "https://marketplace.example/item/8842", caseRef: "CASE-9" } });
 const IdParams = z.object({ id: z.string().min(1).max(100) });
 
-export function captureRoutes(deps: CaptureRouteDeps): DocumentedRouter {
+export function captureRoutes(deps: CaptureRouteDeps, documents: CaptureDocumentDeps): DocumentedRouter {
   const routes = new DocumentedRouter("/v1/captures");
   routes.router.use(requireApiKey(deps.index.accounts), json({ limit: "64kb" }));
   const common = { tags: ["Captures"], security: BEARER };
@@ -94,6 +102,36 @@ export function captureRoutes(deps: CaptureRouteDeps): DocumentedRouter {
       res.json(captureView(capture));
     },
   );
+  routes.add(
+    {
+      ...common,
+      method: "get",
+      path: "/:id/bundle",
+      summary: "The capture's evidence bundle (zip): the manifest and every artifact, each with its receipt, CAR and time-stamps",
+      description:
+        "One zip that proves the whole capture offline: manifest/ and artifacts/<role>/ each hold an evidence item (file, receipt.json, metadata.json, content.car, time-stamp files), with the certificate, README.txt and the verifiers verify.mjs and verify.html. The same as GET /v1/evidence/{manifest id}/bundle.",
+      request: { params: IdParams },
+      responses: {
+        200: { description: "The bundle", content: { "application/zip": { schema: z.string().meta({ format: "binary" }) } } },
+        ...problems({
+          401: "No valid API key",
+          404: "No such capture for this account (CAPTURE_NOT_FOUND)",
+          409: "The capture has no evidence yet (CAPTURE_WITHOUT_EVIDENCE), or an item is not anchored yet (EVIDENCE_NOT_ANCHORED)",
+          500: "A stored record or content no longer checks out (RECORD_INTEGRITY, CONTENT_INTEGRITY)",
+          503: "The chain or the content store cannot be reached (Retry-After)",
+        }),
+      },
+    },
+    async (req: Request, res: Response) => {
+      const { id } = parseInput(IdParams, req.params);
+      const { zip, fileName } = await captureBundle({ ...documents, captures: deps.index.captures }, accountOf(req).id, id, {
+        signal: requestSignal(req, res),
+      });
+      res.type("application/zip").setHeader("Content-Disposition", attachment(fileName, id));
+      await pipeline(zip, res);
+    },
+  );
+
   return routes;
 }
 

@@ -56,6 +56,15 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
+  // Evidence and capture routes read the same records and make the same documents.
+  const documents = {
+    ...deps,
+    evidence: deps.index.evidence,
+    timestamps: deps.index.timestamps,
+    accounts: deps.index.accounts,
+    releases: deps.index.releases,
+    certificates: deps.index.certificates,
+  };
   // Every route is declared with its OpenAPI description (documented-router.ts).
   const routers: DocumentedRouter[] = [
     healthRoutes(deps.readiness, deps.status ?? (async () => ({}))),
@@ -67,15 +76,8 @@ export function createApp(deps: AppDeps): Express {
       rateLimitPerMinute: deps.verifyRateLimitPerMinute,
       rateLimits: deps.index.rateLimits,
     }),
-    evidenceRoutes({
-      ...deps,
-      evidence: deps.index.evidence,
-      timestamps: deps.index.timestamps,
-      accounts: deps.index.accounts,
-      releases: deps.index.releases,
-      certificates: deps.index.certificates,
-    }),
-    ...(deps.captures ? [captureRoutes(deps.captures)] : []),
+    evidenceRoutes(documents),
+    ...(deps.captures ? [captureRoutes(deps.captures, documents)] : []),
     custodyLogRoutes(deps),
     accountRoutes(deps.index),
   ];

@@ -41,6 +41,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, { status: number; retryAfte
   CAPTURE_URL_INVALID: { status: 400 },
   CAPTURE_URL_FORBIDDEN: { status: 422 },
   CAPTURE_NOT_FOUND: { status: 404 },
+  CAPTURE_WITHOUT_EVIDENCE: { status: 409 },
   CAPTURE_UNAVAILABLE: { status: 503 },
   CHAIN_UNAVAILABLE: { status: 503, retryAfterSeconds: 30 },
   STORE_UNAVAILABLE: { status: 503, retryAfterSeconds: 30 },

@@ -3,7 +3,6 @@
  * needs an API key, and an account sees only its own evidence (another's id is simply not found).
  * Every upload and every read of an item goes into its custody log (custody-access.ts).
  */
-import contentDisposition from "content-disposition";
 import { json, type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { ListingSnapshotSchema } from "../domain/listing-snapshot.ts";
@@ -17,7 +16,7 @@ import type { EvidenceRepository } from "../ports/evidence-repository.ts";
 import type { IndexStore } from "../ports/index-store.ts";
 import { getCheckedEvidence, getEvidence, getReceipt, openVerifiedContent } from "../use-cases/read-evidence.ts";
 import type { AnchorCheckDeps } from "../use-cases/confirm-anchors.ts";
-import { evidenceBundle } from "../use-cases/export-evidence.ts";
+import { bundleOf } from "../use-cases/export-capture-bundle.ts";
 import { fixedCertificate, type CertificateSettings } from "../use-cases/fixed-certificate.ts";
 import type { CertificateRepository } from "../ports/certificate-repository.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
@@ -26,6 +25,7 @@ import { pipeline } from "node:stream/promises";
 import { submitEvidence } from "../use-cases/submit-evidence.ts";
 import { submitListingSnapshot } from "../use-cases/submit-listing-snapshot.ts";
 import { requestRelease } from "../use-cases/release-content.ts";
+import { attachment } from "./download.ts";
 import { requestSignal } from "./request-signal.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
 import { accessOf, custodyRecorder } from "./custody-access.ts";
@@ -294,7 +294,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       const { id } = parseInput(IdParamSchema, req.params);
       const receipt = await getReceipt(deps, accountOf(req).id, id);
       await custody.record(req, res);
-      res.setHeader("Content-Disposition", contentDisposition(`${id}.receipt.json`));
+      res.setHeader("Content-Disposition", attachment(`${id}.receipt.json`, id));
       res.json(receipt);
     },
   );
@@ -335,7 +335,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
         return;
       }
       await custody.record(req, res);
-      res.type("application/pdf").setHeader("Content-Disposition", contentDisposition(`${id}.certificate.pdf`));
+      res.type("application/pdf").setHeader("Content-Disposition", attachment(`${id}.certificate.pdf`, id));
       res.setHeader("X-Content-SHA256", certificate.sha256);
       res.send(certificate.bytes);
     },
@@ -346,7 +346,9 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       ...common,
       method: "get",
       path: "/:id/bundle",
-      summary: "The evidence bundle (zip): the file, receipt, certificate, metadata, CAR and README",
+      summary: "The evidence bundle (zip): the file, receipt, certificate, metadata, CAR, time-stamps, README and verifiers",
+      description:
+        "For a capture manifest, the capture's whole bundle: the manifest and every artifact it lists, each in its folder with its receipt, CAR and time-stamps (as GET /v1/captures/{id}/bundle).",
       request: { params: IdParamSchema },
       responses: {
         200: { description: "The bundle", content: { "application/zip": { schema: z.string().meta({ format: "binary" }) } } },
@@ -356,9 +358,9 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
     custody.item,
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
-      const { zip } = await evidenceBundle(deps, accountOf(req).id, id, { signal: requestSignal(req, res) });
+      const { zip, fileName } = await bundleOf(deps, accountOf(req).id, id, { signal: requestSignal(req, res) });
       await custody.record(req, res);
-      res.type("application/zip").setHeader("Content-Disposition", contentDisposition(`${id}.bundle.zip`));
+      res.type("application/zip").setHeader("Content-Disposition", attachment(fileName, id));
       await pipeline(zip, res);
     },
   );
@@ -395,7 +397,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       res.setHeader("Content-Type", record.mediaType);
       res.setHeader("Content-Length", String(record.size));
       // Evidence is often hostile HTML or SVG: never let a browser run it on this origin.
-      res.setHeader("Content-Disposition", contentDisposition(record.metadata.fileName ?? record.id));
+      res.setHeader("Content-Disposition", attachment(record.metadata.fileName ?? record.id, record.id));
       res.setHeader("Content-Security-Policy", "sandbox; default-src 'none'");
       res.setHeader("X-Content-SHA256", record.sha256);
       for await (const chunk of content) {

@@ -4,9 +4,8 @@
  * anchor is in, then the anchor, its block and transaction, the registry's own inclusion check, how deep
  * the block is, and, given several endpoints, that they agree on the anchoring block.
  */
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { DEVELOPMENT_CHAIN_WARNING, type ChainInfo } from "../domain/chains.ts";
-import { LEAF_ENCODING } from "../domain/merkle-batch.ts";
+import { leafHashOf } from "../domain/merkle-batch.ts";
 import type { EvidenceReceipt } from "../domain/receipt.ts";
 import { Errors, isAppError } from "../errors.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
@@ -155,7 +154,7 @@ async function checkInclusion(r: EvidenceReceipt, chain: ChainReader, version: s
     );
     return;
   }
-  const leafHash = StandardMerkleTree.of([[content, metadata]], [...LEAF_ENCODING]).leafHash([content, metadata]);
+  const leafHash = leafHashOf([content, metadata]);
   const time = await chain.registryVerify(r.anchor.registry, r.merkle.root, leafHash, r.merkle.proof);
   check(
     time === anchoredAt && time !== 0

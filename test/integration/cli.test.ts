@@ -1,6 +1,7 @@
 /**
- * The `evidence` CLI as a lawyer runs it (`node bin/evidence.js`, what `npx evidence` runs): against
- * receipts from the real service and the real embedded chain, then against tampered copies of them.
+ * The `evidence-anchor` CLI as a lawyer runs it (`node bin/evidence-anchor.js`, what `npx evidence-anchor`
+ * runs in the project folder): against receipts from the real service and the real embedded chain, then
+ * against tampered copies of them.
  */
 import { expect } from "chai";
 import { execFile } from "node:child_process";
@@ -16,7 +17,7 @@ import { client, fileForm, startTestService, waitForAnchored } from "../helpers/
 import { tempDir } from "../helpers/temp.ts";
 
 type Json = Record<string, any>;
-const BIN = fileURLToPath(new URL("../../bin/evidence.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/evidence-anchor.js", import.meta.url));
 
 /** Runs the CLI; `stdin` is piped to it (and standard input is closed either way). */
 function cli(
@@ -330,9 +331,9 @@ describe("the evidence CLI", function () {
     }
   });
 
-  it("runs as `npx evidence`, from the project folder, as the README says", async () => {
+  it("runs as `npx evidence-anchor`, from the project folder, as the README says", async () => {
     const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
-    const { stdout } = await promisify(execFile)("npx", ["evidence", "hash", file], { cwd: projectRoot });
+    const { stdout } = await promisify(execFile)("npx", ["evidence-anchor", "hash", file], { cwd: projectRoot });
     expect(stdout).to.include(`cid     ${receipt.evidence.cid}`);
   });
 
@@ -356,7 +357,7 @@ describe("the evidence CLI", function () {
       const { code, out, err } = await cli(args);
       expect(code, args.join(" ")).to.equal(0);
       expect(out, args.join(" ")).to.match(
-        /^Usage:\n {2}evidence verify RECEIPT\.json \[FILE\] --rpc URL \[--rpc URL…\] \[--tsa-ca PEM…\] \[--timeout SECONDS\] \[--json\]\n/,
+        /^Usage:\n {2}evidence-anchor verify RECEIPT\.json \[FILE\] --rpc URL \[--rpc URL…\] \[--tsa-ca PEM…\] \[--timeout SECONDS\] \[--json\]\n/,
       );
       expect(out).to.include("--timeout SECONDS          how long to wait for each answer of an RPC endpoint (default 15)");
       expect(out).to.include("--tsa-ca PEM               a CA certificate (PEM file) trusted for time-stamping");
@@ -371,7 +372,7 @@ describe("the evidence CLI", function () {
     ]) {
       const { code, out, err } = await cli(args);
       expect(code, args.join(" ")).to.equal(0);
-      expect(out, args.join(" ")).to.match(/^Usage:\n {2}evidence hash FILE \[--json\]\n/);
+      expect(out, args.join(" ")).to.match(/^Usage:\n {2}evidence-anchor hash FILE \[--json\]\n/);
       expect(err).to.equal("");
     }
   });

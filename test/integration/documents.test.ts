@@ -28,7 +28,7 @@ import { tempDir } from "../helpers/temp.ts";
 
 type Json = Record<string, any>;
 const run = promisify(execFile);
-const BIN = fileURLToPath(new URL("../../bin/evidence.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/evidence-anchor.js", import.meta.url));
 const ANCHOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 describe("certificate and bundle", function () {
@@ -210,6 +210,8 @@ describe("certificate and bundle", function () {
         "root.bin",
         "timestamp-1.tsr",
         "tsa-ca-1.pem",
+        "verify.html",
+        "verify.mjs",
       ].sort(),
     );
     expect(readFileSync(join(out, "certificate.pdf")).equals(certificate), "the bundle's certificate is the one served").to.equal(true);
@@ -229,7 +231,7 @@ describe("certificate and bundle", function () {
     // The README's own OpenSSL command, as a court's expert types it, in the unpacked folder.
     const readme = readFileSync(join(out, "README.txt"), "utf8");
     const command = "openssl ts -verify -data root.bin -in timestamp-1.tsr -CAfile tsa-ca-1.pem";
-    expect(readme).to.include(`     ${command}\n`);
+    expect(readme).to.include(`        ${command}\n`);
     const openssl = await run("openssl", command.split(" ").slice(1), { cwd: out });
     expect(openssl.stdout).to.equal("Verification: OK\n");
     const tampered = join(dir.path, "root-other.bin");
@@ -262,6 +264,17 @@ describe("certificate and bundle", function () {
     );
     const allowed = await run(process.execPath, [...args, "--allow-development-chain"]);
     expect(allowed.stdout).to.include(`VERIFIED: This file existed no later than ${proven}`);
+
+    // The bundle's own verifier, as the README says, under the system's Node 20: what the CLI printed, the same exit code.
+    const bundled = await run("/usr/bin/node", ["verify.mjs", "--rpc", chain.rpcUrl], { cwd: out }).catch(
+      (error) => error as { stdout: string; code: number },
+    );
+    expect((bundled as { code?: number }).code, bundled.stdout).to.equal(3);
+    expect(bundled.stdout).to.equal(
+      `${fileName}\n${"=".repeat(fileName.length)}\n${verified.stdout}\nThe bundle\n==========\n1 evidence item, exit code 3.\n\n` +
+        "The bundle's item passed every check, but the anchor is on a development chain or a chain this verifier does not know, which proves nothing to a third party (each verdict above says what is proven).\n",
+    );
+    expect(readme).to.include("     node verify.mjs\n").and.to.include("     node verify.mjs --rpc <RPC URL of chain 31337>\n");
   });
 
   it("packs a CAR whose blocks re-hash to their CIDs and give the file back", async () => {

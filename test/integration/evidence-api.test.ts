@@ -106,11 +106,22 @@ describe("evidence service (embedded chain, IPFS store and index)", function () 
       expect(Buffer.from(await response.arrayBuffer()).equals(PNG)).to.equal(true);
       expect(response.headers.get("content-type")).to.equal("image/png");
       expect(response.headers.get("etag")).to.equal(`"${created.cid}"`);
-      expect(response.headers.get("content-disposition")).to.match(/^attachment/);
+      expect(response.headers.get("content-disposition")).to.equal('attachment; filename="listing.png"');
       expect(response.headers.get("x-content-sha256")).to.equal(created.sha256);
       const again = await api.get(`/v1/evidence/${created.id}/content`, { "if-none-match": `"${created.cid}"` });
       expect(again.status).to.equal(304);
     });
+  });
+
+  it("names a download in any script (RFC 6266 filename*), and in ASCII from its id for clients that read only filename", async () => {
+    const name = "证据 8842 «原图».png";
+    const up = (await (await api.postForm("/v1/evidence", fileForm({}, { file: { bytes: randomBytes(64), name } }))).json()) as Json;
+    const response = await api.get(`/v1/evidence/${up.id}/content`);
+    expect(response.status).to.equal(200);
+    expect(response.headers.get("content-disposition")).to.equal(
+      `attachment; filename="${up.id}.png"; filename*=UTF-8''${encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
+    );
+    await response.arrayBuffer();
   });
 
   describe("listing snapshots", () => {

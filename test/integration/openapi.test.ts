@@ -105,6 +105,8 @@ describe("the OpenAPI description, against the running service", function () {
     await call("post", "/v1/captures", "/v1/captures", json({ url: "http://127.0.0.1:2/item" })); // 422: not allowed
     await call("get", "/v1/captures", "/v1/captures");
     await call("get", "/v1/captures/{id}", `/v1/captures/${capture.body.id}`);
+    await call("get", "/v1/captures/{id}/bundle", `/v1/captures/${capture.body.id}/bundle`); // 409: no evidence yet
+    await call("get", "/v1/captures/{id}/bundle", "/v1/captures/cap_nope/bundle");
 
     await call("get", "/v1/account", "/v1/account");
     const account = await call("post", "/v1/accounts", "/v1/accounts", json({ name: "Brand Protection Ltd" }));

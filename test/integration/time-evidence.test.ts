@@ -28,7 +28,7 @@ import { client, fileForm, startTestService, waitForAnchored, waitForTimestamps,
 import { tempDir } from "../helpers/temp.ts";
 
 type Json = Record<string, any>;
-const BIN = fileURLToPath(new URL("../../bin/evidence.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/evidence-anchor.js", import.meta.url));
 const run = promisify(execFile);
 const SEPOLIA_GENESIS = "0x25a5cc106eea7138acab33231d7160d69cb777ee0c2c553fcddf5138993e6dd9";
 const JAN_1_2020 = 1_577_836_800;

@@ -1,13 +1,13 @@
-/** ChainReader over a JSON-RPC endpoint with ethers (read-only calls). */
+/** ChainReader over a JSON-RPC endpoint with ethers (read-only calls); fetch-chain-reader.ts is the same without ethers. */
 import { Contract, type JsonRpcProvider } from "ethers";
 import { AppError, Errors } from "../../errors.ts";
 import type { ChainReader } from "../../ports/chain-reader.ts";
 import { registryArtifact } from "./artifact.ts";
-import { rpcCall, rpcProvider } from "./provider.ts";
+import { DEFAULT_RPC_TIMEOUT_MS, readChainId } from "./json-rpc.ts";
+import { rpcProvider } from "./provider.ts";
 import { readRegistryVersion } from "./registry-version.ts";
 
-/** How long each call waits for the endpoint's answer, unless told otherwise. */
-export const DEFAULT_RPC_TIMEOUT_MS = 15_000;
+export { DEFAULT_RPC_TIMEOUT_MS };
 
 export interface ChainReaderOptions {
   /** Deadline per JSON-RPC call. @default DEFAULT_RPC_TIMEOUT_MS (15 s) */
@@ -21,15 +21,7 @@ export function jsonRpcChainReader(url: string, options: ChainReaderOptions = {}
   let provider: JsonRpcProvider | undefined;
   let chainId: Promise<number> | undefined;
   const connected = async () => (provider ??= rpcProvider(url, await (chainId ??= fetchChainId()), { timeoutMs }));
-  const fetchChainId = async () => {
-    const answer = await rpcCall(url, "eth_chainId", [], timeoutMs);
-    if (typeof answer !== "string" || !/^0x[0-9a-f]{1,16}$/i.test(answer)) {
-      throw new AppError(Errors.CHAIN_UNAVAILABLE, {
-        reason: `eth_chainId answered ${JSON.stringify(answer)?.slice(0, 80)}, not a chain id`,
-      });
-    }
-    return Number(answer);
-  };
+  const fetchChainId = () => readChainId(url, timeoutMs);
   const registry = async (address: string) => new Contract(address, registryArtifact.abi, await connected());
   return {
     endpoint: url,

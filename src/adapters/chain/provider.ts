@@ -1,5 +1,7 @@
 import { FetchRequest, JsonRpcProvider, Network, type FetchGetUrlFunc } from "ethers";
-import { AppError, Errors } from "../../errors.ts";
+import { isRevert, rpcExchange, unavailable } from "./json-rpc.ts";
+
+export { rpcCall } from "./json-rpc.ts";
 
 export interface RpcProviderOptions {
   /**
@@ -30,53 +32,6 @@ export function rpcProvider(url: string, chainId?: number, options: RpcProviderO
   });
 }
 
-/** One JSON-RPC call without a provider: for probing an endpoint that may be down. */
-export async function rpcCall(url: string, method: string, params: unknown[] = [], timeoutMs = 5000): Promise<unknown> {
-  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method, params });
-  const { answer } = await rpcExchange(url, { "content-type": "application/json" }, body, timeoutMs);
-  if (answer.error) throw unavailable(`${method}: ${answer.error.message ?? "an error without a message"}`);
-  return answer.result;
-}
-
-interface JsonRpcAnswer {
-  result?: unknown;
-  error?: { code?: number; message?: string } | null;
-}
-
-/**
- * One HTTP exchange with a JSON-RPC endpoint, within a deadline. Rejects with CHAIN_UNAVAILABLE when
- * the endpoint fails us instead of answering: refused, unreachable, silent past the deadline, an HTTP
- * error, or a body that is not a JSON-RPC answer. fetch's AbortSignal also closes the socket, so a
- * silent endpoint cannot keep the process alive (ethers' Node transport leaves it open on a timeout).
- */
-async function rpcExchange(url: string, headers: Record<string, string>, body: string | Uint8Array, timeoutMs: number) {
-  let response: Response;
-  let bytes: Uint8Array;
-  try {
-    response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) });
-    bytes = new Uint8Array(await response.arrayBuffer());
-  } catch (error) {
-    if ((error as Error).name === "TimeoutError") throw unavailable(`no answer within ${timeoutMs / 1000} s`, error);
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw unavailable(`connection failed (${cause?.code ?? cause?.message ?? (error as Error).message})`, error);
-  }
-  if (!response.ok) throw unavailable(`HTTP ${response.status} ${response.statusText}`.trim());
-  let answer: unknown;
-  try {
-    answer = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    answer = undefined;
-  }
-  if (!isJsonRpcAnswer(answer)) {
-    throw unavailable(`the answer is not JSON-RPC (${response.headers.get("content-type") ?? "no content type"}, ${bytes.length} bytes)`);
-  }
-  return { response, bytes, answer };
-}
-
-function isJsonRpcAnswer(value: unknown): value is JsonRpcAnswer {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && ("result" in value || !!(value as JsonRpcAnswer).error);
-}
-
 /**
  * ethers' transport replaced by rpcExchange. An error answer is the endpoint failing us too (a rate
  * limit, a method it lacks), except a revert: that is the contract's answer, for the caller to judge.
@@ -87,13 +42,4 @@ function deadlineTransport(timeoutMs: number): FetchGetUrlFunc {
     if (answer.error && !isRevert(answer.error)) throw unavailable(answer.error.message ?? "an error without a message");
     return { statusCode: response.status, statusMessage: response.statusText, headers: Object.fromEntries(response.headers), body: bytes };
   };
-}
-
-/** Execution reverted: code 3 (geth and anvil, with the revert data) or a message that says so (-32000). */
-function isRevert(error: { code?: number; message?: string }): boolean {
-  return error.code === 3 || /revert/i.test(error.message ?? "");
-}
-
-function unavailable(reason: string, cause?: unknown): AppError {
-  return new AppError(Errors.CHAIN_UNAVAILABLE, { reason }, cause);
 }

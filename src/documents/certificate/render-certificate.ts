@@ -170,7 +170,11 @@ function verificationSections(l: Layout, input: CertificateInput) {
   l.row("Block number", r.anchor.blockNumber);
   l.row("Block hash", r.anchor.blockHash, true);
   l.row("Block time", `${utc(r.anchor.timestamp)} (Unix ${r.anchor.timestamp})`);
-  if (v.anchoredAt) l.row("Proves existence no later than", `${utcMs(v.anchoredAt.noLaterThan)} (${anchorPrecision(chain)})`);
+  if (v.anchoredAt) {
+    // Only a public chain's anchor proves a time; on another, the same bound is what it would prove.
+    const label = chain.trust === "public" ? "Proves existence no later than" : "Block time bound (not a proof on this chain)";
+    l.row(label, `${utcMs(v.anchoredAt.noLaterThan)} (${anchorPrecision(chain)})`);
+  }
   const finality = v.checks.find((c) => c.id === "chain.finality");
   if (finality && finality.status !== "skip") l.row("Depth when this certificate was made", finality.detail);
 
