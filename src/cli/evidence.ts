@@ -20,8 +20,7 @@ import { PACKAGE } from "../package-info.ts";
 import { verifyReceipt, type Verification } from "../use-cases/verify-receipt.ts";
 import { EXIT, exitCodeOf, exitCodesHelp, renderVerification } from "./report.ts";
 
-const EXIT_CODES = exitCodesHelp(`0 verified (with --offline: the offline checks passed; a time is proven only by a
-time-stamp checked with --tsa-ca)`);
+const EXIT_CODES = exitCodesHelp("with --offline");
 
 const VERIFY_USAGE = `Usage:
   evidence-anchor verify RECEIPT.json [FILE] --rpc URL [--rpc URL…] [--tsa-ca PEM…] [--timeout SECONDS] [--json]

@@ -6,19 +6,18 @@ import type { EvidenceReceipt } from "../domain/receipt.ts";
 import type { Check, Verification } from "../use-cases/verify-receipt.ts";
 
 /** Stable: scripts branch on them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, untrustedChain: 3, unreachable: 4 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, untrustedChain: 3, unreachable: 4, noTimeProven: 5 } as const;
 
-/**
- * The exit codes, for a help text. `ok` says what 0 means offline, ending a line:
- * "0 verified (with --offline: … a time is proven only by a\ntime-stamp checked with --tsa-ca)".
- */
-export function exitCodesHelp(ok: string): string {
-  return `Exit codes: ${ok}; 1 a check failed: the file, receipt, anchor or a time-stamp does not
-match (this wins over 3 and 4); 2 bad usage or unreadable input; 3 every check passed, but the anchor is
-on a development chain (31337, 1337), which proves nothing to a third party, or on a chain this verifier
-does not know (see --allow-development-chain, --allow-unknown-chain); 4 the chain could not be reached
-(down, refused, no answer within the timeout, not JSON-RPC): nothing was found wrong, try again or
-another endpoint.`;
+/** The exit codes, for a help text. `offline` names how the chain is left out ("--offline", "without --rpc"). */
+export function exitCodesHelp(offline: string): string {
+  return `Exit codes: 0 verified: every check passed and a time is proven; 1 a check failed: the file,
+receipt, anchor or a time-stamp does not match (this wins over the others); 2 bad usage or unreadable
+input; 3 every check passed, but the anchor is on a development chain (31337, 1337), which proves
+nothing to a third party, or on a chain this verifier does not know (see --allow-development-chain,
+--allow-unknown-chain); 4 the chain could not be reached (down, refused, no answer within the timeout,
+not JSON-RPC): nothing was found wrong, try again or another endpoint; 5 every check made passed, but
+no time is proven: ${offline} the anchor is not checked, and no time-stamp was checked against a
+trusted CA of its authority.`;
 }
 
 export interface ChainAllowance {
@@ -34,12 +33,14 @@ export function exitCodeOf(result: Verification, allow: ChainAllowance = {}): nu
   if (result.chainReachable === false) return EXIT.unreachable;
   if (result.chainReachable && result.trust === "development" && !allow.development) return EXIT.untrustedChain;
   if (result.chainReachable && result.trust === "unknown" && !allow.unknown) return EXIT.untrustedChain;
+  // Nothing wrong, but nothing proves when (offline, with no time-stamp trusted): not "verified".
+  if (!result.verified) return EXIT.noTimeProven;
   return EXIT.ok;
 }
 
 /** The exit code of several results: the most serious news wins. */
 export function worstExitCode(codes: readonly number[]): number {
-  const order: number[] = [EXIT.failed, EXIT.usage, EXIT.unreachable, EXIT.untrustedChain];
+  const order: number[] = [EXIT.failed, EXIT.usage, EXIT.unreachable, EXIT.untrustedChain, EXIT.noTimeProven];
   return order.find((code) => codes.includes(code)) ?? EXIT.ok;
 }
 

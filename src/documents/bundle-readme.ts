@@ -78,6 +78,7 @@ export function bundleReadme(input: ReadmeInput): string {
     byHandIntro(chain),
     ...input.items.map((item, i) => itemSteps(item, i, input.items, chain)),
     chainSteps(input, chain),
+    custodySteps(chain),
     developmentChainNote(chain),
   ];
   return `${sections.filter(Boolean).join("\n\n")}\n`;
@@ -127,6 +128,8 @@ function whatIsHere(input: ReadmeInput): string[] {
     `${pad(`  ${ITEM_FILES.metadata}`)}what was recorded about the file when it was received, as the exact`,
     `${pad("")}RFC 8785 bytes whose SHA-256 is in the receipt`,
     `${pad(`  ${ITEM_FILES.car}`)}the file as IPFS blocks (CAR v1), rooted at its CID`,
+    `${pad(`  ${ITEM_FILES.custody}`)}its chain of custody: every access to it recorded until this bundle was`,
+    `${pad("")}made (this export is recorded after it; section 4)`,
   );
   if (stamped) {
     lines.push(
@@ -152,7 +155,8 @@ function verifierSteps(chain: ChainInfo): string {
    registry's version, the anchor, its block and transaction, and the registry's own inclusion check. It prints
    each check and a verdict, and exits 0 verified, 1 a check failed, 2 a file is missing or unreadable,
    3 every check passed but the anchor is on a development or unknown chain (which proves nothing to a
-   third party), 4 the chain could not be reached. "node ${BUNDLE_FILES.verifyScript} --help" says more; give
+   third party), 4 the chain could not be reached, 5 nothing was found wrong but no time is proven (without
+   --rpc, and no time-stamp checked against its authority's CA). "node ${BUNDLE_FILES.verifyScript} --help" says more; give
    --tsa-ca with an authority's CA certificate obtained from the authority itself to trust that instead
    of the ${tsaCaFileName(1)} files here.
    Or open ${BUNDLE_FILES.verifyPage} in a browser (Chrome, Edge, Firefox or Safari): it asks for this folder
@@ -296,6 +300,25 @@ ${anchors.join("\n")}
      cast receipt ${a.txHash} status --rpc-url ${rpc}      must print 1 (success)
      or: ${post("eth_getTransactionReceipt", `["${a.txHash}"]`)}
        "status" must be 0x1, "blockHash" ${a.blockHash}, "to" the registry${chain.explorer ? `\n   On a block explorer: ${chain.explorer}/address/${a.registry} (Read Contract: anchorOf, ${inclusion.abi.name}).` : ""}`;
+}
+
+function custodySteps(chain: ChainInfo): string {
+  return `4. The chain of custody (${ITEM_FILES.custody} in each item's folder)
+-------------------------------------------------
+   The service records every access to an item (stored, read, downloaded, exported: when, by which
+   account and API key, by which route, from which address, with what answer) in one append-only log
+   for all items. Each entry is chained to the one before it:
+     entrySha256 = SHA-256(the entry's RFC 8785 canonical JSON)
+     hash        = SHA-256(prev || entrySha256)      (the two 32-byte digests; prev of entry 1 is 32 zero bytes)
+   so an entry's hash stands for the whole log up to it. With every Merkle batch the log's head (its last
+   entry's seq and hash) is anchored as one more leaf, [0x hash, 0x SHA-256 of the canonical JSON
+   {"format":"custody-log/v1","hash":…,"kind":"custody-head","seq":…}], whose proof leads to the root the
+   registry holds (anchorOf, step 3): the log up to an anchored head cannot be rewritten unnoticed.
+   ${ITEM_FILES.custody} shows this item's entries in full, other items' entries between them by their
+   digests only, and the anchored heads that cover them. "node ${BUNDLE_FILES.verifyScript}" checks it (custody
+   log: every digest and link, and that no run of entries can have lost one before it; custody anchors,
+   with --rpc: each head's root on chain ${chain.chainId}). Entries after the last anchored head are chained but not
+   yet anchored: a later bundle, or the service's GET /v1/evidence/<id>/custody, shows them anchored.`;
 }
 
 function developmentChainNote(chain: ChainInfo): string {

@@ -13,6 +13,7 @@ import { Readable } from "node:stream";
 import yazl from "yazl";
 import { BUNDLE_FILES, isReservedName, ITEM_FILES, safeFileName, timestampFileName, tsaCaFileName } from "../domain/bundle-layout.ts";
 import { canonicalJson } from "../domain/canonical-json.ts";
+import type { CustodyDocument } from "../domain/custody-log.ts";
 import type { EvidenceReceipt } from "../domain/receipt.ts";
 import { timestampResponseFromToken } from "../domain/timestamp-token.ts";
 import type { Verification } from "../domain/verification.ts";
@@ -36,6 +37,8 @@ export interface BundleItem {
   verification: Verification;
   /** The PEM CA certificate this service trusts for each of the receipt's time-stamps, in order (undefined: none now). */
   tsaCas: (string | undefined)[];
+  /** The item's chain of custody as it stood when the bundle was made (this export is recorded after it). */
+  custody: CustodyDocument;
 }
 
 interface Documents {
@@ -133,6 +136,7 @@ function addItem(zip: yazl.ZipFile, item: BundleItem & ReadmeItem, mtime: Date) 
   zip.addBuffer(Buffer.from(JSON.stringify(r, null, 2) + "\n"), path(ITEM_FILES.receipt), { mtime });
   zip.addBuffer(Buffer.from(canonicalJson(r.metadata)), path(ITEM_FILES.metadata), { mtime });
   zip.addReadStream(Readable.from(item.car), path(ITEM_FILES.car), { mtime });
+  zip.addBuffer(Buffer.from(JSON.stringify(item.custody, null, 2) + "\n"), path(ITEM_FILES.custody), { mtime });
   if (!r.timestamps?.length) return;
   zip.addBuffer(Buffer.from(r.merkle.root.slice(2), "hex"), path(ITEM_FILES.root), { mtime });
   for (const [i, t] of r.timestamps.entries()) {

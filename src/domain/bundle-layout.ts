@@ -2,7 +2,7 @@
  * How an evidence bundle lays out its files, for the code that writes it (documents/) and the verifiers
  * that read it (verify.mjs, verify.html): one folder per evidence item (the bundle's root for a single
  * item; manifest/ and artifacts/<role>/ for a capture), each holding the evidence file, its receipt.json,
- * metadata.json, content.car and, for its batch's RFC 3161 time-stamps, root.bin, timestamp-N.tsr and
+ * metadata.json, content.car, custody.json (its chain of custody) and, for its batch's RFC 3161 time-stamps, root.bin, timestamp-N.tsr and
  * tsa-ca-N.pem. A folder's evidence file is its one file with none of these names.
  */
 
@@ -11,6 +11,7 @@ export const ITEM_FILES = {
   metadata: "metadata.json",
   car: "content.car",
   root: "root.bin",
+  custody: "custody.json",
 } as const;
 
 export const BUNDLE_FILES = {
@@ -53,6 +54,8 @@ export interface BundleItemFiles {
   file?: string;
   /** tsa-ca-N.pem, in N order. */
   tsaCas: string[];
+  /** custody.json, if the folder has it. */
+  custody?: string;
   problem?: string;
 }
 
@@ -75,6 +78,7 @@ export function findBundleItems(paths: readonly string[]): BundleItemFiles[] {
       .sort((a, b) => Number(a[1]) - Number(b[1]))
       .map((m) => at(m[0]));
     const item: BundleItemFiles = { folder, receipt: at(ITEM_FILES.receipt), tsaCas };
+    if (names.includes(ITEM_FILES.custody)) item.custody = at(ITEM_FILES.custody);
     if (candidates.length === 1) item.file = at(candidates[0]!);
     else
       item.problem = candidates.length ? `several files could be the evidence: ${candidates.join(", ")}` : "the evidence file is missing";

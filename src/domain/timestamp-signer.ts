@@ -22,6 +22,7 @@ export const OID = {
   subjectKeyIdentifier: "2.5.29.14",
   extKeyUsage: "2.5.29.37",
   keyUsage: "2.5.29.15",
+  basicConstraints: "2.5.29.19",
   timeStamping: "1.3.6.1.5.5.7.3.8",
 } as const;
 
@@ -223,7 +224,7 @@ export function checkTimeStampingUsage(signer: pkijs.Certificate | null): Outcom
   if (!usage.critical) return fail("extendedKeyUsage id-kp-timeStamping is not marked critical (RFC 3161 §2.3 requires it)");
   // What OpenSSL's time-stamp purpose also asks (openssl ts -verify refuses the token otherwise): the
   // TSA's certificate is not a CA's, and a keyUsage, if any, allows signing.
-  if (x509(signer).ca)
+  if (isCa(signer))
     return fail("the TSA certificate is a CA certificate (basicConstraints cA): a time-stamping certificate may not be one");
   const keyUsage = signer.extensions?.find((e) => e.extnID === OID.keyUsage);
   if (keyUsage) {
@@ -301,9 +302,9 @@ export async function checkChain(
   }
   const others = carried.filter((c) => !Buffer.from(c.tbsView).equals(Buffer.from(signer.tbsView)));
   const roots = anchors.map((a) => describeCertificate(a).subject).join("; ");
-  const found = buildPath(x509(signer), others.map(x509), anchors.map(x509), genTime);
+  const found = await buildPath(signer, others, anchors, genTime);
   if (Array.isArray(found)) {
-    return pass(`${found.map((c) => c.subject.split("\n").join(", ")).join(" → ")} (trusted); every certificate valid at genTime ${at}`);
+    return pass(`${found.map((c) => describeCertificate(c).subject).join(" → ")} (trusted); every certificate valid at genTime ${at}`);
   }
   const invalid = [...others, ...anchors]
     .filter((c) => !validAt(c, genTime))
@@ -317,37 +318,48 @@ export const MAX_TOKEN_CERTIFICATES = 10;
 const MAX_PATH_LENGTH = 6;
 const MAX_SIGNATURE_CHECKS = 64;
 
-const x509 = (c: pkijs.Certificate) => new X509Certificate(der(c));
-const x509ValidAt = (c: X509Certificate, at: Date) => new Date(c.validFrom) <= at && at <= new Date(c.validTo);
+/** basicConstraints with cA true. */
+function isCa(c: pkijs.Certificate): boolean {
+  const extension = c.extensions?.find((e) => e.extnID === OID.basicConstraints);
+  return extension?.parsedValue instanceof pkijs.BasicConstraints && extension.parsedValue.cA === true;
+}
 
 /**
  * A path from the signer through the token's certificates to a trust anchor, every certificate valid at
- * genTime, every issuer a CA, every signature checked; or why there is none. The search is bounded: a
- * certificate never appears twice on a path, a path has at most MAX_PATH_LENGTH steps, and at most
- * MAX_SIGNATURE_CHECKS signatures are tried, so certificates made to loop or to multiply paths cost
- * a verifier milliseconds, not its CPU.
+ * genTime, every issuer a CA naming the child's issuer, every signature checked; or why there is none.
+ * The search is bounded: a certificate never appears twice on a path, a path has at most
+ * MAX_PATH_LENGTH steps, and at most MAX_SIGNATURE_CHECKS signatures are tried, so certificates made to
+ * loop or to multiply paths cost a verifier milliseconds, not its CPU. Signatures are checked with
+ * WebCrypto (PKI.js), so that verify.html checks in the browser what verify.mjs checks in Node.
  */
-function buildPath(signer: X509Certificate, pool: X509Certificate[], anchors: X509Certificate[], at: Date): X509Certificate[] | string {
+async function buildPath(
+  signer: pkijs.Certificate,
+  pool: pkijs.Certificate[],
+  anchors: pkijs.Certificate[],
+  at: Date,
+): Promise<pkijs.Certificate[] | string> {
   let budget = MAX_SIGNATURE_CHECKS;
   let exhausted = false;
-  const issuedBy = (child: X509Certificate, parent: X509Certificate) => {
+  const same = (a: pkijs.Certificate, b: pkijs.Certificate) => Buffer.from(der(a)).equals(Buffer.from(der(b)));
+  const issuedBy = async (child: pkijs.Certificate, parent: pkijs.Certificate) => {
+    if (!isCa(parent) || !validAt(parent, at) || !child.issuer.isEqual(parent.subject)) return false;
     if (budget <= 0) {
       exhausted = true;
       return false;
     }
     budget -= 1;
-    return parent.ca && x509ValidAt(parent, at) && child.checkIssued(parent) && child.verify(parent.publicKey);
+    return child.verify(parent, cryptoEngine).catch(() => false);
   };
-  const walk = (current: X509Certificate, path: X509Certificate[]): X509Certificate[] | null => {
+  const walk = async (current: pkijs.Certificate, path: pkijs.Certificate[]): Promise<pkijs.Certificate[] | null> => {
     for (const anchor of anchors) {
-      if (current.fingerprint256 === anchor.fingerprint256 && x509ValidAt(anchor, at)) return [...path, current];
-      if (issuedBy(current, anchor)) return [...path, current, anchor];
+      if (same(current, anchor) && validAt(anchor, at)) return [...path, current];
+      if (await issuedBy(current, anchor)) return [...path, current, anchor];
     }
     if (path.length + 1 >= MAX_PATH_LENGTH) return null;
     for (const candidate of pool) {
       if (candidate === current || path.includes(candidate)) continue;
-      if (issuedBy(current, candidate)) {
-        const found = walk(candidate, [...path, current]);
+      if (await issuedBy(current, candidate)) {
+        const found = await walk(candidate, [...path, current]);
         if (found) return found;
       }
       if (exhausted) return null;
@@ -355,7 +367,7 @@ function buildPath(signer: X509Certificate, pool: X509Certificate[], anchors: X5
     return null;
   };
   return (
-    walk(signer, []) ??
+    (await walk(signer, [])) ??
     (exhausted
       ? `no path found within ${MAX_SIGNATURE_CHECKS} signature checks`
       : "no path of valid CA certificates, each signing the next, leads from the TSA certificate to a trust anchor")

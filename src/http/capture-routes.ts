@@ -7,8 +7,9 @@ import type { CaptureRecord } from "../ports/capture-repository.ts";
 import type { EgressGuard } from "../ports/egress-guard.ts";
 import type { IndexStore } from "../ports/index-store.ts";
 import { requestCapture } from "../use-cases/capture-listing.ts";
-import { captureBundle } from "../use-cases/export-capture-bundle.ts";
+import { bundleOf, captureManifestId } from "../use-cases/export-capture-bundle.ts";
 import type { ExportDeps } from "../use-cases/export-evidence.ts";
+import { custodyRecorder } from "./custody-access.ts";
 import { attachment } from "./download.ts";
 import { requestSignal } from "./request-signal.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
@@ -18,7 +19,7 @@ import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-r
 import { CaptureListSchema, CaptureViewSchema } from "./schemas.ts";
 
 export interface CaptureRouteDeps {
-  index: Pick<IndexStore, "transaction" | "captures" | "accounts">;
+  index: Pick<IndexStore, "transaction" | "captures" | "accounts" | "custody">;
   egress: EgressGuard;
   /** Why captures cannot run here (no browser), or null. */
   unavailable: () => string | null;
@@ -41,6 +42,8 @@ export function captureRoutes(deps: CaptureRouteDeps, documents: CaptureDocument
   const routes = new DocumentedRouter("/v1/captures");
   routes.router.use(requireApiKey(deps.index.accounts), json({ limit: "64kb" }));
   const common = { tags: ["Captures"], security: BEARER };
+  // A bundle handed out is an access to each item in it (custody-access.ts).
+  const custody = custodyRecorder({ custody: deps.index.custody, evidence: documents.evidence });
 
   routes.add(
     {
@@ -124,14 +127,17 @@ export function captureRoutes(deps: CaptureRouteDeps, documents: CaptureDocument
     },
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParams, req.params);
-      const { zip, fileName } = await captureBundle({ ...documents, captures: deps.index.captures }, accountOf(req).id, id, {
-        signal: requestSignal(req, res),
-      });
+      const account = accountOf(req).id;
+      const manifestId = await captureManifestId(deps.index.captures, account, id);
+      custody.name(res, manifestId);
+      const { zip, fileName, itemIds } = await bundleOf(documents, account, manifestId, { signal: requestSignal(req, res) });
+      await custody.record(req, res, 200, itemIds);
       res.type("application/zip").setHeader("Content-Disposition", attachment(fileName, id));
       await pipeline(zip, res);
     },
   );
 
+  routes.router.use(custody.failed);
   return routes;
 }
 

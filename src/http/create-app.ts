@@ -64,6 +64,7 @@ export function createApp(deps: AppDeps): Express {
     accounts: deps.index.accounts,
     releases: deps.index.releases,
     certificates: deps.index.certificates,
+    custody: deps.index.custody,
   };
   // Every route is declared with its OpenAPI description (documented-router.ts).
   const routers: DocumentedRouter[] = [

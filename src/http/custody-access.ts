@@ -54,10 +54,10 @@ export function custodyRecorder(deps: { custody: Pick<CustodyLog, "append">; evi
       next();
     }) as RequestHandler,
 
-    /** Records the answer the route is about to send. */
-    async record(req: Request, res: Response, status = 200): Promise<void> {
+    /** Records the answer the route is about to send: for the item named, or for each item it hands out (a bundle). */
+    async record(req: Request, res: Response, status = 200, evidenceIds?: readonly string[]): Promise<void> {
       const noted = logged(res)!;
-      await recordAccess(deps.custody, accessOf(req, res), noted.evidenceId, { status });
+      for (const id of evidenceIds ?? [noted.evidenceId]) await recordAccess(deps.custody, accessOf(req, res), id, { status });
       noted.recorded = true;
     },
 

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ListingSnapshotSchema } from "../domain/listing-snapshot.ts";
 import { SHA256_HEX } from "../domain/hashing.ts";
 import { AppError, Errors } from "../errors.ts";
+import type { CustodyLog } from "../ports/custody-log.ts";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { AccountRepository } from "../ports/account-repository.ts";
 import type { ContentReleaseQueue } from "../ports/content-releases.ts";
@@ -55,6 +56,8 @@ export interface EvidenceRouteDeps {
   chainReader: () => ChainReader;
   timeTrust: TimeTrust;
   tsaCaByUrl: ReadonlyMap<string, string>;
+  /** The chain of custody (deps.index.custody), read for bundles. */
+  custody: CustodyLog;
 }
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -358,8 +361,8 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
     custody.item,
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParamSchema, req.params);
-      const { zip, fileName } = await bundleOf(deps, accountOf(req).id, id, { signal: requestSignal(req, res) });
-      await custody.record(req, res);
+      const { zip, fileName, itemIds } = await bundleOf(deps, accountOf(req).id, id, { signal: requestSignal(req, res) });
+      await custody.record(req, res, 200, itemIds);
       res.type("application/zip").setHeader("Content-Disposition", attachment(fileName, id));
       await pipeline(zip, res);
     },

@@ -9,41 +9,35 @@ import { captureBundleZip, type BundleItem } from "../documents/evidence-bundle.
 import { AppError, Errors } from "../errors.ts";
 import type { CaptureRepository } from "../ports/capture-repository.ts";
 import type { EvidenceRecord } from "../ports/evidence-repository.ts";
-import { evidenceBundle, type ExportDeps } from "./export-evidence.ts";
+import { bundleItem, evidenceBundle, type ExportDeps } from "./export-evidence.ts";
 import { fixedCertificate } from "./fixed-certificate.ts";
-import { verifiedForDocuments } from "./verify-for-documents.ts";
-import { getEvidence, openVerifiedContent, receiptOf } from "./read-evidence.ts";
+import { getEvidence, openVerifiedContent } from "./read-evidence.ts";
 
 type Options = { signal?: AbortSignal };
-/** The zip, and the name to download it as. */
-export type Bundle = { zip: Readable; fileName: string };
+/** The zip, the name to download it as, and the items it holds (each export goes into their custody logs). */
+export type Bundle = { zip: Readable; fileName: string; itemIds: string[] };
 
 /** GET /v1/evidence/:id/bundle: a capture's whole bundle for its manifest, else the item's own. */
 export async function bundleOf(deps: ExportDeps, accountId: string, id: string, options: Options = {}): Promise<Bundle> {
   const record = await getEvidence(deps.evidence, accountId, id);
   if (record.metadata.kind === "capture-manifest") return manifestBundle(deps, accountId, record, options);
   const { zip } = await evidenceBundle(deps, accountId, id, options);
-  return { zip, fileName: `${record.id}.bundle.zip` };
+  return { zip, fileName: `${record.id}.bundle.zip`, itemIds: [record.id] };
 }
 
-/** GET /v1/captures/:id/bundle. */
-export async function captureBundle(
-  deps: ExportDeps & { captures: Pick<CaptureRepository, "get"> },
-  accountId: string,
-  captureId: string,
-  options: Options = {},
-): Promise<Bundle> {
-  const capture = await deps.captures.get(accountId, captureId);
+/** GET /v1/captures/:id/bundle: the capture's manifest, whose bundle (bundleOf) is the capture's. */
+export async function captureManifestId(captures: Pick<CaptureRepository, "get">, accountId: string, captureId: string): Promise<string> {
+  const capture = await captures.get(accountId, captureId);
   if (!capture) throw new AppError(Errors.CAPTURE_NOT_FOUND, { id: captureId });
   if (!capture.manifestId) {
     const reason = capture.status === "failed" ? "it failed before its evidence was recorded" : `it is still ${capture.status}`;
     throw new AppError(Errors.CAPTURE_WITHOUT_EVIDENCE, { id: captureId, reason });
   }
-  return manifestBundle(deps, accountId, await getEvidence(deps.evidence, accountId, capture.manifestId), options);
+  return capture.manifestId;
 }
 
 async function manifestBundle(deps: ExportDeps, accountId: string, manifest: EvidenceRecord, options: Options): Promise<Bundle> {
-  const main = await item(deps, manifest, options);
+  const main = await bundleItem(deps, accountId, manifest, options);
   const { captureId, listed } = await readManifest(deps, manifest, options);
   const artifacts: (BundleItem & { role: string })[] = [];
   for (const entry of listed) {
@@ -54,7 +48,7 @@ async function manifestBundle(deps: ExportDeps, accountId: string, manifest: Evi
         reason: `the capture manifest ${manifest.id} names SHA-256 ${entry.sha256} for it, not ${record.sha256}`,
       });
     }
-    artifacts.push({ ...(await item(deps, record, options)), role: entry.role });
+    artifacts.push({ ...(await bundleItem(deps, accountId, record, options)), role: entry.role });
   }
   const zip = captureBundleZip({
     captureId,
@@ -64,19 +58,7 @@ async function manifestBundle(deps: ExportDeps, accountId: string, manifest: Evi
     certificate: (await fixedCertificate(deps, accountId, manifest.id, options)).bytes,
     developmentChainIds: deps.timeTrust.developmentChainIds,
   });
-  return { zip, fileName: `${captureId}.bundle.zip` };
-}
-
-async function item(deps: ExportDeps, record: EvidenceRecord, options: Options): Promise<BundleItem> {
-  const receipt = await receiptOf(deps, record);
-  const verification = await verifiedForDocuments(deps, receipt);
-  return {
-    receipt,
-    verification,
-    content: await openVerifiedContent(deps.store, record, options),
-    car: deps.store.car(record.cid, options),
-    tsaCas: (receipt.timestamps ?? []).map((t) => deps.tsaCaByUrl.get(t.tsa)),
-  };
+  return { zip, fileName: `${captureId}.bundle.zip`, itemIds: [manifest.id, ...artifacts.map((a) => a.receipt.evidence.id)] };
 }
 
 interface ListedArtifact {

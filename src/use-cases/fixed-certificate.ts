@@ -23,6 +23,7 @@ import { ContentIntegrityError, type ContentStore } from "../ports/content-store
 import type { EvidenceRecord } from "../ports/evidence-repository.ts";
 import type { PdfSigner } from "../ports/pdf-signer.ts";
 import { captureFactsOf } from "./capture-facts.ts";
+import { itemCustody, type CustodyReadDeps } from "./read-custody.ts";
 import { getEvidence, receiptOf, type ReadDeps } from "./read-evidence.ts";
 import { requestRelease } from "./release-content.ts";
 import { verifiedForDocuments, type DocumentVerifyDeps } from "./verify-for-documents.ts";
@@ -40,6 +41,10 @@ export interface CertificateSettings {
 
 export interface CertificateDeps extends ReadDeps, DocumentVerifyDeps {
   store: ContentStore;
+  /** The item's chain of custody, as it stands when the certificate is made. */
+  custody: CustodyReadDeps["custody"];
+  /** The PEM CA certificate configured for each TSA, by its URL (the bundle carries them). */
+  tsaCaByUrl: ReadonlyMap<string, string>;
   certificates: CertificateRepository;
   releases: ContentReleaseQueue;
   certificate: CertificateSettings;
@@ -66,14 +71,21 @@ export async function fixedCertificate(
   const stored =
     (await deps.certificates.get(id, receipt.anchor.txHash)) ??
     // Made to the end even if this request goes away: the next one finds it.
-    (await onceAtATime(deps.certificates, `${id} ${receipt.anchor.txHash}`, () => makeCertificate(deps, record, receipt)));
+    (await onceAtATime(deps.certificates, `${id} ${receipt.anchor.txHash}`, () => makeCertificate(deps, accountId, record, receipt)));
   return { ...(await storedBytes(deps.store, stored, options)), signed: stored.signed, createdAt: stored.createdAt };
 }
 
-async function makeCertificate(deps: CertificateDeps, record: EvidenceRecord, receipt: EvidenceReceipt): Promise<StoredCertificate> {
+async function makeCertificate(
+  deps: CertificateDeps,
+  accountId: string,
+  record: EvidenceRecord,
+  receipt: EvidenceReceipt,
+): Promise<StoredCertificate> {
   const now = deps.now?.() ?? new Date();
   await requireFinal(deps, record, now);
   const verification = await verifiedForDocuments(deps, receipt);
+  // A log that does not check out stops the certificate (CUSTODY_INTEGRITY), as it stops the bundle.
+  const custodyLog = await itemCustody(deps, accountId, record.id);
   const { issuer, publicUrl, signer } = deps.certificate;
   let pdf = await renderCertificate({
     receipt,
@@ -83,6 +95,11 @@ async function makeCertificate(deps: CertificateDeps, record: EvidenceRecord, re
     issuer,
     signedBy: signer?.certificate,
     capture: await captureFactsOf(deps, record),
+    custody: {
+      entries: custodyLog.entries.flatMap((link) => (link.entry ? [link.entry] : [])),
+      anchored: custodyLog.entries.filter((link) => link.entry && typeof link.anchoredBy === "number").length,
+    },
+    tsaCaInBundle: (receipt.timestamps ?? []).map((t) => deps.tsaCaByUrl.has(t.tsa)),
     generatedAt: now,
   });
   if (signer) {

@@ -9,6 +9,7 @@ import { fileFacts } from "../domain/content-id.ts";
 import { parseReceipt } from "../domain/receipt-schema.ts";
 import type { EvidenceReceipt } from "../domain/receipt.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
+import { verifyBundledCustody } from "./verify-custody.ts";
 import { verifyReceipt, type Check, type Verification } from "./verify-receipt.ts";
 
 export interface BundleFiles {
@@ -22,6 +23,8 @@ export interface BundleItemResult {
   files: BundleItemFiles;
   receipt?: EvidenceReceipt;
   verification?: Verification;
+  /** Its chain of custody (custody.json): the log itself, then its anchored heads on the chain. */
+  custody?: Check[];
   /** Why the item could not be verified in full: an unreadable receipt, a missing or unreadable file. */
   problem?: string;
 }
@@ -70,7 +73,12 @@ export async function verifyBundleItem(
     }
   }
   const verification = await verifyReceipt({ receipt: parsed.receipt, file, chains: options.chains ?? [], tsaTrustAnchors });
-  return { files, receipt: parsed.receipt, verification, ...(problem ? { problem } : {}) };
+  const custody = await verifyBundledCustody(
+    parsed.receipt,
+    files.custody ? () => bundle.read(files.custody!) : undefined,
+    verification.chainReachable ? (options.chains ?? []) : [],
+  );
+  return { files, receipt: parsed.receipt, verification, custody, ...(problem ? { problem } : {}) };
 }
 
 /** The manifest is anchored, and it names each artifact by SHA-256: each must be in the bundle with its receipt. */

@@ -18,6 +18,7 @@ import { registryArtifact } from "../../src/adapters/chain/artifact.ts";
 import { deployRegistry } from "../../src/adapters/chain/deployment.ts";
 import { rpcProvider } from "../../src/adapters/chain/provider.ts";
 import { launchBrowser } from "../helpers/browser.ts";
+import { custodyLines } from "../helpers/bundle-custody.ts";
 import { startMarketplace, type Marketplace } from "../helpers/fixture-marketplace.ts";
 import { startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
 import { client, startTestService, waitForAnchored, waitForCapture, waitForTimestamps, type TestService } from "../helpers/service.ts";
@@ -60,6 +61,7 @@ describe("a capture's bundle, verified where it is unpacked", function () {
   const receipts = new Map<string, Json>(); // by role, and "manifest"
   const out = join(dir.path, "unpacked");
   const tampered = join(dir.path, "tampered");
+  const custodyTampered = join(dir.path, "custody-tampered");
   let browser: Browser;
 
   before(async () => {
@@ -115,10 +117,32 @@ describe("a capture's bundle, verified where it is unpacked", function () {
     writeFileSync(`${b}.zip`, Buffer.from(await byManifest.arrayBuffer()));
     await run("unzip", ["-q", `${a}.zip`, "-d", a]);
     await run("unzip", ["-q", `${b}.zip`, "-d", b]);
-    expect(tree(a)).to.have.length(4 + 5 * 7);
+    expect(tree(a)).to.have.length(4 + 5 * 8);
     expect(tree(b)).to.deep.equal(tree(a));
-    for (const path of tree(a).filter((p) => !p.endsWith(".pdf")))
+    // The same files, but each item's custody log: the second download's includes the first.
+    for (const path of tree(a).filter((p) => !p.endsWith("custody.json")))
       expect(readFileSync(join(b, path)), path).to.deep.equal(readFileSync(join(a, path)));
+
+    // Each download is an export of every item in it, in each item's chain of custody.
+    for (const id of [capture.manifest.evidenceId, ...capture.artifacts.map((x: Json) => x.evidenceId)]) {
+      const custody = (await (await api.get(`/v1/evidence/${id}/custody`)).json()) as Json;
+      const exports = custody.entries
+        .filter((l: Json) => l.entry && /bundle$/.test(l.entry.route))
+        .map((l: Json) => [l.entry.method, l.entry.route, l.entry.status]);
+      expect(exports, id).to.deep.equal([
+        ["GET", "/v1/captures/:id/bundle", 200],
+        ["GET", "/v1/evidence/:id/bundle", 200],
+      ]);
+      // custody.json in the first bundle: the log as it stood before that export, starting with the capture's storing.
+      const folder =
+        id === capture.manifest.evidenceId ? "manifest" : `artifacts/${capture.artifacts.find((x: Json) => x.evidenceId === id).role}`;
+      const bundled = JSON.parse(readFileSync(join(a, folder, "custody.json"), "utf8"));
+      expect(bundled.evidenceId).to.equal(id);
+      const first = bundled.entries.find((l: Json) => l.entry).entry;
+      expect([first.route, first.captureId, first.status]).to.deep.equal(["capture", capture.id, 201]);
+      const before = custody.entries.filter((l: Json) => l.entry && l.seq < bundled.entries.at(-1).seq + 1).map((l: Json) => l.entry);
+      expect(bundled.entries.filter((l: Json) => l.entry).map((l: Json) => l.entry)).to.deep.equal(before);
+    }
 
     const other = (await (await api.postJson("/v1/accounts", { name: "other" })).json()) as Json;
     const refused = await client(service!.url, other.apiKey).get(`/v1/captures/${capture.id}/bundle`);
@@ -160,6 +184,13 @@ describe("a capture's bundle, verified where it is unpacked", function () {
       service = undefined;
       await run("unzip", ["-q", zip, "-d", out]);
       cpSync(out, tampered, { recursive: true });
+      cpSync(out, custodyTampered, { recursive: true });
+      // Someone edits where an access came from in the manifest's custody log.
+      const log = join(custodyTampered, "manifest", "custody.json");
+      const custody = JSON.parse(readFileSync(log, "utf8"));
+      const edited = custody.entries.find((l: Json) => l.entry?.client);
+      edited.entry.client = "203.0.113.9";
+      writeFileSync(log, JSON.stringify(custody, null, 2));
       const png = join(tampered, "artifacts", "screenshot", "screenshot.png");
       const bytes = readFileSync(png);
       bytes[100]! ^= 0x01;
@@ -168,7 +199,9 @@ describe("a capture's bundle, verified where it is unpacked", function () {
 
     it("holds every artifact and the manifest, each in its folder with its receipt, CAR and time-stamp files", () => {
       const item = (folder: string, file: string) =>
-        [file, "receipt.json", "metadata.json", "content.car", "root.bin", "timestamp-1.tsr", "tsa-ca-1.pem"].map((n) => `${folder}/${n}`);
+        [file, "receipt.json", "metadata.json", "content.car", "custody.json", "root.bin", "timestamp-1.tsr", "tsa-ca-1.pem"].map(
+          (n) => `${folder}/${n}`,
+        );
       const files: Record<string, string> = { har: "load.har", html: "page.html", mhtml: "page.mhtml", screenshot: "screenshot.png" };
       expect(tree(out)).to.deep.equal(
         [
@@ -194,7 +227,7 @@ describe("a capture's bundle, verified where it is unpacked", function () {
     /** What the project's CLI prints for one item of the unpacked bundle. */
     async function cliSays(folder: string, role: string, extra: string[]): Promise<Run> {
       const file = readdirSync(join(folder, role === "manifest" ? "manifest" : `artifacts/${role}`)).find(
-        (n) => /\.(har|html|mhtml|png|json)$/.test(n) && !["receipt.json", "metadata.json"].includes(n),
+        (n) => /\.(har|html|mhtml|png|json)$/.test(n) && !["receipt.json", "metadata.json", "custody.json"].includes(n),
       )!;
       const at = (name: string) => join(folder, role === "manifest" ? "manifest" : `artifacts/${role}`, name);
       return exec(process.execPath, [CLI, "verify", at("receipt.json"), at(file), "--tsa-ca", at("tsa-ca-1.pem"), ...extra]);
@@ -225,7 +258,9 @@ describe("a capture's bundle, verified where it is unpacked", function () {
         const one = await exec(SYSTEM_NODE, ["verify.mjs", ...args], out);
         expect(one.code, args.join(" ")).to.equal(0);
         expect(one.stdout, args.join(" ")).to.equal(
-          `artifacts/screenshot/screenshot.png\n${"=".repeat(35)}\n${cli.stdout}\nThe bundle\n==========\n1 evidence item, exit code 0.\n\nVERIFIED: the bundle's item passed every check made (see each verdict above).\n`,
+          `artifacts/screenshot/screenshot.png\n${"=".repeat(35)}\n${cli.stdout}\n` +
+            `${custodyLines(join(out, "artifacts/screenshot"), false)}\n` +
+            "The bundle\n==========\n1 evidence item, exit code 0.\n\nVERIFIED: the bundle's item passed every check made (see each verdict above).\n",
         );
       }
     });
@@ -243,6 +278,20 @@ describe("a capture's bundle, verified where it is unpacked", function () {
       );
       const allowed = await exec(SYSTEM_NODE, ["verify.mjs", "--rpc", chain.rpcUrl, "--allow-development-chain"], out);
       expect(allowed.code).to.equal(0);
+      // Each custody log's anchored head, confirmed by the registry's anchorOf.
+      for (const folder of ["manifest", ...ROLES.map((r) => `artifacts/${r}`)]) {
+        expect(JSON.parse(readFileSync(join(out, folder, "custody.json"), "utf8")).heads, folder).to.have.length(1);
+        expect(result.stdout, folder).to.include(custodyLines(join(out, folder), true));
+      }
+    });
+
+    it("fails an edited entry of a custody log, exit 1, naming the entry", async () => {
+      const result = await exec(SYSTEM_NODE, ["verify.mjs"], custodyTampered);
+      expect(result.code, result.stdout).to.equal(1);
+      const custody = JSON.parse(readFileSync(join(custodyTampered, "manifest", "custody.json"), "utf8"));
+      const seq = custody.entries.find((l: Json) => l.entry?.client === "203.0.113.9").seq;
+      expect(result.stdout).to.include(`  ✗ custody log  entry ${seq}: its content does not hash to its entrySha256\n`);
+      expect(result.stdout).to.include("\nNOT VERIFIED: manifest/capture-manifest.json failed the checks above.\n");
     });
 
     it("fails a changed byte of the screenshot, exit 1, and names it", async () => {

@@ -290,7 +290,7 @@ describe("fixed, signed certificates", function () {
       // The declaration for a capture, in English and in Chinese (simplified, set in the CJK font).
       `2. Between ${utcMs(manifest.startedAt)} and ${utcMs(manifest.endedAt)}, at the request of one of its account holders, the system loaded ${market.origin}/go/8842 in Chromium ${manifest.browser.version} with a new, empty browser profile, and recorded what it observed: the address of the page it finally received, ${market.origin}/item/8842; the HTTP status it answered with, 200 OK; the address of the server it came from, 127.0.0.1.`,
       "This certificate is about that manifest.",
-      "7. 运营方声明（模板；第6节的中文文本）",
+      "8. 运营方声明（模板；第7节的中文文本）",
       `二、${utcMs(manifest.startedAt)} 至 ${utcMs(manifest.endedAt)} 期间，系统应其一名账户持有人的请求，使用新建的空白浏览器配置文件，在 Chromium ${manifest.browser.version} 中加载了 ${market.origin}/go/8842，并记录了其观察到的事实：最终收到的页面网址为 ${market.origin}/item/8842；该页面返回的HTTP状态为 200 OK；页面来自服务器地址 127.0.0.1。`,
       "本证书所涉证据即为该清单。",
       "该链是由运营方运行的开发链：运行者可以更改或删除该记录，因此该记录不作为时间证明。",

@@ -297,9 +297,9 @@ describe("the evidence CLI", function () {
     expect(failed[1].detail).to.match(/^reading the chain failed: could not decode result data/);
   });
 
-  it("checks offline only when asked, and then proves no time", async () => {
+  it("checks offline only when asked, and then proves no time: exit 5, not 0", async () => {
     const { code, out } = await cli(["verify", receiptFile, file, "--offline"]);
-    expect(code).to.equal(0);
+    expect(code).to.equal(5);
     expect(out).to.include("the anchor was not checked on the chain: no time is proven");
   });
 
@@ -361,8 +361,9 @@ describe("the evidence CLI", function () {
       );
       expect(out).to.include("--timeout SECONDS          how long to wait for each answer of an RPC endpoint (default 15)");
       expect(out).to.include("--tsa-ca PEM               a CA certificate (PEM file) trusted for time-stamping");
-      expect(out).to.include("3 every check passed, but the anchor is\non a development chain");
+      expect(out).to.include("3 every check passed, but the anchor is on a development chain (31337, 1337)");
       expect(out).to.include("4 the chain could not be reached");
+      expect(out).to.include("5 every check made passed, but\nno time is proven: with --offline the anchor is not checked");
       expect(err).to.equal("");
     }
     for (const args of [

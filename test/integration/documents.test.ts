@@ -23,6 +23,7 @@ import { deployRegistry } from "../../src/adapters/chain/deployment.ts";
 import { rpcProvider } from "../../src/adapters/chain/provider.ts";
 import type { RunningService } from "../../src/main.ts";
 import { startOpensslTsa, type OpensslTsa } from "../helpers/openssl-tsa.ts";
+import { custodyLines } from "../helpers/bundle-custody.ts";
 import { client, fileForm, startTestService, waitForAnchored, waitForTimestamps } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -84,7 +85,8 @@ describe("certificate and bundle", function () {
   });
 
   it("gives a certificate PDF whose text states the evidence, its fingerprints, proof and anchor, and how to verify", async () => {
-    const response = await client(service!.url).get(`/v1/evidence/${id}/certificate.pdf`);
+    const api = client(service!.url);
+    const response = await api.get(`/v1/evidence/${id}/certificate.pdf`);
     expect(response.status).to.equal(200);
     expect(response.headers.get("content-type")).to.equal("application/pdf");
     const pdf = Buffer.from(await response.arrayBuffer());
@@ -133,8 +135,8 @@ describe("certificate and bundle", function () {
       `Serial number: ${stamp.serialNumber}`,
       "chained to a trusted CA",
       "sha256sum",
-      "npx evidence verify receipt.json",
-      "--tsa-ca tsa-ca-1.pem",
+      "node verify.mjs --rpc <RPC URL of chain 31337>",
+      "Node.js 20 or later and nothing else (no installation)",
       "openssl ts -verify -data root.bin -in timestamp-1.tsr -CAfile tsa-ca-1.pem",
       "anchorOf",
       "verifyItem(root,",
@@ -149,8 +151,21 @@ describe("certificate and bundle", function () {
     }
     // The declaration in Chinese, set in the CJK font: pdftotext reads it back (its lines wrap anywhere).
     const squeezed = stdout.replace(/\s+/g, "");
+    // The chain of custody as it stood when the certificate was made: every entry before the first
+    // certificate or bundle handed out (which made it).
+    const custody = (await (await api.get(`/v1/evidence/${id}/custody`)).json()) as Json;
+    const entries = custody.entries.filter((l: Json) => l.entry).map((l: Json) => l.entry);
+    const download = entries.findIndex((e: Json) => /(certificate\.pdf|bundle)$/.test(e.route) && e.status === 200);
+    const [stored, ...reads] = entries.slice(0, download);
+    expect([stored.method, stored.route, stored.status]).to.deep.equal(["POST", "/v1/evidence", 201]);
+    expect(text).to.include(`When this certificate was made, the log listed ${download} accesses of this item, `);
+    // Compared without white space: the long ids wrap, and pdftotext breaks lines after a dash.
+    const at = (e: Json) => e.at.replace("T", "").replace("Z", "UTC");
+    const line = (e: Json, what: string) => `${e.seq}.${at(e)}${what}account${e.accountId},key${e.keyId},from${e.client}`;
+    expect(squeezed).to.include(line(stored, "POST/v1/evidence->201"));
+    for (const e of reads.slice(0, 19)) expect(squeezed).to.include(line(e, `GET${e.route}->${e.status}`));
     for (const expected of [
-      "7.运营方声明（模板；第6节的中文文本）",
+      "8.运营方声明（模板；第7节的中文文本）",
       "文件名、来源、采集时间及描述均为提交人的陈述：系统按原样记录了这些陈述，未予核实。",
       "该链是由运营方运行的开发链：运行者可以更改或删除该记录，因此该记录不作为时间证明。",
       `系统从${tsa.url}（时间${stamp.genTime}，序列号${stamp.serialNumber}）获得了针对该根的RFC3161时间戳令牌。`,
@@ -204,6 +219,7 @@ describe("certificate and bundle", function () {
         "README.txt",
         "certificate.pdf",
         "content.car",
+        "custody.json",
         fileName,
         "metadata.json",
         "receipt.json",
@@ -271,7 +287,7 @@ describe("certificate and bundle", function () {
     );
     expect((bundled as { code?: number }).code, bundled.stdout).to.equal(3);
     expect(bundled.stdout).to.equal(
-      `${fileName}\n${"=".repeat(fileName.length)}\n${verified.stdout}\nThe bundle\n==========\n1 evidence item, exit code 3.\n\n` +
+      `${fileName}\n${"=".repeat(fileName.length)}\n${verified.stdout}\n${custodyLines(out, true)}\nThe bundle\n==========\n1 evidence item, exit code 3.\n\n` +
         "The bundle's item passed every check, but the anchor is on a development chain or a chain this verifier does not know, which proves nothing to a third party (each verdict above says what is proven).\n",
     );
     expect(readme).to.include("     node verify.mjs\n").and.to.include("     node verify.mjs --rpc <RPC URL of chain 31337>\n");

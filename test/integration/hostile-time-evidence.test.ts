@@ -26,7 +26,7 @@ import { receiptWithToken } from "../helpers/stamped-receipt.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 type Json = Record<string, any>;
-const BIN = fileURLToPath(new URL("../../bin/evidence.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/evidence-anchor.js", import.meta.url));
 
 function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {

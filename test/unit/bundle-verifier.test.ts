@@ -93,11 +93,12 @@ describe("the proof walk README.txt prints", () => {
 });
 
 describe("the exit code of a bundle's items", () => {
-  it("is the most serious one: a failed check, then unreadable input, then an unreachable chain, then an untrusted chain", () => {
+  it("is the most serious one: a failed check, then unreadable input, then an unreachable chain, then an untrusted chain, then no time proven", () => {
     expect(worstExitCode([EXIT.ok, EXIT.untrustedChain, EXIT.unreachable, EXIT.usage, EXIT.failed])).to.equal(EXIT.failed);
     expect(worstExitCode([EXIT.untrustedChain, EXIT.unreachable, EXIT.usage])).to.equal(EXIT.usage);
     expect(worstExitCode([EXIT.untrustedChain, EXIT.unreachable])).to.equal(EXIT.unreachable);
-    expect(worstExitCode([EXIT.ok, EXIT.untrustedChain])).to.equal(EXIT.untrustedChain);
+    expect(worstExitCode([EXIT.ok, EXIT.noTimeProven, EXIT.untrustedChain])).to.equal(EXIT.untrustedChain);
+    expect(worstExitCode([EXIT.ok, EXIT.noTimeProven])).to.equal(EXIT.noTimeProven);
     expect(worstExitCode([EXIT.ok, EXIT.ok])).to.equal(EXIT.ok);
   });
 });

@@ -11,7 +11,8 @@ export function itemName(item: BundleItemResult): string {
 }
 
 export function itemExitCode(item: BundleItemResult, allow: ChainAllowance): number {
-  const checks = item.verification ? exitCodeOf(item.verification, allow) : EXIT.usage;
+  const custody = (item.custody ?? []).map((c) => (c.status !== "fail" ? EXIT.ok : c.unreachable ? EXIT.unreachable : EXIT.failed));
+  const checks = worstExitCode([item.verification ? exitCodeOf(item.verification, allow) : EXIT.usage, ...custody]);
   // A missing or unreadable file is unreadable input, as for the CLI; a failed check still says more.
   return item.problem ? worstExitCode([checks, EXIT.usage]) : checks;
 }
@@ -42,6 +43,8 @@ export function bundleVerdict(result: BundleVerification, allow: ChainAllowance)
     verdict = `NOT VERIFIED: the chain could not be read for ${which(EXIT.unreachable)}; nothing checked was found wrong. Try again, or another RPC endpoint.`;
   else if (exitCode === EXIT.untrustedChain)
     verdict = `${all} passed every check, but the anchor is on a development chain or a chain this verifier does not know, which proves nothing to a third party (each verdict above says what is proven).`;
+  else if (exitCode === EXIT.noTimeProven)
+    verdict = `NOT VERIFIED: no time is proven for ${which(EXIT.noTimeProven)}: nothing checked was found wrong, but the anchor was not checked on the chain (give --rpc) and no time-stamp was checked against a trusted CA.`;
   else
     verdict = `VERIFIED: ${n === 1 ? "the bundle's item passed" : `all ${n} items of the bundle passed`} every check made (see each verdict above).`;
   return { exitCode, verdict };
@@ -53,6 +56,7 @@ export function renderBundle(result: BundleVerification, allow: ChainAllowance):
     const lines = [head, "=".repeat(Math.min(head.length, 100))];
     if (item.problem) lines.push(`${MARK.fail} ${item.problem}`);
     if (item.receipt && item.verification) lines.push(renderVerification(item.receipt, item.verification));
+    if (item.custody?.length) lines.push("", "Chain of custody (custody.json):", ...item.custody.map((c) => `  ${renderCheck(c)}`));
     return lines.join("\n");
   });
   const { exitCode, verdict } = bundleVerdict(result, allow);

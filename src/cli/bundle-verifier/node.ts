@@ -37,8 +37,7 @@ registry, the anchor, its block and transaction, the registry's verifyItem and t
   --json                     print the result as JSON
   -h, --help                 print this help
 
-${exitCodesHelp(`0 verified (without --rpc: the offline checks passed; a time is proven only by a
-time-stamp checked against a TSA's CA)`)}`;
+${exitCodesHelp("without --rpc")}`;
 
 class UsageError extends Error {}
 
@@ -73,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   let result: BundleVerification;
   let root: string;
   if (receiptPath) {
-    // One receipt, as the CLI takes it; a bundle's folder gives the file and the time-stamp CAs, if not named.
+    // One receipt, as the CLI takes it; a bundle's folder gives the file (if not named), the time-stamp CAs and the custody log.
     root = process.cwd();
     const folder = dirname(receiptPath);
     const beside = findBundleItems(readdirSync(folder)).find((i) => i.receipt === basename(receiptPath));
@@ -83,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
       receipt: receiptPath,
       tsaCas: (beside?.tsaCas ?? []).map((name) => join(folder, name)),
       ...(file ? { file } : {}),
+      ...(beside?.custody ? { custody: join(folder, beside.custody) } : {}),
     };
     result = { items: [await verifyBundleItem(files, item, { chains, tsaCas })] };
   } else {

@@ -21,6 +21,7 @@ const EXIT_MEANING: Record<number, { tone: string; text: string }> = {
   [EXIT.usage]: { tone: "bad", text: "a file of the bundle is missing or unreadable" },
   [EXIT.untrustedChain]: { tone: "warn", text: "every check passed, but the anchor is on a development chain or an unknown chain" },
   [EXIT.unreachable]: { tone: "warn", text: "the chain could not be read" },
+  [EXIT.noTimeProven]: { tone: "warn", text: "every check made passed, but no time is proven (the chain was not checked)" },
 };
 
 let bundle: BundleFiles | null = null;
@@ -88,7 +89,8 @@ function show(result: BundleVerification, rpc: string | null) {
       table.append(
         el("caption", `Evidence ${item.receipt!.evidence.id}, chain: ${item.verification.chain.name} (${item.verification.trust})`),
       );
-      for (const c of item.verification.checks) {
+      // The custody log's checks follow the receipt's, in the same table.
+      for (const c of [...item.verification.checks, ...(item.custody ?? [])]) {
         const row = el("tr");
         row.dataset.check = c.id;
         row.append(el("th", c.label), el("td", c.status, c.status), el("td", c.detail, "detail"));

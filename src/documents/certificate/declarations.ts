@@ -25,13 +25,13 @@ const SHORT_BLANK = "____________________";
 
 export function declarations(l: Layout, facts: DeclarationFacts): void {
   l.doc.addPage(); // the declaration is signed and filed on its own sheet
-  l.heading("6. Declaration of the operator (template)");
+  l.heading("7. Declaration of the operator (template)");
   for (const text of english(facts)) l.para(text);
   l.doc.moveDown(1.2);
   l.para(`Signature: ${BLANK}          Name and title: ${BLANK}`);
 
   l.doc.addPage();
-  l.heading("7. 运营方声明（模板；第6节的中文文本）");
+  l.heading("8. 运营方声明（模板；第7节的中文文本）");
   for (const text of chinese(facts)) l.para(text);
   l.doc.moveDown(1.2);
   l.para(`签名：${BLANK}          姓名及职务：${BLANK}`);

@@ -8,6 +8,7 @@
  * use-cases/fixed-certificate.ts); signing, when configured, is applied to the finished bytes.
  */
 import { anchorPrecision, chainInfo, DEVELOPMENT_CHAIN_WARNING } from "../../domain/chains.ts";
+import type { CustodyEntry } from "../../domain/custody-log.ts";
 import type { EvidenceReceipt } from "../../domain/receipt.ts";
 import type { Verification } from "../../domain/verification.ts";
 import type { CaptureFacts } from "./capture-section.ts";
@@ -35,6 +36,10 @@ export interface CertificateInput {
   signedBy?: { subject: string; issuer: string; serialNumber: string; validTo: string };
   /** For a capture the service made: what it observed. */
   capture?: CaptureFacts;
+  /** The item's chain of custody when the certificate is made: its entries, and how many an anchored head covers. */
+  custody: { entries: CustodyEntry[]; anchored: number };
+  /** Whether the evidence bundle carries tsa-ca-N.pem for each time-stamp (the CA configured for its TSA). */
+  tsaCaInBundle: boolean[];
   generatedAt: Date;
 }
 
@@ -49,6 +54,7 @@ export async function renderCertificate(input: CertificateInput): Promise<Buffer
   await header(l, input);
   evidenceSection(l, r.metadata, input.capture);
   verificationSections(l, input);
+  custodySection(l, input);
   const stamps = input.verification.checks.filter((c) => /^timestamp\.\d+$/.test(c.id));
   declarations(l, {
     receipt: r,
@@ -57,6 +63,32 @@ export async function renderCertificate(input: CertificateInput): Promise<Buffer
     capture: input.capture,
   });
   return l.finish((page, pages) => `Certificate of evidence ${r.evidence.id} · page ${page} of ${pages}`);
+}
+
+/** Who did what to the item, as recorded until the certificate was made. */
+function custodySection(l: Layout, input: CertificateInput) {
+  const { entries, anchored } = input.custody;
+  const id = input.receipt.evidence.id;
+  l.heading("6. Chain of custody");
+  l.para(
+    `The service records every access to an item (stored, read, downloaded, exported: when, by which account and API key, by which route, from which address, with what answer) in one append-only log, each entry chained to the one before it by SHA-256; the log's head is anchored with every Merkle batch, so the log up to an anchored head cannot be rewritten unnoticed (README.txt of the evidence bundle, section 4). When this certificate was made, the log listed ${entries.length} ${entries.length === 1 ? "access" : "accesses"} of ${input.capture ? "this capture's manifest" : "this item"}, ${anchored === entries.length ? (entries.length === 1 ? "covered" : "all covered") : `${anchored} of them covered`} by an anchored head:`,
+  );
+  const shown = entries.slice(0, CUSTODY_LINES);
+  for (const e of shown) l.code(custodyLine(e));
+  if (entries.length > shown.length) l.para(`… and ${entries.length - shown.length} more.`);
+  l.para(
+    `Accesses after this certificate was made (including the download that gave it out) are added to the same log: the evidence bundle's custody.json and GET /v1/evidence/${id}/custody show the log as it stands when they are made, and "node verify.mjs" checks it.`,
+  );
+}
+
+/** At most this many entries are printed; the bundle's custody.json has them all. */
+const CUSTODY_LINES = 20;
+
+/** Two lines: what was done and answered, then by whom and from where. */
+function custodyLine(e: CustodyEntry): string {
+  const what = e.route === "capture" ? `stored by capture ${e.captureId ?? ""}` : `${e.method ?? ""} ${e.route}`;
+  const who = [`account ${e.accountId}`, e.keyId ? `key ${e.keyId}` : "", e.client ? `from ${e.client}` : ""].filter(Boolean);
+  return `${e.seq}. ${e.at.replace("T", " ").replace("Z", " UTC")}  ${what} -> ${e.status}${e.code ? ` ${e.code}` : ""}\n    ${who.join(", ")}`;
 }
 
 export const certificateTitle = (evidenceId: string) => `Certificate of blockchain-anchored evidence ${evidenceId}`;
@@ -205,11 +237,11 @@ function verificationSections(l: Layout, input: CertificateInput) {
   const file = m.fileName ? JSON.stringify(m.fileName) : "FILE";
   l.para(`a) The file's fingerprint. The command below must print ${r.evidence.sha256}:`);
   l.code(`sha256sum ${file}`);
-  const tsaCas = (r.timestamps ?? []).map((_, i) => ` --tsa-ca tsa-ca-${i + 1}.pem`).join("");
+  const caFile = (i: number) => (input.tsaCaInBundle[i] ? `tsa-ca-${i + 1}.pem` : `<the CA certificate of ${r.timestamps![i]!.tsa}>`);
   l.para(
-    `b) Every check at once, against one or more RPC endpoints of the chain${r.timestamps?.length ? " and with the time-stamp authorities' CA certificates (in the evidence bundle; obtain them from the authority to be independent of us)" : ""}: the command prints VERIFIED and the earliest proven time.`,
+    `b) Every check at once, with the verifier in the evidence bundle: it needs Node.js 20 or later and nothing else (no installation). In the unpacked bundle, the command checks every file, receipt, proof, time-stamp${r.timestamps?.length ? " (against the CA certificates in the bundle; obtain them from each authority to be independent of us)" : ""} and the chain of custody, then, against an RPC endpoint of the chain, the anchor, and prints VERIFIED with the earliest proven time. verify.html in the bundle does the same in a browser.`,
   );
-  l.code(`npx evidence verify receipt.json ${file} --rpc <RPC URL of chain ${r.anchor.chainId}>${tsaCas}`);
+  l.code(`node verify.mjs --rpc <RPC URL of chain ${r.anchor.chainId}>`);
   const explorer = `c) With a block explorer${chain.explorer ? ` (${chain.explorer}/address/${r.anchor.registry}#readContract)` : ""}: on the registry ${r.anchor.registry}, read anchorOf with the root above. It returns timestamp ${r.anchor.timestamp} (${utc(r.anchor.timestamp)}) and block ${r.anchor.blockNumber}.`;
   l.para(
     Number(r.anchor.registryVersion ?? "1") >= 2
@@ -220,8 +252,7 @@ function verificationSections(l: Layout, input: CertificateInput) {
     l.para(
       "d) Each time-stamp with OpenSSL alone: root.bin holds the 32 bytes of the Merkle root above, timestamp-N.tsr the authority's token. The command prints Verification: OK:",
     );
-    for (const [i] of r.timestamps.entries())
-      l.code(`openssl ts -verify -data root.bin -in timestamp-${i + 1}.tsr -CAfile tsa-ca-${i + 1}.pem`);
+    for (const [i] of r.timestamps.entries()) l.code(`openssl ts -verify -data root.bin -in timestamp-${i + 1}.tsr -CAfile ${caFile(i)}`);
   }
   const last = r.timestamps?.length ? "e" : "d";
   l.para(
