@@ -101,7 +101,7 @@ describe("three instances on one PostgreSQL, one Kubo node and one chain", funct
     const downloads = await Promise.all(
       live.map(async (s) => {
         const response = await client(s.url).get(`/v1/evidence/${up.id}/certificate.pdf`);
-        expect(response.status).to.equal(200);
+        expect(response.status, response.ok ? "" : await response.clone().text()).to.equal(200);
         return { etag: response.headers.get("etag"), pdf: Buffer.from(await response.arrayBuffer()) };
       }),
     );
