@@ -303,6 +303,11 @@ ${anchors.join("\n")}
 }
 
 function custodySteps(chain: ChainInfo): string {
+  const protection =
+    chain.trust === "public"
+      ? "the log up to an anchored head cannot be rewritten unnoticed."
+      : `on a public chain, the log up to an anchored head could not be rewritten unnoticed; chain
+   ${chain.chainId} is ${chain.trust === "development" ? "a development chain" : "not a public chain this service knows"}, and whoever runs it could rewrite the log and its anchors together.`;
   return `4. The chain of custody (${ITEM_FILES.custody} in each item's folder)
 -------------------------------------------------
    The service records every access to an item (stored, read, downloaded, exported: when, by which
@@ -313,7 +318,7 @@ function custodySteps(chain: ChainInfo): string {
    so an entry's hash stands for the whole log up to it. With every Merkle batch the log's head (its last
    entry's seq and hash) is anchored as one more leaf, [0x hash, 0x SHA-256 of the canonical JSON
    {"format":"custody-log/v1","hash":…,"kind":"custody-head","seq":…}], whose proof leads to the root the
-   registry holds (anchorOf, step 3): the log up to an anchored head cannot be rewritten unnoticed.
+   registry holds (anchorOf, step 3): ${protection}
    ${ITEM_FILES.custody} shows this item's entries in full, other items' entries between them by their
    digests only, and the anchored heads that cover them. "node ${BUNDLE_FILES.verifyScript}" checks it (custody
    log: every digest and link, and that no run of entries can have lost one before it; custody anchors,

@@ -443,6 +443,9 @@ describe("a capture's bundle, verified where it is unpacked", function () {
       );
       expect(readme).to.include("     node verify.mjs --rpc <RPC URL of chain 31337>\n");
       expect(readme).to.include("This bundle's anchor IS on a development chain (local development chain (anvil), chain id 31337)");
+      expect(readme).to.include(
+        "on a public chain, the log up to an anchored head could not be rewritten unnoticed; chain\n   31337 is a development chain, and whoever runs it could rewrite the log and its anchors together.",
+      );
     });
   });
 });

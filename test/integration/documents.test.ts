@@ -159,6 +159,11 @@ describe("certificate and bundle", function () {
     const [stored, ...reads] = entries.slice(0, download);
     expect([stored.method, stored.route, stored.status]).to.deep.equal(["POST", "/v1/evidence", 201]);
     expect(text).to.include(`When this certificate was made, the log listed ${download} accesses of this item, `);
+    // On the development chain, anchoring the log's head protects it from no one who runs that chain.
+    expect(text).to.include(
+      "the log's head is anchored with every Merkle batch, on the chain of section 4.1; as that chain is a development chain its operator can rewrite, the anchoring does not protect the log against whoever runs it",
+    );
+    expect(text).not.to.include("cannot be rewritten unnoticed");
     // Compared without white space: the long ids wrap, and pdftotext breaks lines after a dash.
     const at = (e: Json) => e.at.replace("T", "").replace("Z", "UTC");
     const line = (e: Json, what: string) => `${e.seq}.${at(e)}${what}account${e.accountId},key${e.keyId},from${e.client}`;

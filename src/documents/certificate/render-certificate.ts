@@ -69,9 +69,15 @@ export async function renderCertificate(input: CertificateInput): Promise<Buffer
 function custodySection(l: Layout, input: CertificateInput) {
   const { entries, anchored } = input.custody;
   const id = input.receipt.evidence.id;
+  const chain = chainInfo(input.receipt.anchor.chainId, input.developmentChainIds);
+  // What anchoring the log's head protects against holds only where the anchor itself proves something.
+  const protection =
+    chain.trust === "public"
+      ? "so the log up to an anchored head cannot be rewritten unnoticed"
+      : `on the chain of section 4.1; as that chain is ${chain.trust === "development" ? "a development chain its operator can rewrite" : "not a public chain this service knows"}, the anchoring does not protect the log against whoever runs it`;
   l.heading("6. Chain of custody");
   l.para(
-    `The service records every access to an item (stored, read, downloaded, exported: when, by which account and API key, by which route, from which address, with what answer) in one append-only log, each entry chained to the one before it by SHA-256; the log's head is anchored with every Merkle batch, so the log up to an anchored head cannot be rewritten unnoticed (README.txt of the evidence bundle, section 4). When this certificate was made, the log listed ${entries.length} ${entries.length === 1 ? "access" : "accesses"} of ${input.capture ? "this capture's manifest" : "this item"}, ${anchored === entries.length ? (entries.length === 1 ? "covered" : "all covered") : `${anchored} of them covered`} by an anchored head:`,
+    `The service records every access to an item (stored, read, downloaded, exported: when, by which account and API key, by which route, from which address, with what answer) in one append-only log, each entry chained to the one before it by SHA-256; the log's head is anchored with every Merkle batch, ${protection} (README.txt of the evidence bundle, section 4). When this certificate was made, the log listed ${entries.length} ${entries.length === 1 ? "access" : "accesses"} of ${input.capture ? "this capture's manifest" : "this item"}, ${anchored === entries.length ? (entries.length === 1 ? "covered" : "all covered") : `${anchored} of them covered`} by an anchored head:`,
   );
   const shown = entries.slice(0, CUSTODY_LINES);
   for (const e of shown) l.code(custodyLine(e));
