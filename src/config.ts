@@ -65,6 +65,7 @@ const schema = z
     CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
     CAPTURE_TIMEOUT_MS: positiveInt.min(1000).default(30_000),
     CAPTURE_MAX_BYTES: positiveInt.default(50 * MiB),
+    CAPTURE_MAX_SCROLL_HEIGHT: positiveInt.min(1000).max(100_000).default(20_000),
     CAPTURE_CONCURRENCY: positiveInt.max(16).default(2),
     CAPTURE_ALLOW_PRIVATE: bool.default(false),
     CAPTURE_TRUSTED_SPKI: list(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 SHA-256 hashes of public keys (SPKI)")).default([]),
@@ -168,6 +169,8 @@ export interface Config {
   readonly chromiumPath: string;
   readonly captureTimeoutMs: number;
   readonly captureMaxBytes: number;
+  /** How far down a captured page is scrolled, and shown in its screenshot (CSS pixels). */
+  readonly captureMaxScrollHeight: number;
   readonly captureConcurrency: number;
   /** Let captures reach private and loopback addresses (tests, and closed networks only). */
   readonly captureAllowPrivate: boolean;
@@ -233,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chromiumPath: e.CHROMIUM_PATH,
     captureTimeoutMs: e.CAPTURE_TIMEOUT_MS,
     captureMaxBytes: e.CAPTURE_MAX_BYTES,
+    captureMaxScrollHeight: e.CAPTURE_MAX_SCROLL_HEIGHT,
     captureConcurrency: e.CAPTURE_CONCURRENCY,
     captureAllowPrivate: e.CAPTURE_ALLOW_PRIVATE,
     captureTrustedSpki: Object.freeze(e.CAPTURE_TRUSTED_SPKI),

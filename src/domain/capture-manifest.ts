@@ -60,6 +60,28 @@ export const CaptureManifestSchema = z.object({
     egress: z.string(),
     closedExits: z.record(z.string(), z.string()),
   }),
+  /** Absent from manifests made before device profiles: those are desktop captures, unscrolled. */
+  device: z
+    .object({
+      name: z.string(),
+      emulates: z.string().nullable(),
+      screen: z.object({ width: z.number(), height: z.number() }),
+      deviceScaleFactor: z.number(),
+      isMobile: z.boolean(),
+      hasTouch: z.boolean(),
+    })
+    .optional(),
+  scroll: z
+    .object({
+      steps: z.number(),
+      finalHeight: z.number(),
+      cutShort: z.enum(["height", "steps", "time", "stuck"]).nullable(),
+      networkIdle: z.boolean(),
+      screenshotHeight: z.number(),
+      bounds: z.object({ height: z.number(), steps: z.number(), ms: z.number() }),
+    })
+    .nullable()
+    .optional(),
   service: z.object({ name: z.string(), version: z.string() }),
   requestedBy: z.object({
     account: z.string(),

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { AppError, Errors } from "../errors.ts";
 import type { CaptureRecord } from "../ports/capture-repository.ts";
 import type { EgressGuard } from "../ports/egress-guard.ts";
+import { CAPTURE_DEVICES } from "../ports/page-capturer.ts";
 import type { IndexStore } from "../ports/index-store.ts";
 import { requestCapture } from "../use-cases/capture-listing.ts";
 import { bundleOf, captureManifestId } from "../use-cases/export-capture-bundle.ts";
@@ -34,6 +35,7 @@ const CaptureRequestSchema = z
     caseRef: z.string().trim().min(1).max(200).optional(),
     listingId: z.string().trim().min(1).max(500).optional(),
     note: z.string().trim().min(1).max(10_000).optional(),
+    device: z.enum(CAPTURE_DEVICES).default("desktop").meta({ description: "desktop (1366×900), or mobile: a Pixel 7 phone" }),
   })
   .meta({ id: "CaptureRequest", example: { url: "https://marketplace.example/item/8842", caseRef: "CASE-9" } });
 const IdParams = z.object({ id: z.string().min(1).max(100) });
@@ -149,6 +151,7 @@ function captureView(c: CaptureRecord) {
     caseRef: c.caseRef,
     listingId: c.listingId,
     note: c.note,
+    device: c.device,
     requestedAt: c.requestedAt,
     startedAt: c.startedAt,
     finishedAt: c.finishedAt,

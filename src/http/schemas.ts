@@ -7,6 +7,7 @@ import { z } from "zod";
 import { EVIDENCE_KINDS } from "../domain/evidence.ts";
 import { CustodyDocumentSchema } from "../domain/custody-verification.ts";
 import { ReceiptSchema } from "../domain/receipt-schema.ts";
+import { CAPTURE_DEVICES } from "../ports/page-capturer.ts";
 
 const sha256 = z
   .string()
@@ -310,6 +311,7 @@ export const CaptureViewSchema = z
     caseRef: z.string().optional(),
     listingId: z.string().optional(),
     note: z.string().optional(),
+    device: z.enum(CAPTURE_DEVICES),
     requestedAt: isoTime,
     startedAt: isoTime.optional(),
     finishedAt: isoTime.optional(),
@@ -334,6 +336,7 @@ export const CaptureViewSchema = z
       status: "queued",
       url: "https://marketplace.example/item/8842",
       caseRef: "CASE-9",
+      device: "desktop",
       requestedAt: "2026-11-25T18:12:27.577Z",
       links: { self: `/v1/captures/${CAPTURE_ID}` },
     },
@@ -347,6 +350,7 @@ export const CaptureListSchema = z.object({ items: z.array(CaptureViewSchema) })
         id: CAPTURE_ID,
         status: "completed",
         url: "https://marketplace.example/go/8842",
+        device: "desktop",
         requestedAt: "2026-11-25T18:12:27.577Z",
         startedAt: "2026-11-25T18:12:27.800Z",
         finishedAt: "2026-11-25T18:12:31.020Z",

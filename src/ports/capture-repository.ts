@@ -2,6 +2,8 @@
  * Captures: a persisted queue, claimed under a lease so that several instances share it. A capture is
  * run again only when its lease expired (its instance died), never because another instance started.
  */
+import type { CaptureDevice } from "./page-capturer.ts";
+
 export type CaptureStatus = "queued" | "running" | "completed" | "failed";
 
 export interface CaptureRecord {
@@ -11,6 +13,8 @@ export interface CaptureRecord {
   caseRef?: string;
   listingId?: string;
   note?: string;
+  /** The device the page is captured as. */
+  device: CaptureDevice;
   status: CaptureStatus;
   requestedAt: string;
   startedAt?: string;
@@ -35,7 +39,8 @@ export interface CaptureOutcome {
 }
 
 export interface CaptureRepository {
-  create(capture: Omit<CaptureRecord, "status" | "attempts">): Promise<void>;
+  /** Queues a capture; as a desktop unless `device` says otherwise. */
+  create(capture: Omit<CaptureRecord, "status" | "attempts" | "device"> & { device?: CaptureDevice }): Promise<void>;
   get(accountId: string, id: string): Promise<CaptureRecord | null>;
   list(accountId: string, limit: number): Promise<CaptureRecord[]>;
   /**

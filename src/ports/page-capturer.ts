@@ -1,5 +1,38 @@
 /** Captures a web page in a clean browser: every artifact, and how, when and from where it was taken. */
 
+/** The devices a page can be captured as (device-profiles.ts says what each one is). */
+export const CAPTURE_DEVICES = ["desktop", "mobile"] as const;
+export type CaptureDevice = (typeof CAPTURE_DEVICES)[number];
+
+/** The device a page was captured as: what was asked for, and what the page saw. */
+export interface DeviceUsed {
+  name: CaptureDevice;
+  /** The real device whose description was used (playwright-core's descriptor), or null for the desktop. */
+  emulates: string | null;
+  screen: { width: number; height: number };
+  deviceScaleFactor: number;
+  isMobile: boolean;
+  hasTouch: boolean;
+}
+
+/** How the page was scrolled before its artifacts were taken (scroll-page.ts). */
+export interface PageScroll {
+  /** Scroll steps taken, each at most one viewport height down. */
+  steps: number;
+  /** The page's height (CSS pixels) once scrolled and settled. */
+  finalHeight: number;
+  /**
+   * Why the scroll stopped before the page's end: a bound (`height`: CAPTURE_MAX_SCROLL_HEIGHT, `steps`,
+   * `time`), or `stuck`: the page did not move when scrolled. null: the end of the page was reached.
+   */
+  cutShort: null | "height" | "steps" | "time" | "stuck";
+  /** Whether the network went quiet before the artifacts were taken (else they were taken at the bound). */
+  networkIdle: boolean;
+  /** How much of the page, from its top, the screenshot shows (CSS pixels). */
+  screenshotHeight: number;
+  bounds: { height: number; steps: number; ms: number };
+}
+
 /** A listing as the page publishes it for search engines: schema.org `Product` data. */
 export interface ExtractedListing {
   source: "json-ld" | "microdata";
@@ -75,6 +108,10 @@ export interface PageCapture {
     closedExits: Record<string, string>;
   };
   listing: ExtractedListing | null;
+  /** The device the page was captured as; `browser.viewport` and `browser.userAgent` are the ones it used. */
+  device: DeviceUsed;
+  /** How the page was scrolled; null when it was not (it failed to load). */
+  scroll: PageScroll | null;
   /** What the page tried that never left the browser, in the order seen (at most MAX_LISTED_REFUSALS). */
   refused: RefusedRequest[];
   /** Further refused requests, beyond those listed. */
@@ -85,5 +122,5 @@ export interface PageCapture {
 }
 
 export interface PageCapturer {
-  capture(url: string, options: { timeoutMs: number; maxBytes: number; signal?: AbortSignal }): Promise<PageCapture>;
+  capture(url: string, options: { timeoutMs: number; maxBytes: number; device: CaptureDevice; signal?: AbortSignal }): Promise<PageCapture>;
 }

@@ -11,7 +11,7 @@ import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { PACKAGE } from "../package-info.ts";
 import type { ContentStore } from "../ports/content-store.ts";
-import type { PageCapture, PageCapturer } from "../ports/page-capturer.ts";
+import type { CaptureDevice, PageCapture, PageCapturer } from "../ports/page-capturer.ts";
 import type { CaptureRecord } from "../ports/capture-repository.ts";
 import type { EgressGuard } from "../ports/egress-guard.ts";
 import type { EvidenceRecord } from "../ports/evidence-repository.ts";
@@ -38,6 +38,8 @@ export interface CaptureRequest {
   caseRef?: string;
   listingId?: string;
   note?: string;
+  /** @default "desktop" */
+  device?: CaptureDevice;
 }
 
 /** Checks the URL (scheme, and that its host is public) and queues the capture. */
@@ -63,6 +65,7 @@ export async function requestCapture(deps: Pick<CaptureDeps, "index" | "egress">
     caseRef: request.caseRef,
     listingId: request.listingId,
     note: request.note,
+    device: request.device ?? "desktop",
     status: "queued",
     requestedAt: new Date().toISOString(),
     attempts: 0,
@@ -82,7 +85,12 @@ export async function runCapture(
   capture: CaptureRecord,
   options: { owner: string; signal?: AbortSignal },
 ): Promise<void> {
-  const page = await deps.capturer.capture(capture.url, { timeoutMs: deps.timeoutMs, maxBytes: deps.maxBytes, signal: options.signal });
+  const page = await deps.capturer.capture(capture.url, {
+    timeoutMs: deps.timeoutMs,
+    maxBytes: deps.maxBytes,
+    device: capture.device,
+    signal: options.signal,
+  });
   if (options.signal?.aborted) return; // shutting down: left running, captured again at the next start
 
   const manifestId = newId.evidence();
@@ -248,6 +256,8 @@ function buildManifest(capture: CaptureRecord, page: PageCapture, artifacts: Sto
     startedAt: page.startedAt,
     endedAt: page.endedAt,
     browser: page.browser,
+    device: page.device,
+    scroll: page.scroll,
     service: { name: PACKAGE.name, version: PACKAGE.version },
     requestedBy: { account: capture.accountId, caseRef: capture.caseRef, listingId: capture.listingId, note: capture.note },
     listing,

@@ -241,6 +241,16 @@ export function describeIndexStore(
         expect(await index.captures.claimable()).to.equal(false);
       });
 
+      it("keeps the device a capture is made as: a desktop unless asked otherwise", async () => {
+        await queue("cap_1");
+        await index.captures.create({ id: "cap_2", accountId: "acc_a", url: "https://m.example/2", requestedAt: T0, device: "mobile" });
+        expect((await index.captures.get("acc_a", "cap_1"))!.device).to.equal("desktop");
+        expect((await index.captures.claim(5, "inst_a", 60_000)).map((c) => [c.id, c.device])).to.deep.equal([
+          ["cap_1", "desktop"],
+          ["cap_2", "mobile"],
+        ]);
+      });
+
       it("never hands one capture to two instances claiming at once", async () => {
         await queue("cap_1", "cap_2", "cap_3", "cap_4", "cap_5");
         const [a, b] = await Promise.all([index.captures.claim(3, "inst_a", 60_000), index.captures.claim(3, "inst_b", 60_000)]);

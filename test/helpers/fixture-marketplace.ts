@@ -2,7 +2,9 @@
  * A small marketplace served on 127.0.0.1 for the capture tests: a listing with schema.org Product
  * JSON-LD, images and a slow stylesheet; one with microdata; one with neither; a redirect; a removed
  * (404) listing; pages that reach for addresses a capture must not touch; and whatever pages a test adds
- * with `serve` (hostile pages aimed at the test's own listeners).
+ * with `serve` (hostile pages aimed at the test's own listeners). For what a person sees only by
+ * scrolling or on a phone (lazy-pages.ts): a listing whose photos load when scrolled into view, an endless
+ * feed, and a listing served differently to phones.
  */
 import { execFileSync } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
@@ -13,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
 import { PNG } from "../fixtures/listing-snapshot.ts";
+import { lazyPages } from "./lazy-pages.ts";
 
 export interface Marketplace {
   origin: string;
@@ -41,6 +44,7 @@ export async function startMarketplace(): Promise<Marketplace> {
       res.writeHead(status, { "content-type": "text/html; charset=utf-8", "x-marketplace": "fixture" }).end(text);
     const extra = served.get(path);
     if (extra) return res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...extra.headers }).end(extra.html);
+    if (lazyPages(req, res)) return;
     if (path === "/item/8842") {
       const ld = {
         "@context": "https://schema.org",

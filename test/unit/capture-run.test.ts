@@ -35,6 +35,15 @@ function page(overrides: Partial<PageCapture> = {}): PageCapture {
       closedExits: {},
     },
     listing: { source: "json-ld", title: "Watch", images: [] },
+    device: {
+      name: "desktop",
+      emulates: null,
+      screen: { width: 1366, height: 900 },
+      deviceScaleFactor: 1,
+      isMobile: false,
+      hasTouch: false,
+    },
+    scroll: null,
     refused: [],
     refusedNotListed: 0,
     artifacts: [

@@ -4,6 +4,8 @@
  * egress proxy (egress-proxy.ts), which refuses non-public addresses. Every other way out is closed
  * twice: by Chromium's own switches, and in every frame by egress-guard.browser.js, which also makes the
  * attempts visible (refused-requests.ts). The main frame's navigations are recorded (navigation-log.ts).
+ * Before the artifacts are taken the page is scrolled to its end (scroll-page.ts), so what loads only when
+ * seen is in them; it is captured as a desktop or a phone (device-profiles.ts).
  * Artifacts: full-page PNG, MHTML (CDP Page.captureSnapshot), the rendered HTML, and the HAR of the load.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -12,14 +14,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
 import type { BrowserContext, CDPSession } from "playwright-core";
-import type { CapturedArtifact, PageCapture, PageCapturer } from "../../ports/page-capturer.ts";
+import type { CaptureDevice, CapturedArtifact, PageCapture, PageCapturer } from "../../ports/page-capturer.ts";
 import { bareHost, endpointOf } from "../../domain/endpoint.ts";
 import { startEgressProxy, type EgressPolicy, type EgressRecord } from "./egress-proxy.ts";
 import { EXTRACT_LISTING_SCRIPT, type ExtractedListing } from "./listing-extraction.ts";
 import { recordNavigations, type NavigationLog, type NavigationOutcome } from "./navigation-log.ts";
 import { watchRefusedRequests, type RefusedRequests } from "./refused-requests.ts";
-
-export const CAPTURE_VIEWPORT = { width: 1366, height: 900 };
+import { deviceSeen, emulationOf } from "./device-profiles.ts";
+import { screenshotArea, scrollThrough } from "./scroll-page.ts";
 
 /**
  * What this machine's Chromium needs headless, what keeps it from calling home, and what closes its ways
@@ -63,6 +65,8 @@ export interface ChromiumCapturerOptions {
   policy: EgressPolicy;
   /** Certificates to trust beyond the system's, by SPKI SHA-256 (base64). */
   trustedSpki?: readonly string[];
+  /** How far down a page is scrolled and shown in the screenshot (CSS pixels). @default 20000 */
+  maxScrollHeight?: number;
 }
 
 export function chromiumCapturer(options: ChromiumCapturerOptions): PageCapturer {
@@ -71,11 +75,12 @@ export function chromiumCapturer(options: ChromiumCapturerOptions): PageCapturer
 
 async function captureWithChromium(
   requestedUrl: string,
-  limits: { timeoutMs: number; maxBytes: number; signal?: AbortSignal },
+  limits: { timeoutMs: number; maxBytes: number; device: CaptureDevice; signal?: AbortSignal },
   options: ChromiumCapturerOptions,
 ): Promise<PageCapture> {
   // Loaded on first use: playwright-core is large, and a service that never captures should not carry it.
-  const { chromium, errors } = await import("playwright-core");
+  const { chromium, errors, devices } = await import("playwright-core");
+  const emulation = emulationOf(limits.device, devices);
   const started = Date.now();
   const deadline = started + limits.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
@@ -96,13 +101,15 @@ async function captureWithChromium(
       name: "Chromium",
       version: "",
       userAgent: "",
-      viewport: CAPTURE_VIEWPORT,
+      viewport: emulation.options.viewport,
       flags: CHROMIUM_FLAGS,
       profile: "new empty profile",
       egress: EGRESS,
       closedExits: CLOSED_EXITS,
     },
     listing: null,
+    device: emulation.asked,
+    scroll: null,
     refused: [],
     refusedNotListed: 0,
     artifacts: [],
@@ -140,7 +147,7 @@ async function captureWithChromium(
         ...(options.trustedSpki?.length ? [`--ignore-certificate-errors-spki-list=${options.trustedSpki.join(",")}`] : []),
       ],
       ignoreDefaultArgs: WITHOUT_DEFAULT_ARGS,
-      viewport: CAPTURE_VIEWPORT,
+      ...emulation.options,
       serviceWorkers: "block",
       acceptDownloads: false,
       recordHar: { path: harPath, content: "embed" },
@@ -149,9 +156,10 @@ async function captureWithChromium(
     const page = context.pages()[0] ?? (await context.newPage());
     cdp = await context.newCDPSession(page);
     await cdp.send("Network.enable"); // Network.getCertificate answers only with the domain on
-    const version = (await cdp.send("Browser.getVersion")) as { product: string; userAgent: string };
+    const version = (await cdp.send("Browser.getVersion")) as { product: string };
     result.browser.version = version.product.replace(/^[^/]*\//, "");
-    result.browser.userAgent = version.userAgent;
+    const seen = await deviceSeen(page, emulation.asked); // the device as the page sees it, for the manifest
+    [result.browser.userAgent, result.device] = [seen.userAgent, seen.device];
     refusals = await watchRefusedRequests(context, page);
     navigations = await recordNavigations(page, cdp);
     page.on("requestfinished", (request) => {
@@ -169,18 +177,25 @@ async function captureWithChromium(
 
     await Promise.race([page.goto(requestedUrl, { waitUntil: "load", timeout: remaining() }), crashed, aborted]);
     await Promise.race([page.waitForLoadState("networkidle", { timeout: Math.min(3000, remaining()) }).catch(() => undefined), crashed]);
-    await Promise.all(sizes);
-    if (received > limits.maxBytes) throw new Error(`the page is larger than the limit of ${limits.maxBytes} bytes (${received} received)`);
+    const withinBytes = async () => {
+      await Promise.all(sizes);
+      if (received > limits.maxBytes)
+        throw new Error(`the page is larger than the limit of ${limits.maxBytes} bytes (${received} received)`);
+    };
+    await withinBytes();
     const loaded = navigations.outcome(proxy.records);
     await describe(loaded);
     // The browser shows the proxy's refusal, not a page a site sent: no screenshot of it (the HAR is kept).
     if (loaded.refused) throw new Error(loaded.refused.reason);
 
+    const scroll = await Promise.race([scrollThrough(page, { maxHeight: options.maxScrollHeight ?? 20_000, deadline }), crashed, aborted]);
+    result.scroll = scroll;
+    await withinBytes(); // what scrolling loaded counts too
     add({
       role: "screenshot",
       fileName: "screenshot.png",
       mediaType: "image/png",
-      bytes: await page.screenshot({ fullPage: true, type: "png", timeout: remaining() }),
+      bytes: await page.screenshot({ fullPage: true, ...(await screenshotArea(page, scroll)), type: "png", timeout: remaining() }),
     });
     const mhtml = (await cdp.send("Page.captureSnapshot", { format: "mhtml" })) as { data: string };
     add({ role: "mhtml", fileName: "page.mhtml", mediaType: "multipart/related", bytes: Buffer.from(mhtml.data) });

@@ -5,6 +5,7 @@
  */
 import type { Kysely, Selectable } from "kysely";
 import type { CaptureOutcome, CaptureRecord, CaptureRepository, CaptureStatus } from "../../ports/capture-repository.ts";
+import type { CaptureDevice } from "../../ports/page-capturer.ts";
 import { nowMs, type Dialect } from "./dialect.ts";
 import type { Database } from "./schema.ts";
 
@@ -17,7 +18,7 @@ export class SqlCaptureRepository implements CaptureRepository {
     this.#dialect = dialect;
   }
 
-  async create(c: Omit<CaptureRecord, "status" | "attempts">): Promise<void> {
+  async create(c: Omit<CaptureRecord, "status" | "attempts" | "device"> & { device?: CaptureDevice }): Promise<void> {
     await this.#db
       .insertInto("captures")
       .values({
@@ -27,6 +28,7 @@ export class SqlCaptureRepository implements CaptureRepository {
         case_ref: c.caseRef ?? null,
         listing_id: c.listingId ?? null,
         note: c.note ?? null,
+        device: c.device ?? "desktop",
         status: "queued",
         requested_at: c.requestedAt,
       })
@@ -178,6 +180,7 @@ function toCapture(row: Selectable<Database["captures"]>): CaptureRecord {
     caseRef: optional(row.case_ref),
     listingId: optional(row.listing_id),
     note: optional(row.note),
+    device: row.device as CaptureDevice,
     status: row.status as CaptureStatus,
     requestedAt: row.requested_at,
     startedAt: optional(row.started_at),

@@ -59,6 +59,7 @@ export interface Database {
     case_ref: string | null;
     listing_id: string | null;
     note: string | null;
+    device: Generated<string>;
     status: string;
     requested_at: string;
     started_at: string | null;

@@ -205,4 +205,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX certificates_cid ON certificates(cid);
     `,
   },
+  {
+    version: 5,
+    name: "the device a capture is made as",
+    sql: `
+      ALTER TABLE captures ADD COLUMN device TEXT NOT NULL DEFAULT 'desktop' CHECK (device IN ('desktop', 'mobile'));
+    `,
+  },
 ];
