@@ -250,7 +250,7 @@ describe("fixed, signed certificates", function () {
       api,
       ((await (await api.postJson("/v1/captures", { url: `${market.origin}/go/8842`, caseRef: "CASE-9" })).json()) as Json).id,
     );
-    expect(result.status, result.failureReason).to.equal("completed");
+    expect(result.status, result.failureReason).to.equal("anchored");
     const manifestId = result.manifest.evidenceId;
     const manifest = JSON.parse(await (await api.get(`/v1/evidence/${manifestId}/content`)).text()) as Json;
     await waitForAnchored(api, manifestId);
@@ -278,7 +278,7 @@ describe("fixed, signed certificates", function () {
       "closed: the browser's own DNS, pop-ups, QUIC, service workers, WebRTC, WebTransport (details in the manifest)",
       `Started (UTC, the service's clock): ${utcMs(manifest.startedAt)}`,
       `Ended (UTC, the service's clock): ${utcMs(manifest.endedAt)}`,
-      "Outcome: completed",
+      "Outcome: captured: the page was loaded and the files below were taken and stored; the manifest listing them, with their SHA-256, is anchored",
       "Case reference (as stated by the requester): CASE-9",
       "Title: Designer handbag — genuine leather",
       "Price: 39.99 USD",
