@@ -6,8 +6,10 @@ import { AppError, Errors } from "../errors.ts";
 import type { CaptureRecord } from "../ports/capture-repository.ts";
 import type { EgressGuard } from "../ports/egress-guard.ts";
 import { CAPTURE_DEVICES } from "../ports/page-capturer.ts";
+import type { EvidenceRepository } from "../ports/evidence-repository.ts";
 import type { IndexStore } from "../ports/index-store.ts";
 import { requestCapture } from "../use-cases/capture-listing.ts";
+import { captureProgress, type CaptureProgress } from "../use-cases/capture-status.ts";
 import { bundleOf, captureManifestId } from "../use-cases/export-capture-bundle.ts";
 import type { ExportDeps } from "../use-cases/export-evidence.ts";
 import { custodyRecorder } from "./custody-access.ts";
@@ -15,12 +17,12 @@ import { attachment } from "./download.ts";
 import { requestSignal } from "./request-signal.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
 import { parseInput } from "./validation.ts";
-import { evidenceLinks } from "./views.ts";
+import { anchorView, evidenceLinks } from "./views.ts";
 import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
 import { CaptureListSchema, CaptureViewSchema } from "./schemas.ts";
 
 export interface CaptureRouteDeps {
-  index: Pick<IndexStore, "transaction" | "captures" | "accounts" | "custody">;
+  index: Pick<IndexStore, "transaction" | "captures" | "evidence" | "accounts" | "custody">;
   egress: EgressGuard;
   /** Why captures cannot run here (no browser), or null. */
   unavailable: () => string | null;
@@ -71,7 +73,10 @@ export function captureRoutes(deps: CaptureRouteDeps, documents: CaptureDocument
       const unavailable = deps.unavailable();
       if (unavailable) throw new AppError(Errors.CAPTURE_UNAVAILABLE, { reason: unavailable });
       const capture = await requestCapture(deps, { accountId: accountOf(req).id, ...input });
-      res.status(202).location(`/v1/captures/${capture.id}`).json(captureView(capture));
+      res
+        .status(202)
+        .location(`/v1/captures/${capture.id}`)
+        .json(captureView(capture, { status: "queued" }));
     },
   );
 
@@ -84,7 +89,8 @@ export function captureRoutes(deps: CaptureRouteDeps, documents: CaptureDocument
       responses: { 200: jsonResponse("The captures", CaptureListSchema), ...problems({ 401: "No valid API key" }) },
     },
     async (req: Request, res: Response) => {
-      res.json({ items: (await deps.index.captures.list(accountOf(req).id, 100)).map(captureView) });
+      const account = accountOf(req).id;
+      res.json({ items: await captureViews(deps.index.evidence, account, await deps.index.captures.list(account, 100)) });
     },
   );
 
@@ -102,9 +108,10 @@ export function captureRoutes(deps: CaptureRouteDeps, documents: CaptureDocument
     },
     async (req: Request, res: Response) => {
       const { id } = parseInput(IdParams, req.params);
-      const capture = await deps.index.captures.get(accountOf(req).id, id);
+      const account = accountOf(req).id;
+      const capture = await deps.index.captures.get(account, id);
       if (!capture) throw new AppError(Errors.CAPTURE_NOT_FOUND, { id });
-      res.json(captureView(capture));
+      res.json((await captureViews(deps.index.evidence, account, [capture]))[0]);
     },
   );
   routes.add(
@@ -143,10 +150,13 @@ export function captureRoutes(deps: CaptureRouteDeps, documents: CaptureDocument
   return routes;
 }
 
-function captureView(c: CaptureRecord) {
+/** The capture as stored, with its progress read from its evidence (capture-status.ts). */
+function captureView(c: CaptureRecord, progress: CaptureProgress) {
+  const summary = c.summary ?? {};
+  const artifacts = summary.artifacts as { evidenceId: string }[] | undefined;
   return {
     id: c.id,
-    status: c.status,
+    status: progress.status,
     url: c.url,
     caseRef: c.caseRef,
     listingId: c.listingId,
@@ -155,11 +165,20 @@ function captureView(c: CaptureRecord) {
     requestedAt: c.requestedAt,
     startedAt: c.startedAt,
     finishedAt: c.finishedAt,
-    failureReason: c.failureReason,
-    ...(c.summary ?? {}),
+    failureReason: progress.failureReason,
+    ...summary,
+    ...(artifacts ? { artifacts: artifacts.map((a) => ({ ...a, links: evidenceLinks(a.evidenceId) })) } : {}),
+    ...(progress.anchored ? { anchor: anchorView(progress.anchored.anchor, progress.anchored.root) } : {}),
     links: {
       self: `/v1/captures/${c.id}`,
       ...(c.manifestId ? { manifest: evidenceLinks(c.manifestId) } : {}),
+      // Served once every item is anchored (409 before).
+      ...(progress.anchored ? { bundle: `/v1/captures/${c.id}/bundle` } : {}),
     },
   };
+}
+
+async function captureViews(evidence: Pick<EvidenceRepository, "getMany">, accountId: string, captures: CaptureRecord[]) {
+  const progress = await captureProgress(evidence, accountId, captures);
+  return captures.map((c) => captureView(c, progress.get(c.id)!));
 }

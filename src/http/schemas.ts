@@ -306,7 +306,10 @@ const MANIFEST_ID = "ev_01a21403-0000-7000-8000-000000000004";
 export const CaptureViewSchema = z
   .object({
     id: z.string(),
-    status: z.enum(["queued", "running", "completed", "failed"]),
+    status: z.enum(["queued", "running", "captured", "anchored", "failed"]).meta({
+      description:
+        "captured: the browser's work is done, the artifacts and the manifest stored; anchored: the manifest and every artifact anchored (see anchor); failed: see failureReason",
+    }),
     url: z.string(),
     caseRef: z.string().optional(),
     listingId: z.string().optional(),
@@ -322,11 +325,32 @@ export const CaptureViewSchema = z
     listing: z.record(z.string(), z.unknown()).nullable().optional(),
     listingNote: z.string().optional(),
     refusedRequests: z.array(z.record(z.string(), z.unknown())).optional(),
+    browser: z
+      .object({ name: z.string(), version: z.string() })
+      .optional()
+      .meta({ description: "the browser that made the capture (absent for captures made before release 0.2)" }),
     artifacts: z
-      .array(z.object({ role: z.string(), evidenceId: z.string(), sha256, cid: z.string(), size: z.number().int(), mediaType: z.string() }))
+      .array(
+        z.object({
+          role: z.string(),
+          evidenceId: z.string(),
+          sha256,
+          cid: z.string(),
+          size: z.number().int(),
+          mediaType: z.string(),
+          links: EvidenceLinksSchema,
+        }),
+      )
       .optional(),
     manifest: z.object({ evidenceId: z.string(), sha256, cid: z.string() }).optional(),
-    links: z.object({ self: z.string(), manifest: EvidenceLinksSchema.optional() }),
+    anchor: AnchorViewSchema.optional().meta({
+      description: "the manifest's anchor, once the manifest and every artifact are anchored; timestamp is the block's time",
+    }),
+    links: z.object({
+      self: z.string(),
+      manifest: EvidenceLinksSchema.optional(),
+      bundle: z.string().optional().meta({ description: "the capture's bundle, once the manifest and every artifact are anchored" }),
+    }),
   })
   .catchall(z.unknown())
   .meta({
@@ -348,7 +372,7 @@ export const CaptureListSchema = z.object({ items: z.array(CaptureViewSchema) })
     items: [
       {
         id: CAPTURE_ID,
-        status: "completed",
+        status: "anchored",
         url: "https://marketplace.example/go/8842",
         device: "desktop",
         requestedAt: "2026-11-25T18:12:27.577Z",
@@ -357,6 +381,8 @@ export const CaptureListSchema = z.object({ items: z.array(CaptureViewSchema) })
         finalUrl: "https://marketplace.example/item/8842",
         httpStatus: 200,
         serverAddress: "93.184.215.14",
+        browser: { name: "Chromium", version: "142.0.7444.175" },
+        anchor: EVIDENCE_EXAMPLE.anchor,
         links: {
           self: `/v1/captures/${CAPTURE_ID}`,
           manifest: {
@@ -367,6 +393,7 @@ export const CaptureListSchema = z.object({ items: z.array(CaptureViewSchema) })
             bundle: `/v1/evidence/${MANIFEST_ID}/bundle`,
             custody: `/v1/evidence/${MANIFEST_ID}/custody`,
           },
+          bundle: `/v1/captures/${CAPTURE_ID}/bundle`,
         },
       },
     ],

@@ -1,4 +1,5 @@
 /** The JSON shapes of the API (docs/api.md). */
+import type { AnchorFacts } from "../domain/receipt.ts";
 import type { EvidenceRecord } from "../ports/evidence-repository.ts";
 import type { EvidenceView } from "./schemas.ts";
 
@@ -14,6 +15,11 @@ export function evidenceLinks(id: string) {
   };
 }
 
+/** Where and when an item's batch root was anchored (AnchorViewSchema). */
+export function anchorView(anchor: AnchorFacts, root: string) {
+  return { ...anchor, root };
+}
+
 export function evidenceView(record: EvidenceRecord): EvidenceView {
   return {
     id: record.id,
@@ -26,7 +32,7 @@ export function evidenceView(record: EvidenceRecord): EvidenceView {
     metadataSha256: record.metadataSha256,
     receivedAt: record.receivedAt,
     metadata: { ...record.metadata },
-    ...(record.anchor ? { anchor: { ...record.anchor, root: record.merkle!.root } } : {}),
+    ...(record.anchor ? { anchor: anchorView(record.anchor, record.merkle!.root) } : {}),
     ...(record.failureReason ? { failureReason: record.failureReason } : {}),
     links: evidenceLinks(record.id),
   };

@@ -1,10 +1,13 @@
 /**
  * Captures: a persisted queue, claimed under a lease so that several instances share it. A capture is
  * run again only when its lease expired (its instance died), never because another instance started.
+ *
+ * `captured`: the browser's work is done, the artifacts and the manifest are stored. Whether they are
+ * anchored yet is not kept here: it is read from their evidence records (capture-status.ts).
  */
 import type { CaptureDevice } from "./page-capturer.ts";
 
-export type CaptureStatus = "queued" | "running" | "completed" | "failed";
+export type CaptureStatus = "queued" | "running" | "captured" | "failed";
 
 export interface CaptureRecord {
   id: string;
@@ -29,7 +32,7 @@ export interface CaptureRecord {
 }
 
 export interface CaptureOutcome {
-  status: "completed" | "failed";
+  status: "captured" | "failed";
   failureReason?: string;
   manifestId: string;
   summary: Record<string, unknown>;

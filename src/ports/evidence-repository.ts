@@ -43,6 +43,8 @@ export interface EvidenceRepository {
   insert(records: NewEvidence[]): Promise<void>;
   /** The record if it belongs to `accountId` (anything else reads as not found). */
   get(accountId: string, id: string): Promise<EvidenceRecord | null>;
+  /** Those of these records that belong to `accountId`, in no particular order. */
+  getMany(accountId: string, ids: readonly string[]): Promise<EvidenceRecord[]>;
   list(accountId: string, query: { sha256?: string; limit: number; cursor?: string }): Promise<EvidencePage>;
   countByStatus(): Promise<Record<EvidenceStatus, number>>;
   /** When the oldest item still waiting for its anchor was received, or null when none waits. */

@@ -47,7 +47,8 @@ export async function captureFactsOf(
     }
     screenshot = await verifiedBytes(deps.store, checked(screenshotRecord), options);
   }
-  return { manifest, manifestEvidence: { id: manifestRecord.id, sha256: manifestRecord.sha256, cid: manifestRecord.cid }, screenshot };
+  const { id, sha256, cid, status } = manifestRecord;
+  return { manifest, manifestEvidence: { id, sha256, cid, anchored: status === "anchored" }, screenshot };
 }
 
 async function verifiedBytes(store: ContentStore, record: EvidenceRecord, options: { signal?: AbortSignal }): Promise<Buffer> {

@@ -75,7 +75,7 @@ export async function requestCapture(deps: Pick<CaptureDeps, "index" | "egress">
 }
 
 /**
- * Runs one capture `owner` claimed to its end: completed or failed, its evidence indexed either way.
+ * Runs one capture `owner` claimed to its end: captured or failed, its evidence indexed either way.
  * Whatever the page held and whatever fails after the browser returned, the capture ends (only a stop,
  * through `signal`, leaves it unfinished, to be captured again). If `owner` lost its lease meanwhile
  * (another instance took the capture over), nothing is recorded: the other run records it.
@@ -166,7 +166,7 @@ async function recordCapture(
     manifestId,
   );
   const outcome = {
-    status: page.error === null ? ("completed" as const) : ("failed" as const),
+    status: page.error === null ? ("captured" as const) : ("failed" as const),
     failureReason: page.error ?? undefined,
     manifestId,
     startedAt: page.startedAt,
@@ -175,6 +175,8 @@ async function recordCapture(
       finalUrl: manifest.finalUrl,
       httpStatus: page.http?.status ?? null,
       serverAddress: page.server?.address ?? null,
+      // The browser that made it (none when it failed before the browser started).
+      browser: page.browser.version ? { name: page.browser.name, version: page.browser.version } : undefined,
       listing: manifest.listing,
       listingNote: manifest.listingNote,
       refusedRequests: manifest.refusedRequests,

@@ -72,6 +72,14 @@ export function describeIndexStore(
         expect((await index.evidence.list("acc_a", { limit: 10 })).items.map((r) => r.id)).to.deep.equal(["ev_1"]);
       });
 
+      it("reads several records at once, only the account's own", async () => {
+        await index.evidence.insert([evidence("ev_1", "acc_a"), evidence("ev_2", "acc_b"), evidence("ev_3", "acc_a")]);
+        const read = await index.evidence.getMany("acc_a", ["ev_3", "ev_2", "ev_1", "ev_none"]);
+        expect(read.map((r) => r.id).sort()).to.deep.equal(["ev_1", "ev_3"]);
+        expect(read.find((r) => r.id === "ev_3")).to.deep.equal(await index.evidence.get("acc_a", "ev_3"));
+        expect(await index.evidence.getMany("acc_a", [])).to.deep.equal([]);
+      });
+
       it("keeps a record as it was given, pending", async () => {
         const given = evidence("ev_1", "acc_a");
         await index.evidence.insert([given]);
@@ -267,7 +275,7 @@ export function describeIndexStore(
         const again = await index.captures.claim(1, "inst_b", 60_000);
         expect(again.map((c) => [c.id, c.attempts])).to.deep.equal([["cap_1", 2]]);
         const outcome = {
-          status: "completed" as const,
+          status: "captured" as const,
           manifestId: "ev_m",
           summary: { finalUrl: "https://m.example/cap_1" },
           startedAt: "2026-11-27T10:00:00.250Z",
@@ -276,7 +284,7 @@ export function describeIndexStore(
         expect(await index.captures.finish("cap_1", "inst_a", outcome)).to.equal(false);
         expect(await index.captures.finish("cap_1", "inst_b", outcome)).to.equal(true);
         expect(await index.captures.get("acc_a", "cap_1")).to.deep.include({
-          status: "completed",
+          status: "captured",
           manifestId: "ev_m",
           startedAt: "2026-11-27T10:00:00.250Z", // the browser's start, as the manifest says, not the claim's
           finishedAt: T0,
@@ -291,7 +299,7 @@ export function describeIndexStore(
         await sleep(200);
         expect(await index.captures.failExhausted(1, "cut short", T0)).to.equal(1); // cap_2: lease expired after 1 run
         expect(await index.captures.get("acc_a", "cap_2")).to.deep.include({ status: "failed", failureReason: "cut short" });
-        expect(await index.captures.countByStatus()).to.deep.equal({ queued: 1, running: 0, completed: 0, failed: 1 });
+        expect(await index.captures.countByStatus()).to.deep.equal({ queued: 1, running: 0, captured: 0, failed: 1 });
         expect((await index.captures.list("acc_a", 10)).map((c) => c.id)).to.deep.equal(["cap_2", "cap_1"]);
         expect(await index.captures.get("acc_b", "cap_1")).to.equal(null);
       });

@@ -84,12 +84,20 @@ export async function waitForTimestamps(api: ReturnType<typeof client>, id: stri
   }
 }
 
-/** Polls until the capture has ended (completed or failed), as a client would. */
-export async function waitForCapture(api: ReturnType<typeof client>, id: string, timeoutMs = 45_000) {
+/**
+ * Polls until the capture is anchored (its proof exists) or failed, as a client would; with `until:
+ * "captured"`, until the browser's work is done (captured, anchored or failed).
+ */
+export async function waitForCapture(
+  api: ReturnType<typeof client>,
+  id: string,
+  { until = "anchored", timeoutMs = 45_000 }: { until?: "captured" | "anchored"; timeoutMs?: number } = {},
+) {
+  const ended = until === "captured" ? ["captured", "anchored", "failed"] : ["anchored", "failed"];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const body = (await (await api.get(`/v1/captures/${id}`)).json()) as { status: string; [k: string]: any };
-    if (body.status === "completed" || body.status === "failed") return body;
+    if (ended.includes(body.status)) return body;
     if (Date.now() > deadline) throw new Error(`capture ${id} still ${body.status}`);
     await new Promise((r) => setTimeout(r, 100));
   }

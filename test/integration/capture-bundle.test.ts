@@ -86,7 +86,7 @@ describe("a capture's bundle, verified where it is unpacked", function () {
     const api = client(service.url);
     const queued = (await (await api.postJson("/v1/captures", { url: `${market.origin}/go/8842`, caseRef: "CASE-9" })).json()) as Json;
     capture = await waitForCapture(api, queued.id);
-    expect(capture.status, capture.failureReason).to.equal("completed");
+    expect(capture.status, capture.failureReason).to.equal("anchored");
     for (const a of capture.artifacts) {
       await waitForAnchored(api, a.evidenceId);
       receipts.set(a.role, await waitForTimestamps(api, a.evidenceId, 1));
@@ -164,8 +164,9 @@ describe("a capture's bundle, verified where it is unpacked", function () {
       const problem = ((await early.json()) as Json).error;
       expect(problem.code).to.equal("CAPTURE_WITHOUT_EVIDENCE");
       expect(problem.message).to.match(new RegExp(`^Capture ${queued.id} has no evidence to bundle: it is still (queued|running)$`));
-      const done = await waitForCapture(api, queued.id);
-      expect(done.status).to.equal("completed");
+      const done = await waitForCapture(api, queued.id, { until: "captured" });
+      expect(done.status).to.equal("captured");
+      expect(done.links).not.to.have.property("bundle");
       for (const path of [`/v1/captures/${queued.id}/bundle`, `/v1/evidence/${done.manifest.evidenceId}/bundle`]) {
         const response = await api.get(path);
         expect(response.status, path).to.equal(409);

@@ -54,7 +54,7 @@ describe("a capture browser that stops answering", function () {
       do {
         await new Promise((r) => setTimeout(r, 200));
         body = (await (await api.get(`/v1/captures/${capture.id}`)).json()) as Json;
-      } while (body.status !== "failed" && body.status !== "completed" && Date.now() - started < 60_000);
+      } while (body.status !== "failed" && body.status !== "captured" && body.status !== "anchored" && Date.now() - started < 60_000);
       expect(body.status).to.equal("failed");
       expect(body.failureReason).to.equal("timed out: the capture took longer than CAPTURE_TIMEOUT_MS (4000 ms)");
       // 4 s to the deadline, then at most 10 s for the browser to close before it is killed.

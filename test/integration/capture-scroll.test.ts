@@ -47,7 +47,7 @@ describe("captures that scroll, and capture as a phone", function () {
     const queued = (await response.json()) as Json;
     expect(response.status, JSON.stringify(queued)).to.equal(202);
     const result = await waitForCapture(api, queued.id);
-    expect(result.status, result.failureReason).to.equal("completed");
+    expect(result.status, result.failureReason).to.equal("anchored");
     const manifest = JSON.parse(await (await api.get(`/v1/evidence/${result.manifest.evidenceId}/content`)).text()) as Json;
     const artifacts: Record<string, Buffer> = {};
     for (const entry of manifest.artifacts) {

@@ -52,7 +52,7 @@ describe("listing captures", function () {
 
   it("captures a listing through a redirect: artifacts, manifest, listing data, all anchored and verifiable", async () => {
     const result = await capture("/go/8842", { caseRef: "CASE-9", listingId: "8842", note: "reported by the brand" });
-    expect(result.status, result.failureReason).to.equal("completed");
+    expect(result.status, result.failureReason).to.equal("anchored");
     expect(result.finalUrl).to.equal(`${market.origin}/item/8842`);
     expect(result.httpStatus).to.equal(200);
     expect(result.serverAddress).to.equal("127.0.0.1");
@@ -100,6 +100,14 @@ describe("listing captures", function () {
       html: "text/html",
       har: "application/json",
     });
+    // ...and so do their stored records, and the capture record.
+    for (const entry of manifest.artifacts) {
+      const record = (await (await api.get(`/v1/evidence/${entry.evidenceId}`)).json()) as Json;
+      expect(record.mediaType, entry.role).to.equal(entry.mediaType);
+    }
+    expect(result.artifacts.map((a: Json) => [a.role, a.mediaType])).to.deep.equal(
+      manifest.artifacts.map((a: Json) => [a.role, a.mediaType]),
+    );
     // The capture record and its manifest tell the same start.
     expect(((await (await api.get(`/v1/captures/${result.id}`)).json()) as Json).startedAt).to.equal(manifest.startedAt);
     const html = manifest.artifacts.find((a: Json) => a.role === "html");
@@ -148,7 +156,7 @@ describe("listing captures", function () {
     api = client(service.url);
     for (const id of ids) {
       const result = await waitForCapture(api, id);
-      expect(result.status, result.failureReason).to.equal("completed");
+      expect(result.status, result.failureReason).to.equal("anchored");
     }
   });
 
@@ -162,20 +170,20 @@ describe("listing captures", function () {
     });
     expect(micro.listing.source).to.equal("schema.org Product (microdata)");
     const plain = await capture("/about");
-    expect(plain.status).to.equal("completed");
+    expect(plain.status).to.equal("anchored");
     expect(plain.listing).to.equal(null);
     expect(plain.listingNote).to.match(/no schema.org Product data/);
   });
 
-  it("keeps a removed (404) listing as evidence, the capture ending failed with the reason", async () => {
+  it("keeps a removed (404) listing as evidence: the capture succeeded, anchored, the page's 404 shown", async () => {
     const result = await capture("/item/removed");
-    expect(result.status).to.equal("failed");
-    expect(result.failureReason).to.equal("the page answered HTTP 404 Not Found");
+    expect(result.status).to.equal("anchored");
+    expect(result).not.to.have.property("failureReason");
     expect(result.httpStatus).to.equal(404);
     expect(result.artifacts.map((a: Json) => a.role).sort()).to.deep.equal(["har", "html", "mhtml", "screenshot"]);
     const { manifest } = await manifestOf(result);
-    expect(manifest.outcome).to.deep.equal({ status: "failed", reason: "the page answered HTTP 404 Not Found" });
-    await waitForAnchored(api, result.manifest.evidenceId);
+    expect(manifest.outcome).to.deep.equal({ status: "completed" });
+    expect(manifest.http).to.deep.include({ status: 404, statusText: "Not Found" });
   });
 
   it("ends a capture that takes too long as failed, with what was taken", async () => {
@@ -187,7 +195,7 @@ describe("listing captures", function () {
 
   it("refuses, in the browser, a subresource and a redirect to other loopback addresses: nothing is sent to them", async () => {
     const leaky = await capture("/item/leaky");
-    expect(leaky.status).to.equal("completed");
+    expect(leaky.status).to.equal("anchored");
     expect(leaky.refusedRequests).to.deep.equal([
       {
         protocol: "http",
@@ -221,7 +229,7 @@ describe("listing captures", function () {
       const secureApi = client(secure.url);
       const { id } = (await (await secureApi.postJson("/v1/captures", { url: `${market.httpsOrigin}/item/8842` })).json()) as Json;
       const result = await waitForCapture(secureApi, id);
-      expect(result.status, result.failureReason).to.equal("completed");
+      expect(result.status, result.failureReason).to.equal("anchored");
       const bytes = Buffer.from(await (await secureApi.get(`/v1/evidence/${result.manifest.evidenceId}/content`)).arrayBuffer());
       const manifest = JSON.parse(bytes.toString());
       expect(manifest.tls.subject).to.equal("127.0.0.1");

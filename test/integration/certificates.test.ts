@@ -250,7 +250,7 @@ describe("fixed, signed certificates", function () {
       api,
       ((await (await api.postJson("/v1/captures", { url: `${market.origin}/go/8842`, caseRef: "CASE-9" })).json()) as Json).id,
     );
-    expect(result.status, result.failureReason).to.equal("completed");
+    expect(result.status, result.failureReason).to.equal("anchored");
     const manifestId = result.manifest.evidenceId;
     const manifest = JSON.parse(await (await api.get(`/v1/evidence/${manifestId}/content`)).text()) as Json;
     await waitForAnchored(api, manifestId);
@@ -278,7 +278,7 @@ describe("fixed, signed certificates", function () {
       "closed: the browser's own DNS, pop-ups, QUIC, service workers, WebRTC, WebTransport (details in the manifest)",
       `Started (UTC, the service's clock): ${utcMs(manifest.startedAt)}`,
       `Ended (UTC, the service's clock): ${utcMs(manifest.endedAt)}`,
-      "Outcome: completed",
+      "Outcome: captured: the page was loaded and the files below were taken and stored; the manifest listing them, with their SHA-256, is anchored",
       "Case reference (as stated by the requester): CASE-9",
       "Title: Designer handbag — genuine leather",
       "Price: 39.99 USD",
@@ -322,14 +322,14 @@ describe("fixed, signed certificates", function () {
       api,
       ((await (await api.postJson("/v1/captures", { url: `${market.origin}/item/removed` })).json()) as Json).id,
     );
-    expect(result.httpStatus).to.equal(404);
-    await waitForAnchored(api, result.manifest.evidenceId);
+    expect([result.status, result.httpStatus]).to.deep.equal(["anchored", 404]);
     const text = await pdfText((await certificate(result.manifest.evidenceId)).pdf);
     expectInText(text, [
       `Final URL (observed by the service): ${market.origin}/item/removed`,
       "The page answered 404 Not Found; the listing was no longer available.",
       "HTTP status of the final page: 404 Not Found",
-      `Outcome: failed: ${result.failureReason}`,
+      // The capture succeeded: the page's answer is the evidence.
+      "Outcome: captured: the page was loaded and the files below were taken and stored; the manifest listing them, with their SHA-256, is anchored",
       "the HTTP status it answered with, 404 Not Found",
       "该页面返回的HTTP状态为 404 Not Found",
     ]);

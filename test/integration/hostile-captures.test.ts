@@ -145,7 +145,7 @@ describe("captures of hostile pages", function () {
 
     it("over HTTP: nothing reaches any listener, and every attempt the browser or the proxy saw is listed as refused", async () => {
       const result = await capture(`${market.origin}/hostile/leaks`);
-      expect(result.status, result.failureReason).to.equal("completed");
+      expect(result.status, result.failureReason).to.equal("anchored");
       expect(receivedBy(l)).to.deep.equal(silent(l));
       const manifest = await manifestOf(result);
       const expected = byTarget([
@@ -180,7 +180,7 @@ describe("captures of hostile pages", function () {
       const origin = market.httpsOrigin;
       const fetchedBefore = market.hits.filter((path) => path === "/img/8842-1.png").length;
       const result = await capture(`${origin}/hostile/leaks`);
-      expect(result.status, result.failureReason).to.equal("completed");
+      expect(result.status, result.failureReason).to.equal("anchored");
       expect(receivedBy(l)).to.deep.equal(silent(l));
       // The same-origin fetch after alt-svc went, through the proxy, not over QUIC.
       expect(market.hits.filter((path) => path === "/img/8842-1.png").length).to.equal(fetchedBefore + 1);
@@ -316,7 +316,7 @@ describe("captures of hostile pages", function () {
 
     it("follows a client-side redirect to an allowed address and describes the page it ended on", async () => {
       const result = await capture(`${market.origin}/hostile/script-to-listing`);
-      expect(result.status, result.failureReason).to.equal("completed");
+      expect(result.status, result.failureReason).to.equal("anchored");
       const manifest = await manifestOf(result);
       expect(manifest.navigations).to.deep.equal([
         { url: `${market.origin}/hostile/script-to-listing`, reachedBy: "initial", httpStatus: 200, refused: false },
@@ -336,7 +336,7 @@ describe("captures of hostile pages", function () {
       `<!doctype html><html><head><meta charset="utf-8"><script type="application/ld+json">${ld}</script></head><body><h1>Watch</h1></body></html>`,
     );
     const result = await capture(`${market.origin}/hostile/lone-surrogate`);
-    expect(result.status, result.failureReason).to.equal("completed");
+    expect(result.status, result.failureReason).to.equal("anchored");
     expect(result.listing.title).to.equal("Counterfeit \ufffd watch");
 
     const bytes = Buffer.from(await (await api.get(`/v1/evidence/${result.manifest.evidenceId}/content`)).arrayBuffer());
@@ -353,11 +353,11 @@ describe("captures of hostile pages", function () {
     service = await start();
     api = client(service.url);
     const after = (await (await api.get(`/v1/captures/${result.id}`)).json()) as Json;
-    expect(after.status).to.equal("completed");
+    expect(after.status).to.equal("anchored");
     expect(after.finishedAt).to.equal(result.finishedAt);
     // A capture queued after the restart runs and ends; the ended one was not taken up again.
     const next = await capture(`${market.origin}/about`);
-    expect(next.status, next.failureReason).to.equal("completed");
+    expect(next.status, next.failureReason).to.equal("anchored");
     expect(market.hits.filter((path) => path === "/hostile/lone-surrogate").length).to.equal(hits);
   });
 });

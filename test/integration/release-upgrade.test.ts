@@ -64,10 +64,18 @@ async function servesTheSameReceipts(service: TestService, rpcUrl: string) {
       chain.close();
     }
   }
+  // The first release stored its ended captures as `completed`: they read as captured, and as anchored
+  // once their manifest and artifacts are (all of these are), with the manifest's anchor.
   const captures = (await (await api.get("/v1/captures")).json()) as { items: Json[] };
-  expect(captures.items.map((c) => [c.id, c.status, c.links.manifest?.self])).to.deep.equal(
-    expected.captures.map((c) => [c.id, c.status, c.links.manifest?.self]),
+  expect(expected.captures.map((c) => c.status)).to.deep.equal(["completed"]);
+  expect(captures.items.map((c) => [c.id, c.status, c.links.manifest?.self, c.links.bundle, c.anchor])).to.deep.equal(
+    expected.captures.map((c) => {
+      const receipt = expected.receipts[c.manifest.evidenceId]!;
+      const anchor = { ...receipt.anchor, registryVersion: "1", root: receipt.merkle.root };
+      return [c.id, "anchored", c.links.manifest?.self, `/v1/captures/${c.id}/bundle`, anchor];
+    }),
   );
+  expect(captures.items[0]).not.to.have.property("browser"); // not stored by the first release
 }
 
 describe("a data folder of the first release", function () {

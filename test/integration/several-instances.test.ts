@@ -210,7 +210,7 @@ describe("three instances on one PostgreSQL, one Kubo node and one chain", funct
       },
       90_000,
     );
-    expect(ended).to.deep.include({ status: "completed", attempts: 2 });
+    expect(ended).to.deep.include({ status: "completed", attempts: 2 }); // stored as the first release wrote it: `captured` in the API
     const record = (await (await client(survivors[0]!.url).get(`/v1/captures/${capture.id}`)).json()) as Json;
     expect(record.finalUrl).to.equal(`${market.origin}/very-slow-item/1`);
   });

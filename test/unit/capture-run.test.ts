@@ -1,5 +1,5 @@
 /**
- * Every capture ends, completed or failed, whatever the page held and whatever fails after the browser
+ * Every capture ends, captured or failed, whatever the page held and whatever fails after the browser
  * returned. The index is the real SQLite one, in memory; the browser and the content store are stand-ins
  * (one that fails on demand).
  */
@@ -96,7 +96,7 @@ async function setup(capturer: PageCapturer, content: ContentStore, options: { c
 }
 
 describe("runCapture", () => {
-  it("ends a capture whose listing holds lone surrogates completed, the manifest well-formed and saying so", async () => {
+  it("ends a capture whose listing holds lone surrogates captured, the manifest well-formed and saying so", async () => {
     const content = store();
     const { index, deps, capture } = await setup(
       { capture: async () => page({ listing: { source: "json-ld", title: "Fake \ud800 watch", brand: "\udfff", images: [] } }) },
@@ -104,7 +104,7 @@ describe("runCapture", () => {
     );
     await runCapture(deps, capture, { owner: OWNER });
     const ended = (await index.captures.get("acc_1", capture.id))!;
-    expect(ended.status).to.equal("completed");
+    expect(ended.status).to.equal("captured");
     expect(ended.summary!.listing).to.deep.include({ title: "Fake \ufffd watch", brand: "\ufffd" });
     const manifest = JSON.parse(
       Buffer.from(content.held.get((await index.evidence.get("acc_1", ended.manifestId!))!.cid)!).toString("utf8"),

@@ -201,8 +201,8 @@ async function captureWithChromium(
     add({ role: "mhtml", fileName: "page.mhtml", mediaType: "multipart/related", bytes: Buffer.from(mhtml.data) });
     add({ role: "html", fileName: "page.html", mediaType: "text/html", bytes: Buffer.from(await page.content()) });
     result.listing = (await page.evaluate(EXTRACT_LISTING_SCRIPT)) as ExtractedListing | null;
-    if (result.http && result.http.status >= 400)
-      result.error = `the page answered HTTP ${result.http.status} ${result.http.statusText}`.trim();
+    // A page that answered 404 or 500 was captured all the same (a removed listing is evidence): its
+    // status is in the manifest and on the capture, not a failure of the capture.
   };
   const visiting = visit();
   visiting.catch(() => undefined); // once the deadline passed, its late failure has no one to tell

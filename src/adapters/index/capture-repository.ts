@@ -2,6 +2,10 @@
  * CaptureRepository in SQL. Claims are one UPDATE over the oldest claimable rows; on PostgreSQL those
  * rows are locked with FOR UPDATE SKIP LOCKED, so instances claiming at once never take the same one.
  * Lease deadlines are read from the database's clock (dialect.ts).
+ *
+ * A capture whose browser work is done is stored as `completed`, the word of the first release, and is
+ * `captured` everywhere above this file: SQLite cannot change the table's CHECK without rebuilding it,
+ * and instances of the previous release sharing a PostgreSQL database during an upgrade still write it.
  */
 import type { Kysely, Selectable } from "kysely";
 import type { CaptureOutcome, CaptureRecord, CaptureRepository, CaptureStatus } from "../../ports/capture-repository.ts";
@@ -122,7 +126,7 @@ export class SqlCaptureRepository implements CaptureRepository {
     const result = await this.#db
       .updateTable("captures")
       .set({
-        status: outcome.status,
+        status: stored(outcome.status),
         started_at: outcome.startedAt,
         finished_at: outcome.finishedAt,
         failure_reason: outcome.failureReason ?? null,
@@ -160,13 +164,13 @@ export class SqlCaptureRepository implements CaptureRepository {
   }
 
   async countByStatus(): Promise<Record<CaptureStatus, number>> {
-    const counts: Record<CaptureStatus, number> = { queued: 0, running: 0, completed: 0, failed: 0 };
+    const counts: Record<CaptureStatus, number> = { queued: 0, running: 0, captured: 0, failed: 0 };
     const rows = await this.#db
       .selectFrom("captures")
       .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
       .groupBy("status")
       .execute();
-    for (const row of rows) counts[row.status as CaptureStatus] = Number(row.n);
+    for (const row of rows) counts[statusOf(row.status)] = Number(row.n);
     return counts;
   }
 }
@@ -181,7 +185,7 @@ function toCapture(row: Selectable<Database["captures"]>): CaptureRecord {
     listingId: optional(row.listing_id),
     note: optional(row.note),
     device: row.device as CaptureDevice,
-    status: row.status as CaptureStatus,
+    status: statusOf(row.status),
     requestedAt: row.requested_at,
     startedAt: optional(row.started_at),
     finishedAt: optional(row.finished_at),
@@ -190,4 +194,14 @@ function toCapture(row: Selectable<Database["captures"]>): CaptureRecord {
     summary: row.summary_json == null ? undefined : JSON.parse(row.summary_json),
     attempts: Number(row.attempts),
   };
+}
+
+const STORED_CAPTURED = "completed";
+
+function stored(status: CaptureStatus): string {
+  return status === "captured" ? STORED_CAPTURED : status;
+}
+
+function statusOf(stored: string): CaptureStatus {
+  return stored === STORED_CAPTURED ? "captured" : (stored as CaptureStatus);
 }

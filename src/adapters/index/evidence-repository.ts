@@ -58,6 +58,12 @@ export class SqlEvidenceRepository implements EvidenceRepository {
     return row ? toEvidence(row as Row) : null;
   }
 
+  async getMany(accountId: string, ids: readonly string[]): Promise<EvidenceRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.#select().where("e.id", "in", ids).where("e.account_id", "=", accountId).execute();
+    return (rows as Row[]).map(toEvidence);
+  }
+
   async list(accountId: string, query: { sha256?: string; limit: number; cursor?: string }) {
     let q = this.#select()
       .where("e.account_id", "=", accountId)

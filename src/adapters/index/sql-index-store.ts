@@ -51,7 +51,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
 
 /** Methods that only read: outside a transaction, SQLite serves them from its read-only connection. */
 const READS: Record<keyof Repositories, readonly string[]> = {
-  evidence: ["get", "list", "countByStatus", "oldestPendingReceivedAt", "isContentReferenced", "nextPending", "itemsOf"],
+  evidence: ["get", "getMany", "list", "countByStatus", "oldestPendingReceivedAt", "isContentReferenced", "nextPending", "itemsOf"],
   batches: ["open", "recentAnchors", "countByState"],
   captures: ["get", "list", "countByStatus", "claimable"],
   accounts: ["count", "get", "byKeyHash", "listKeys"],

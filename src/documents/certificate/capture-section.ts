@@ -13,7 +13,7 @@ import { firstScreen } from "./screenshot.ts";
 export interface CaptureFacts {
   manifest: CaptureManifest;
   /** The manifest's own evidence item (for an artifact's certificate, the item it belongs to). */
-  manifestEvidence: { id: string; sha256: string; cid: string };
+  manifestEvidence: { id: string; sha256: string; cid: string; anchored?: boolean };
   /** The screenshot artifact's bytes, checked against its SHA-256; absent when the capture took none. */
   screenshot?: Uint8Array;
 }
@@ -81,7 +81,15 @@ export function captureSection(l: Layout, facts: CaptureFacts, number: string): 
   );
   l.row("Started (UTC, the service's clock)", utcMs(m.startedAt));
   l.row("Ended (UTC, the service's clock)", utcMs(m.endedAt));
-  l.row("Outcome", m.outcome.status === "completed" ? "completed" : `failed: ${m.outcome.reason ?? "no reason recorded"}`);
+  // As GET /v1/captures/:id says it (whatever the page answered: its status is above). The manifest fixes
+  // the files' SHA-256; an artifact's certificate can be made before the manifest is anchored.
+  const anchored = facts.manifestEvidence.anchored ? "; the manifest listing them, with their SHA-256, is anchored" : "";
+  l.row(
+    "Outcome",
+    m.outcome.status === "completed"
+      ? `captured: the page was loaded and the files below were taken and stored${anchored}`
+      : `failed: ${m.outcome.reason ?? "no reason recorded"}`,
+  );
   const refused = (m.refusedRequests?.length ?? 0) + (m.refusedRequestsNotListed ?? 0);
   l.row("Requests of the page refused", refused ? `${refused} (listed in the manifest; none left the service)` : "none");
   l.row("Made by", `${m.service.name} ${m.service.version}, capture ${m.captureId}`);
