@@ -70,6 +70,7 @@ describe("a capture's status, as a user polling it sees it", function () {
       id,
       status: "queued",
       url: `${market.origin}/item/8842`,
+      device: "desktop",
       requestedAt: queued.requestedAt,
       links: { self: `/v1/captures/${id}` },
     });
