@@ -4,7 +4,8 @@
  * egress proxy (egress-proxy.ts), which refuses non-public addresses. Every other way out is closed
  * twice: by Chromium's own switches, and in every frame by egress-guard.browser.js, which also makes the
  * attempts visible (refused-requests.ts). The main frame's navigations are recorded (navigation-log.ts).
- * Artifacts: full-page PNG, MHTML (CDP Page.captureSnapshot), the rendered HTML, and the HAR of the load.
+ * Artifacts: full-page PNG, MHTML (CDP Page.captureSnapshot), the rendered HTML, the HAR of the load, and
+ * a WACZ archive of the visit made from the HAR (wacz.ts).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -18,6 +19,7 @@ import { startEgressProxy, type EgressPolicy, type EgressRecord } from "./egress
 import { EXTRACT_LISTING_SCRIPT, type ExtractedListing } from "./listing-extraction.ts";
 import { recordNavigations, type NavigationLog, type NavigationOutcome } from "./navigation-log.ts";
 import { watchRefusedRequests, type RefusedRequests } from "./refused-requests.ts";
+import { waczArtifact } from "./wacz.ts";
 
 export const CAPTURE_VIEWPORT = { width: 1366, height: 900 };
 
@@ -63,6 +65,8 @@ export interface ChromiumCapturerOptions {
   policy: EgressPolicy;
   /** Certificates to trust beyond the system's, by SPKI SHA-256 (base64). */
   trustedSpki?: readonly string[];
+  /** Package the visit as a WACZ archive (CAPTURE_WACZ). */
+  wacz?: boolean;
 }
 
 export function chromiumCapturer(options: ChromiumCapturerOptions): PageCapturer {
@@ -114,6 +118,7 @@ async function captureWithChromium(
   let navigations: NavigationLog | undefined;
   let refusals: RefusedRequests | undefined;
   let described = false;
+  let title: string | undefined;
   const describe = async (outcome: NavigationOutcome) => {
     described = true;
     await describeFinal(result, outcome, cdp!, proxy.records);
@@ -185,6 +190,7 @@ async function captureWithChromium(
     const mhtml = (await cdp.send("Page.captureSnapshot", { format: "mhtml" })) as { data: string };
     add({ role: "mhtml", fileName: "page.mhtml", mediaType: "multipart/related", bytes: Buffer.from(mhtml.data) });
     add({ role: "html", fileName: "page.html", mediaType: "text/html", bytes: Buffer.from(await page.content()) });
+    title = await page.title();
     result.listing = (await page.evaluate(EXTRACT_LISTING_SCRIPT)) as ExtractedListing | null;
     if (result.http && result.http.status >= 400)
       result.error = `the page answered HTTP ${result.http.status} ${result.http.statusText}`.trim();
@@ -208,6 +214,11 @@ async function captureWithChromium(
     await proxy.close();
     const har = await readFile(harPath).catch(() => undefined);
     if (har) add({ role: "har", fileName: "load.har", mediaType: "application/json", bytes: har });
+    if (har && options.wacz) {
+      const wacz = await waczArtifact(har, result, { title, signal: limits.signal });
+      if ("missing" in wacz) result.missingArtifacts = [...(result.missingArtifacts ?? []), { role: "wacz", reason: wacz.missing }];
+      else add(wacz);
+    }
     await rm(profile, { recursive: true, force: true });
     await rm(harPath, { force: true });
     const refused = refusals?.list(proxy.records);
