@@ -234,6 +234,18 @@ describe("the WACZ archive of a capture", function () {
     expect(datapackage.mainPageDate).to.equal(pageRecord.record.warcDate);
   });
 
+  it("is left out, with the reason in the manifest, when no site answered: the capture keeps its other artifacts", async () => {
+    const queued = (await (await api.postJson("/v1/captures", { url: `${market.origin}/never` })).json()) as Json;
+    const timedOut = await waitForCapture(api, queued.id);
+    expect(timedOut.failureReason).to.match(/^timed out/);
+    const bytes = await (await api.get(`/v1/evidence/${timedOut.manifest.evidenceId}/content`)).arrayBuffer();
+    const manifest = JSON.parse(Buffer.from(bytes).toString());
+    expect(manifest.artifacts.map((a: Json) => a.role)).to.deep.equal(["har"]);
+    expect(manifest.missingArtifacts).to.deep.equal([
+      { role: "wacz", reason: "no site answered a request of the visit: there is nothing to archive" },
+    ]);
+  });
+
   it("is anchored, and the capture's bundle carries it in artifacts/wacz/, checked by the bundle's verifier", async () => {
     const entry = manifest.artifacts.find((a: Json) => a.role === "wacz");
     for (const a of [...manifest.artifacts, { evidenceId: capture.manifest.evidenceId }]) await waitForAnchored(api, a.evidenceId);
