@@ -172,6 +172,7 @@ describe("the WACZ archive of a capture", function () {
       expect(record.httpHeaders!.statusCode, url).to.equal(entry.response.status);
       expect(sha256(payload), url).to.equal(sha256(harBody(entry)));
       expect(record.warcPayloadDigest, url).to.equal(`sha256:${sha256(payload)}`);
+      expect(record.warcHeader("WARC-Truncated"), url).to.equal(null); // every body was kept
       expect(record.warcDate, url).to.equal(new Date(entry.startedDateTime).toISOString());
       const request = requests.find((r) => r.record.warcHeader("WARC-Concurrent-To") === record.warcHeader("WARC-Record-ID"))!;
       expect(request.record.warcTargetURI, url).to.equal(url);

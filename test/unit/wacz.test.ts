@@ -73,6 +73,15 @@ describe("the WARC records and WACZ of a visit", () => {
     expect(request!.payload).to.equal("q=bag");
   });
 
+  it("marks a response whose body the browser did not keep as truncated, not as an empty body", async () => {
+    const lost = entry("https://shop.example/video.mp4", 200, [["Content-Length", "900"]]);
+    lost.response.content = { size: 900 };
+    const [, response] = await records((await warcFromHar([lost], {}, { fileName: "data.warc.gz" })).bytes);
+    expect(response!.record.warcHeader("WARC-Truncated")).to.equal("unspecified");
+    expect(response!.record.httpHeaders!.headers.get("Content-Length")).to.equal("900");
+    expect(response!.payload).to.equal("");
+  });
+
   it("makes no WACZ when no site answered, and says why", async () => {
     const har = Buffer.from(JSON.stringify({ log: { entries: [entry("https://shop.example/item", 0, [])] } }));
     expect(await buildWacz({ har, page: { url: "https://shop.example/item" }, software: "test", userAgent: "x" })).to.equal(null);

@@ -23,7 +23,7 @@ export interface HarEntry {
     statusText: string;
     httpVersion: string;
     headers: HarHeader[];
-    content: { text?: string; encoding?: string };
+    content: { size?: number; text?: string; encoding?: string };
   };
 }
 
@@ -55,6 +55,8 @@ export async function warcFromHar(
   for (const entry of answered) {
     options.signal?.throwIfAborted();
     const body = bodyOf(entry);
+    // A body the browser did not keep is not recorded as empty: the record says it is cut (WARC 1.1 §5.13).
+    const kept = entry.response.content.text !== undefined || !(entry.response.content.size && entry.response.content.size > 0);
     const date = new Date(entry.startedDateTime).toISOString();
     const response = WARCRecord.create(
       {
@@ -63,7 +65,8 @@ export async function warcFromHar(
         type: "response",
         warcVersion: WARC_1_1,
         statusline: `${httpVersion(entry.response.httpVersion)} ${entry.response.status} ${entry.response.statusText}`.trim(),
-        httpHeaders: responseHeaders(entry.response.headers, body.length),
+        httpHeaders: responseHeaders(entry.response.headers, kept ? body.length : undefined),
+        warcHeaders: kept ? {} : { "WARC-Truncated": "unspecified" },
       },
       [body],
     );
@@ -110,11 +113,11 @@ function bodyOf(entry: HarEntry): Buffer {
   return Buffer.from(text, encoding === "base64" ? "base64" : "utf8");
 }
 
-function responseHeaders(headers: readonly HarHeader[], bodyLength: number): [string, string][] {
+function responseHeaders(headers: readonly HarHeader[], bodyLength: number | undefined): [string, string][] {
   return headerPairs(headers).map(([name, value]) => {
     const lower = name.toLowerCase();
     if (WIRE_HEADERS.has(lower)) return [`x-orig-${name}`, value];
-    return lower === "content-length" ? [name, String(bodyLength)] : [name, value];
+    return lower === "content-length" && bodyLength !== undefined ? [name, String(bodyLength)] : [name, value];
   });
 }
 
