@@ -8,7 +8,8 @@
  *   time from 201 to receipt (p50/p99) at ANCHOR_INTERVAL_MS=2000
  *   gas per item at batch sizes 1, 10, 100, 1000, next to one transaction per item
  *   peak RSS of the service process
- *   time to capture a listing URL (fixture marketplace on 127.0.0.1) in a clean Chromium
+ *   time to capture a listing URL (fixture marketplace on 127.0.0.1) in a clean Chromium, and with and
+ *   without its WACZ archive (CAPTURE_WACZ)
  *   the same 100 KB uploads and time to receipt with the index on PostgreSQL (a local server started
  *   here), on one instance and on three sharing it
  */
@@ -200,7 +201,7 @@ async function gasPerItem() {
   }
 }
 
-/** From the 202 to the capture's end: a new Chromium, load (with an 0.8 s stylesheet), four artifacts, storing. */
+/** From the 202 to the capture's end: a new Chromium, load (with an 0.8 s stylesheet), the artifacts, storing. */
 async function captureTimes(url: string, origin: string, count: number) {
   const headers = { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" };
   const times: number[] = [];
@@ -217,6 +218,33 @@ async function captureTimes(url: string, origin: string, count: number) {
   }
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 50), max: times[times.length - 1]!, count };
+}
+
+/**
+ * What the WACZ costs a capture: two services, one with CAPTURE_WACZ=false, capturing in turn (so that
+ * the machine's other load falls on both alike), one capture at a time.
+ */
+async function waczCost(origin: string, port: number, count: number) {
+  const env = { CAPTURE_ALLOW_HOSTS: `127.0.0.1:${port}` };
+  const [withWacz, without] = await Promise.all([
+    spawnService(join(work, "wacz-on"), env),
+    spawnService(join(work, "wacz-off"), { ...env, CAPTURE_WACZ: "false" }),
+  ]);
+  try {
+    const times = { with: [] as number[], without: [] as number[] };
+    for (let i = 0; i < count; i++) {
+      times.with.push((await captureTimes(withWacz.url, origin, 1)).p50);
+      times.without.push((await captureTimes(without.url, origin, 1)).p50);
+    }
+    const p50 = (list: number[]) =>
+      percentile(
+        [...list].sort((a, b) => a - b),
+        50,
+      );
+    return { with: p50(times.with), without: p50(times.without), count };
+  } finally {
+    await Promise.all([withWacz.stop(), without.stop()]);
+  }
 }
 
 /** 100 KB uploads at concurrency 16 and the time to receipt, with the index on PostgreSQL, on 1 and on 3 instances. */
@@ -309,6 +337,9 @@ try {
   rss.stop();
   await service.stop();
 
+  console.error("bench: captures with and without the WACZ");
+  const wacz = await waczCost(market.origin, market.port, 8);
+
   console.error("bench: gas per item");
   const gas = await gasPerItem();
   const pg = await postgresRuns();
@@ -335,6 +366,7 @@ CONFIRMATIONS=1; client and service on the same machine (the client's CPU counts
 | peak RSS while ingesting 50 MB files | ${round(rssLarge / MiB)} MB | ≤ 300 MB |
 | peak RSS, whole run | ${round(rssOverall / MiB)} MB | |
 | capture of a listing URL (${captures.count}, one at a time): 202 → captured | p50 ${round(captures.p50 / 1000, 2)} s, max ${round(captures.max / 1000, 2)} s | |
+| the same, ${wacz.count} each in turn: with the WACZ (default) / CAPTURE_WACZ=false | p50 ${round(wacz.with / 1000, 2)} s / ${round(wacz.without / 1000, 2)} s | |
 
 The index on PostgreSQL 15 (a local server, default settings, on the same machine), an external anvil, one block
 store folder shared by the instances (\`IPFS_BLOCKSTORE_SHARED\`), same 100 KB files and load:

@@ -158,6 +158,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         policy,
         trustedSpki: config.captureTrustedSpki,
         maxScrollHeight: config.captureMaxScrollHeight,
+        wacz: config.captureWacz,
       }),
       egress,
       timeoutMs: config.captureTimeoutMs,

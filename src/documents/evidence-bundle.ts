@@ -52,7 +52,7 @@ export type BundleInput = BundleItem & Documents;
 export interface CaptureBundleInput extends Documents {
   captureId: string;
   manifest: BundleItem;
-  /** In the manifest's order; `role` names the folder (screenshot, mhtml, html, har). */
+  /** In the manifest's order; `role` names the folder (screenshot, mhtml, html, har, wacz). */
   artifacts: (BundleItem & { role: string })[];
 }
 
@@ -65,6 +65,7 @@ const EXTENSIONS: Record<string, string> = {
   "text/html": ".html",
   "text/plain": ".txt",
   "multipart/related": ".mhtml",
+  "application/wacz": ".wacz",
 };
 
 /** The name the original file gets in the bundle: its own, made safe, or one from its id and type. */

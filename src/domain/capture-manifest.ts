@@ -105,6 +105,7 @@ export const CaptureManifestSchema = z.object({
   refusedRequestsNotListed: z.number().optional(),
   outcome: z.object({ status: z.enum(["completed", "failed"]), reason: z.string().optional() }),
   artifacts: z.array(ArtifactSchema),
+  missingArtifacts: z.array(z.object({ role: z.string(), reason: z.string() })).optional(),
 });
 
 export type CaptureManifest = z.infer<typeof CaptureManifestSchema>;

@@ -13,14 +13,18 @@ export async function sniffMediaType(head: Uint8Array): Promise<string> {
   return looksLikeText(head) ? textType(head) : "application/octet-stream";
 }
 
+/** Formats that are zip files, which the sniffer calls application/zip. */
+const ZIP_FORMATS = new Set(["application/wacz"]);
+
 /**
  * The type of bytes the service made itself (a capture's MHTML or HAR): the sniffer reads only the first
  * bytes and calls both text/plain, though the browser wrote them as multipart/related and JSON. The
  * maker's type is kept when the bytes agree with it (or are plain text a sniffer cannot tell apart);
- * otherwise what the bytes say wins.
+ * otherwise what the bytes say wins. A zip the service made as a zip-based format (a WACZ) keeps that format.
  */
 export function madeMediaType(sniffed: string, madeAs: string | undefined): string {
   if (!madeAs || sniffed === madeAs) return sniffed;
+  if (sniffed === "application/zip" && ZIP_FORMATS.has(madeAs)) return madeAs;
   const textual = madeAs.startsWith("text/") || madeAs === "application/json" || madeAs === "multipart/related";
   return textual && sniffed === "text/plain" ? madeAs : sniffed;
 }

@@ -46,7 +46,7 @@ export interface ExtractedListing {
 }
 
 export interface CapturedArtifact {
-  role: "screenshot" | "mhtml" | "html" | "har";
+  role: "screenshot" | "mhtml" | "html" | "har" | "wacz";
   fileName: string;
   mediaType: string;
   bytes: Buffer;
@@ -117,6 +117,8 @@ export interface PageCapture {
   /** Further refused requests, beyond those listed. */
   refusedNotListed: number;
   artifacts: CapturedArtifact[];
+  /** Artifacts the capture meant to take but could not, and why (it is complete without them). */
+  missingArtifacts?: { role: string; reason: string }[];
   /** Why the capture failed, if it did (artifacts taken before the failure are still returned). */
   error: string | null;
 }

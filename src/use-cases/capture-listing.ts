@@ -1,6 +1,6 @@
 /**
  * capture → hash → store → queue, for a listing URL rather than a file: the page is captured in a clean
- * browser (screenshot, MHTML, HTML, HAR), each artifact becomes an evidence item, and a capture manifest
+ * browser (screenshot, MHTML, HTML, HAR, WACZ), each artifact becomes an evidence item, and a capture manifest
  * (RFC 8785 JSON) lists them all with how, when and from where they were taken. The manifest is
  * anchored with the artifacts: its receipt proves the whole capture.
  */
@@ -280,6 +280,7 @@ function buildManifest(capture: CaptureRecord, page: PageCapture, artifacts: Sto
       sha256: record.sha256,
       cid: record.cid,
     })),
+    missingArtifacts: page.missingArtifacts,
   });
   // Page text may hold lone surrogates, which canonical JSON cannot carry; the artifacts keep the bytes as sent.
   const { value, repaired } = wellFormedJson(manifest);

@@ -82,6 +82,7 @@ describe("a capture's bundle, verified where it is unpacked", function () {
       TSA_CA_FILES: tsa.caFile,
       CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`,
       CAPTURE_TIMEOUT_MS: "8000",
+      CAPTURE_WACZ: "false", // the four artifacts below; a bundle with the WACZ: capture-wacz.test.ts
     });
     const api = client(service.url);
     const queued = (await (await api.postJson("/v1/captures", { url: `${market.origin}/go/8842`, caseRef: "CASE-9" })).json()) as Json;

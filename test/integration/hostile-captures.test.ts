@@ -309,8 +309,8 @@ describe("captures of hostile pages", function () {
         expect(manifest.refusedRequests).to.deep.equal([
           { protocol: "http", target: refusedUrl, host: "127.0.0.1", port: target.port, reason: NOT_PUBLIC },
         ]);
-        // The browser shows the refusal, not a page that was received: only the load (HAR) is kept.
-        expect(manifest.artifacts.map((a: Json) => a.role)).to.deep.equal(["har"]);
+        // The browser shows the refusal, not a page that was received: only the load (HAR, and its WACZ) is kept.
+        expect(manifest.artifacts.map((a: Json) => a.role)).to.deep.equal(["har", "wacz"]);
       });
     }
 

@@ -36,6 +36,12 @@ describe("loadConfig", () => {
     expect(config).to.deep.include({ port: 9000, host: "0.0.0.0", confirmations: 3, maxUploadBytes: 1024, ipfsApiUrl: undefined });
   });
 
+  it("packages each capture as a WACZ unless CAPTURE_WACZ=false", () => {
+    expect(loadConfig({}).captureWacz).to.equal(true);
+    expect(loadConfig({ CAPTURE_WACZ: "false" }).captureWacz).to.equal(false);
+    expect(configError({ CAPTURE_WACZ: "no" })).to.match(/CAPTURE_WACZ/);
+  });
+
   it("names the variable that is wrong", () => {
     expect(configError({ PORT: "eighty" })).to.match(/PORT/);
     expect(configError({ CONFIRMATIONS: "0" })).to.match(/CONFIRMATIONS/);

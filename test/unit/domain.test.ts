@@ -104,6 +104,8 @@ describe("sniffMediaType", () => {
     expect(madeMediaType("image/png", "application/json")).to.equal("image/png"); // the bytes win
     expect(madeMediaType("application/octet-stream", "text/html")).to.equal("application/octet-stream");
     expect(madeMediaType("text/plain", undefined)).to.equal("text/plain");
+    expect(madeMediaType("application/zip", "application/wacz")).to.equal("application/wacz"); // a WACZ is a zip
+    expect(madeMediaType("application/zip", "application/json")).to.equal("application/zip");
   });
 
   it("treats UTF-8 text cut in the middle of a character as text", async () => {

@@ -6,7 +6,8 @@
  * attempts visible (refused-requests.ts). The main frame's navigations are recorded (navigation-log.ts).
  * Before the artifacts are taken the page is scrolled to its end (scroll-page.ts), so what loads only when
  * seen is in them; it is captured as a desktop or a phone (device-profiles.ts).
- * Artifacts: full-page PNG, MHTML (CDP Page.captureSnapshot), the rendered HTML, and the HAR of the load.
+ * Artifacts: full-page PNG, MHTML (CDP Page.captureSnapshot), the rendered HTML, the HAR of the load, and
+ * a WACZ archive of the visit made from the HAR (wacz.ts).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -22,6 +23,7 @@ import { recordNavigations, type NavigationLog, type NavigationOutcome } from ".
 import { watchRefusedRequests, type RefusedRequests } from "./refused-requests.ts";
 import { deviceSeen, emulationOf } from "./device-profiles.ts";
 import { screenshotArea, scrollThrough } from "./scroll-page.ts";
+import { waczArtifact } from "./wacz.ts";
 
 /**
  * What this machine's Chromium needs headless, what keeps it from calling home, and what closes its ways
@@ -67,6 +69,8 @@ export interface ChromiumCapturerOptions {
   trustedSpki?: readonly string[];
   /** How far down a page is scrolled and shown in the screenshot (CSS pixels). @default 20000 */
   maxScrollHeight?: number;
+  /** Package the visit as a WACZ archive (CAPTURE_WACZ). */
+  wacz?: boolean;
 }
 
 export function chromiumCapturer(options: ChromiumCapturerOptions): PageCapturer {
@@ -121,6 +125,7 @@ async function captureWithChromium(
   let navigations: NavigationLog | undefined;
   let refusals: RefusedRequests | undefined;
   let described = false;
+  let title: string | undefined;
   const describe = async (outcome: NavigationOutcome) => {
     described = true;
     await describeFinal(result, outcome, cdp!, proxy.records);
@@ -200,6 +205,7 @@ async function captureWithChromium(
     const mhtml = (await cdp.send("Page.captureSnapshot", { format: "mhtml" })) as { data: string };
     add({ role: "mhtml", fileName: "page.mhtml", mediaType: "multipart/related", bytes: Buffer.from(mhtml.data) });
     add({ role: "html", fileName: "page.html", mediaType: "text/html", bytes: Buffer.from(await page.content()) });
+    title = await page.title();
     result.listing = (await page.evaluate(EXTRACT_LISTING_SCRIPT)) as ExtractedListing | null;
     // A page that answered 404 or 500 was captured all the same (a removed listing is evidence): its
     // status is in the manifest and on the capture, not a failure of the capture.
@@ -223,6 +229,11 @@ async function captureWithChromium(
     await proxy.close();
     const har = await readFile(harPath).catch(() => undefined);
     if (har) add({ role: "har", fileName: "load.har", mediaType: "application/json", bytes: har });
+    if (har && options.wacz) {
+      const wacz = await waczArtifact(har, result, { title, signal: limits.signal });
+      if ("missing" in wacz) result.missingArtifacts = [...(result.missingArtifacts ?? []), { role: "wacz", reason: wacz.missing }];
+      else add(wacz);
+    }
     await rm(profile, { recursive: true, force: true });
     await rm(harPath, { force: true });
     const refused = refusals?.list(proxy.records);
