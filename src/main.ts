@@ -153,7 +153,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
     {
       index,
       store: contentStore,
-      capturer: chromiumCapturer({ chromiumPath: config.chromiumPath, policy, trustedSpki: config.captureTrustedSpki }),
+      capturer: chromiumCapturer({
+        chromiumPath: config.chromiumPath,
+        policy,
+        trustedSpki: config.captureTrustedSpki,
+        video: config.captureVideo ? { ffmpegPath: config.ffmpegPath } : undefined,
+      }),
       egress,
       timeoutMs: config.captureTimeoutMs,
       maxBytes: config.captureMaxBytes,

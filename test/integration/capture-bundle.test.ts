@@ -31,7 +31,7 @@ const CLI = fileURLToPath(new URL("../../bin/evidence-anchor.js", import.meta.ur
 /** The lawyer's Node: the system's Node 20, not the project's. */
 const SYSTEM_NODE = process.env.SYSTEM_NODE ?? "/usr/bin/node";
 const ANCHOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
-const ROLES = ["har", "html", "mhtml", "screenshot"];
+const ROLES = ["har", "html", "mhtml", "screenshot", "video"];
 
 async function exec(file: string, args: string[], cwd?: string, env?: Record<string, string>): Promise<Run> {
   try {
@@ -202,7 +202,13 @@ describe("a capture's bundle, verified where it is unpacked", function () {
         [file, "receipt.json", "metadata.json", "content.car", "custody.json", "root.bin", "timestamp-1.tsr", "tsa-ca-1.pem"].map(
           (n) => `${folder}/${n}`,
         );
-      const files: Record<string, string> = { har: "load.har", html: "page.html", mhtml: "page.mhtml", screenshot: "screenshot.png" };
+      const files: Record<string, string> = {
+        har: "load.har",
+        html: "page.html",
+        mhtml: "page.mhtml",
+        screenshot: "screenshot.png",
+        video: "visit.mp4",
+      };
       expect(tree(out)).to.deep.equal(
         [
           "README.txt",

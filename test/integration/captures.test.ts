@@ -56,7 +56,7 @@ describe("listing captures", function () {
     expect(result.finalUrl).to.equal(`${market.origin}/item/8842`);
     expect(result.httpStatus).to.equal(200);
     expect(result.serverAddress).to.equal("127.0.0.1");
-    expect(result.artifacts.map((a: Json) => a.role).sort()).to.deep.equal(["har", "html", "mhtml", "screenshot"]);
+    expect(result.artifacts.map((a: Json) => a.role).sort()).to.deep.equal(["har", "html", "mhtml", "screenshot", "video"]);
 
     const { manifest, bytes } = await manifestOf(result);
     expect(manifest).to.deep.include({
@@ -99,6 +99,7 @@ describe("listing captures", function () {
       mhtml: "multipart/related",
       html: "text/html",
       har: "application/json",
+      video: "video/mp4",
     });
     // The capture record and its manifest tell the same start.
     expect(((await (await api.get(`/v1/captures/${result.id}`)).json()) as Json).startedAt).to.equal(manifest.startedAt);
@@ -172,7 +173,7 @@ describe("listing captures", function () {
     expect(result.status).to.equal("failed");
     expect(result.failureReason).to.equal("the page answered HTTP 404 Not Found");
     expect(result.httpStatus).to.equal(404);
-    expect(result.artifacts.map((a: Json) => a.role).sort()).to.deep.equal(["har", "html", "mhtml", "screenshot"]);
+    expect(result.artifacts.map((a: Json) => a.role).sort()).to.deep.equal(["har", "html", "mhtml", "screenshot", "video"]);
     const { manifest } = await manifestOf(result);
     expect(manifest.outcome).to.deep.equal({ status: "failed", reason: "the page answered HTTP 404 Not Found" });
     await waitForAnchored(api, result.manifest.evidenceId);

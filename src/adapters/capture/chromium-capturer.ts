@@ -4,7 +4,8 @@
  * egress proxy (egress-proxy.ts), which refuses non-public addresses. Every other way out is closed
  * twice: by Chromium's own switches, and in every frame by egress-guard.browser.js, which also makes the
  * attempts visible (refused-requests.ts). The main frame's navigations are recorded (navigation-log.ts).
- * Artifacts: full-page PNG, MHTML (CDP Page.captureSnapshot), the rendered HTML, and the HAR of the load.
+ * Artifacts: full-page PNG, MHTML (CDP Page.captureSnapshot), the rendered HTML, the HAR of the load, and
+ * a video of the visit (screencast-recorder.ts); the manifest's environment record (host-environment.ts).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -14,7 +15,9 @@ import { X509Certificate } from "node:crypto";
 import type { BrowserContext, CDPSession } from "playwright-core";
 import type { CapturedArtifact, PageCapture, PageCapturer } from "../../ports/page-capturer.ts";
 import { bareHost, endpointOf } from "../../domain/endpoint.ts";
-import { startEgressProxy, type EgressPolicy, type EgressRecord } from "./egress-proxy.ts";
+import { describeEgressRule, RESOLVER, startEgressProxy, type EgressPolicy, type EgressRecord } from "./egress-proxy.ts";
+import { clockState, hostEnvironment, serviceCommit } from "./host-environment.ts";
+import { startScreencast, videoNotRecorded, type ScreencastRecorder } from "./screencast-recorder.ts";
 import { EXTRACT_LISTING_SCRIPT, type ExtractedListing } from "./listing-extraction.ts";
 import { recordNavigations, type NavigationLog, type NavigationOutcome } from "./navigation-log.ts";
 import { watchRefusedRequests, type RefusedRequests } from "./refused-requests.ts";
@@ -63,9 +66,12 @@ export interface ChromiumCapturerOptions {
   policy: EgressPolicy;
   /** Certificates to trust beyond the system's, by SPKI SHA-256 (base64). */
   trustedSpki?: readonly string[];
+  /** Record a video of each visit with this ffmpeg; no video without it. */
+  video?: { ffmpegPath: string };
 }
 
 export function chromiumCapturer(options: ChromiumCapturerOptions): PageCapturer {
+  void serviceCommit(); // read once, at startup
   return { capture: (url, limits) => captureWithChromium(url, limits, options) };
 }
 
@@ -81,7 +87,9 @@ async function captureWithChromium(
   const remaining = () => Math.max(1, deadline - Date.now());
   const profile = await mkdtemp(join(tmpdir(), "capture-profile-"));
   const harPath = join(profile, "..", `${profile.split("/").pop()}.har`);
+  const videoPath = join(profile, "..", `${profile.split("/").pop()}.mp4`);
   const proxy = await startEgressProxy(options.policy);
+  const clock = clockState();
   const result: PageCapture = {
     requestedUrl,
     finalUrl: null,
@@ -113,6 +121,8 @@ async function captureWithChromium(
   let cdp: CDPSession | undefined;
   let navigations: NavigationLog | undefined;
   let refusals: RefusedRequests | undefined;
+  let recorder: ScreencastRecorder | undefined;
+  let ended = false;
   let described = false;
   const describe = async (outcome: NavigationOutcome) => {
     described = true;
@@ -148,6 +158,8 @@ async function captureWithChromium(
     });
     const page = context.pages()[0] ?? (await context.newPage());
     cdp = await context.newCDPSession(page);
+    if (options.video) recorder = await startScreencast(cdp, { ...options.video, viewport: result.browser.viewport, path: videoPath });
+    if (ended) void recorder?.stop(); // started after the deadline: its ffmpeg must not wait forever
     await cdp.send("Network.enable"); // Network.getCertificate answers only with the domain on
     const version = (await cdp.send("Browser.getVersion")) as { product: string; userAgent: string };
     result.browser.version = version.product.replace(/^[^/]*\//, "");
@@ -176,6 +188,7 @@ async function captureWithChromium(
     // The browser shows the proxy's refusal, not a page a site sent: no screenshot of it (the HAR is kept).
     if (loaded.refused) throw new Error(loaded.refused.reason);
 
+    await recorder?.stop(); // the video ends here: the full-page screenshot resizes the page
     add({
       role: "screenshot",
       fileName: "screenshot.png",
@@ -203,19 +216,30 @@ async function captureWithChromium(
     if (outcome) result.navigations = outcome.navigations;
     if (outcome?.refused) result.error = outcome.refused.reason;
     clearTimeout(timer);
+    ended = true;
+    const video = await recorder?.stop();
+    // Like the screenshot: no picture kept of the proxy's refusal, which no site sent.
+    if (video?.bytes && outcome?.refused) [video.bytes, video.record.error] = [undefined, REFUSED_VIDEO];
     // Closing writes the HAR. A browser that will not close in time is killed (its pages go with it).
     if (context && !(await settlesWithin(context.close(), BROWSER_CLOSE_MS))) killProcessesUsing(profile);
     await proxy.close();
     const har = await readFile(harPath).catch(() => undefined);
     if (har) add({ role: "har", fileName: "load.har", mediaType: "application/json", bytes: har });
+    if (video?.bytes) add({ role: "video", fileName: "visit.mp4", mediaType: "video/mp4", bytes: video.bytes });
+    if (options.video) result.video = video?.record ?? videoNotRecorded("the browser did not start");
+    result.environment = await hostEnvironment(clock, proxy.records, describeEgressRule(options.policy), RESOLVER);
     await rm(profile, { recursive: true, force: true });
     await rm(harPath, { force: true });
+    await rm(videoPath, { force: true });
     const refused = refusals?.list(proxy.records);
     if (refused) [result.refused, result.refusedNotListed] = [refused.listed, refused.notListed];
     result.endedAt = new Date().toISOString();
   }
   return result;
 }
+
+const REFUSED_VIDEO =
+  "not kept: a navigation of the page was refused, and the browser showed the egress proxy's refusal, not a page a site sent";
 
 /** How long a browser gets to close (and write its HAR) before it is killed. */
 const BROWSER_CLOSE_MS = 10_000;
