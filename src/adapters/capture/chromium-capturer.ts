@@ -87,7 +87,6 @@ async function captureWithChromium(
   const remaining = () => Math.max(1, deadline - Date.now());
   const profile = await mkdtemp(join(tmpdir(), "capture-profile-"));
   const harPath = join(profile, "..", `${profile.split("/").pop()}.har`);
-  const videoPath = join(profile, "..", `${profile.split("/").pop()}.mp4`);
   const proxy = await startEgressProxy(options.policy);
   const clock = clockState();
   const result: PageCapture = {
@@ -158,7 +157,7 @@ async function captureWithChromium(
     });
     const page = context.pages()[0] ?? (await context.newPage());
     cdp = await context.newCDPSession(page);
-    if (options.video) recorder = await startScreencast(cdp, { ...options.video, viewport: result.browser.viewport, path: videoPath });
+    if (options.video) recorder = await startScreencast(cdp, { ...options.video, viewport: result.browser.viewport });
     if (ended) void recorder?.stop(); // started after the deadline: its ffmpeg must not wait forever
     await cdp.send("Network.enable"); // Network.getCertificate answers only with the domain on
     const version = (await cdp.send("Browser.getVersion")) as { product: string; userAgent: string };
@@ -230,7 +229,6 @@ async function captureWithChromium(
     result.environment = await hostEnvironment(clock, proxy.records, describeEgressRule(options.policy), RESOLVER);
     await rm(profile, { recursive: true, force: true });
     await rm(harPath, { force: true });
-    await rm(videoPath, { force: true });
     const refused = refusals?.list(proxy.records);
     if (refused) [result.refused, result.refusedNotListed] = [refused.listed, refused.notListed];
     result.endedAt = new Date().toISOString();

@@ -1,32 +1,34 @@
 /**
  * The video of a visit, from Chromium's DevTools screencast (Page.startScreencast) and the system's
- * ffmpeg. Chromium sends a frame only when what it shows changes, each with the time it was drawn; every
- * frame is written to ffmpeg again and again until the next one's time, at a constant FRAME_RATE, so the
- * video plays the visit at its real pace and lasts as long as it was recorded (to 1 / FRAME_RATE s).
+ * ffmpeg. Chromium sends a frame only when what it shows changes, each with the time it was drawn. Each
+ * frame is kept on disk with that time, on a grid of 1 / FRAME_RATE s (a frame drawn within the same slot
+ * as the one before replaces it); when the visit ends, ffmpeg's concat demuxer shows each frame until the
+ * next one's time and the last until the end, so the video plays the visit at its real pace and lasts as
+ * long as it was recorded. Only the frames that differ are encoded (variable frame rate): a page that
+ * stands still costs nothing, where a constant rate would encode 25 copies a second.
  * H.264 in MP4 (yuv420p, moov atom first): what Windows, macOS, phones and every browser play without
  * an extra codec, as a court's or a lawyer's viewer must. The recorder never throws: whatever fails
  * (no ffmpeg, an encoder that dies or hangs, a browser that stops answering) ends up in `error`.
  */
-import { execFile, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { CDPSession } from "playwright-core";
 import type { VideoRecord } from "../../ports/page-capturer.ts";
 import { withDeadline } from "./deadline.ts";
 
+/** The grid the frames' times are put on: the video's time base, and at most this many frames a second. */
 export const FRAME_RATE = 25;
 
-/** How long ffmpeg gets to finish the file once the last frame is written, and the browser to stop. */
-const FINISH_MS = 10_000;
+/** How long the frames' files and ffmpeg get to make the video once the visit ended, and the browser to stop. */
+const FINISH_MS = 15_000;
 const STOP_SCREENCAST_MS = 2_000;
-/** A frame reaches us up to this long after it was drawn (0.1–0.4 s measured): slots this recent are not filled yet. */
-const IN_FLIGHT_S = 0.5;
 
 export interface ScreencastOptions {
   ffmpegPath: string;
-  /** The browser window: the video's size (rounded up to even numbers, as H.264 in 4:2:0 needs). */
+  /** The browser window: the video's size (padded to even numbers, as H.264 in 4:2:0 needs). */
   viewport: { width: number; height: number };
-  /** Where ffmpeg writes the MP4 (the caller removes it). */
-  path: string;
 }
 
 export interface ScreencastRecorder {
@@ -35,9 +37,9 @@ export interface ScreencastRecorder {
 }
 
 interface Frame {
-  jpeg: Buffer;
-  /** Seconds since the epoch, as the browser drew it. */
-  time: number;
+  file: string;
+  /** Its time on the grid: 1 / FRAME_RATE s since the first frame. */
+  slot: number;
 }
 
 export async function startScreencast(cdp: CDPSession, options: ScreencastOptions): Promise<ScreencastRecorder> {
@@ -45,49 +47,28 @@ export async function startScreencast(cdp: CDPSession, options: ScreencastOption
   const record: VideoRecord = { startedAt: null, endedAt: null, frames: 0, frameRate: FRAME_RATE, encoder, error: null };
   const failed = (reason: string) => (record.error ??= reason);
   const { width, height } = options.viewport;
-  const ffmpeg = spawn(
-    options.ffmpegPath,
-    [
-      ...["-hide_banner", "-loglevel", "error", "-f", "image2pipe", "-c:v", "mjpeg", "-framerate", String(FRAME_RATE), "-i", "pipe:0"],
-      ...["-vf", `scale=${width}:${height},pad=ceil(iw/2)*2:ceil(ih/2)*2`, "-r", String(FRAME_RATE)],
-      ...["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
-      ...["-map_metadata", "-1", "-y", options.path],
-    ],
-    { stdio: ["pipe", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  ffmpeg.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  ffmpeg.stdin.on("error", () => undefined); // an encoder that died is reported by its exit, below
-  const exited = new Promise<string | null>((resolve) => {
-    ffmpeg.once("error", (error) => resolve(`ffmpeg could not be started (${(error as NodeJS.ErrnoException).code ?? error.message})`));
-    ffmpeg.once("close", (code, signal) =>
-      resolve(code === 0 ? null : `ffmpeg ended with ${signal ?? `exit code ${code}`}: ${stderr.trim().split("\n").pop() ?? ""}`.trim()),
-    );
-  });
+  const dir = await mkdtemp(join(tmpdir(), "capture-video-"));
 
-  // Frames are written late, each once the next one's time says how long it was shown.
+  const frames: Frame[] = [];
   let first: number | undefined;
-  let last: Frame | undefined;
-  let written = 0; // frames of the video written so far
-  const slot = (time: number) => Math.round((time - first!) * FRAME_RATE);
-  const writeUntil = (frame: Frame, until: number, atLeastOnce: boolean) => {
-    for (let n = Math.max(atLeastOnce ? 1 : 0, slot(until) - written); n > 0; n--, written++) ffmpeg.stdin.write(frame.jpeg);
-  };
+  let latest = 0;
+  let written: Promise<unknown> = Promise.resolve(); // the frames' files, in order
   let recording = true;
   const onFrame = (event: { data: string; sessionId: number; metadata: { timestamp?: number } }) => {
     // Acknowledged at once: Chromium sends no further frame until then.
     cdp.send("Page.screencastFrameAck", { sessionId: event.sessionId }).catch(() => undefined);
     if (!recording) return;
     // The browser's time of drawing (its clock is the service's: the same machine), never going back.
-    const time = Math.max(event.metadata.timestamp ?? Date.now() / 1000, last?.time ?? 0);
-    first ??= time;
-    if (last) writeUntil(last, time, false);
-    last = { jpeg: Buffer.from(event.data, "base64"), time };
-    record.frames++;
+    latest = Math.max(event.metadata.timestamp ?? Date.now() / 1000, latest);
+    first ??= latest;
+    const slot = Math.round((latest - first) * FRAME_RATE);
+    const previous = frames.at(-1);
+    const frame = previous?.slot === slot ? previous : { file: join(dir, `${String(frames.length).padStart(6, "0")}.jpg`), slot };
+    if (frame !== previous) frames.push(frame);
+    const jpeg = Buffer.from(event.data, "base64");
+    written = written.then(() => writeFile(frame.file, jpeg)).catch((error) => failed(`a frame could not be kept (${messageOf(error)})`));
   };
   cdp.on("Page.screencastFrame", onFrame);
-  // The frame on screen is written as time passes, not all at the end: little is left to encode when the visit ends.
-  const catchUp = setInterval(() => last && writeUntil(last, Date.now() / 1000 - IN_FLIGHT_S, false), 200);
   try {
     await withDeadline(
       cdp.send("Page.startScreencast", { format: "jpeg", quality: 90, maxWidth: width, maxHeight: height }),
@@ -98,35 +79,69 @@ export async function startScreencast(cdp: CDPSession, options: ScreencastOption
     failed(`the browser did not start its screencast (${messageOf(error)})`);
   }
 
-  let stopping: Promise<{ bytes?: Buffer; record: VideoRecord }> | undefined;
-  const stop = async () => {
+  let ffmpeg: ChildProcess | undefined;
+  /** The concat demuxer's list: each frame until the next one's slot, the last until `end`, then the last again. */
+  const encode = async (end: number) => {
+    await written;
+    const last = frames.at(-1)!;
+    const list = ["ffconcat version 1.0"];
+    for (const [i, frame] of frames.entries()) {
+      // The last one's repeat, which ends the video, is shown for the final slot: it makes the last duration count.
+      const until = frames[i + 1]?.slot ?? end - 1;
+      list.push(`file '${frame.file}'`, `duration ${((until - frame.slot) / FRAME_RATE).toFixed(2)}`);
+    }
+    list.push(`file '${last.file}'`);
+    await writeFile(join(dir, "frames.txt"), `${list.join("\n")}\n`);
+    const output = join(dir, "visit.mp4");
+    ffmpeg = spawn(
+      options.ffmpegPath,
+      [
+        ...["-hide_banner", "-loglevel", "error", "-nostdin", "-f", "concat", "-safe", "0", "-i", join(dir, "frames.txt")],
+        ...["-vf", `scale=${width}:${height},pad=ceil(iw/2)*2:ceil(ih/2)*2`, "-fps_mode", "vfr"],
+        ...["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
+        ...["-map_metadata", "-1", "-y", output],
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    ffmpeg.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    const exit = await new Promise<string | null>((resolve) => {
+      ffmpeg!.once("error", (error) => resolve(`ffmpeg could not be started (${(error as NodeJS.ErrnoException).code ?? error.message})`));
+      ffmpeg!.once("close", (code, signal) =>
+        resolve(code === 0 ? null : `ffmpeg ended with ${signal ?? `exit code ${code}`}: ${stderr.trim().split("\n").pop() ?? ""}`.trim()),
+      );
+    });
+    if (exit) throw new Error(exit);
+    return readFile(output);
+  };
+
+  const stop = async (): Promise<{ bytes?: Buffer; record: VideoRecord }> => {
     const end = Date.now() / 1000;
     await withDeadline(cdp.send("Page.stopScreencast"), STOP_SCREENCAST_MS, "Page.stopScreencast").catch(() => undefined);
     recording = false;
-    clearInterval(catchUp);
     cdp.off("Page.screencastFrame", onFrame);
-    if (last && first !== undefined) {
-      // The last frame stays on screen until the end: the recording's length, not the last change's time.
-      writeUntil(last, Math.max(end, last.time), true);
-      record.startedAt = new Date(first * 1000).toISOString();
-      record.endedAt = new Date(first * 1000 + (written / FRAME_RATE) * 1000).toISOString();
-    } else {
-      failed("the browser sent no frame");
-    }
-    ffmpeg.stdin.end();
-    const exit = await withDeadline(exited, FINISH_MS, "ffmpeg").catch((error: Error) => {
-      ffmpeg.kill("SIGKILL");
-      return error.message;
-    });
-    if (exit) failed(exit);
-    if (record.error) return { record: { ...record, startedAt: null, endedAt: null } };
+    record.frames = frames.length;
     try {
-      return { bytes: await readFile(options.path), record };
+      if (record.error) return { record };
+      if (first === undefined) {
+        failed("the browser sent no frame");
+        return { record };
+      }
+      // At least one slot for the last frame and one for its repeat.
+      const endSlot = Math.max(Math.round((end - first) * FRAME_RATE), frames.at(-1)!.slot + 2);
+      const bytes = await withDeadline(encode(endSlot), FINISH_MS, "the video's encoding");
+      record.startedAt = new Date(first * 1000).toISOString();
+      record.endedAt = new Date(first * 1000 + (endSlot / FRAME_RATE) * 1000).toISOString();
+      return { bytes, record };
     } catch (error) {
-      failed(`the video could not be read (${messageOf(error)})`);
+      ffmpeg?.kill("SIGKILL");
+      failed(messageOf(error));
       return { record };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   };
+  let stopping: Promise<{ bytes?: Buffer; record: VideoRecord }> | undefined;
   return { stop: () => (stopping ??= stop()) };
 }
 
