@@ -93,9 +93,9 @@ export interface VideoRecord {
   /** The first frame's time (the video's 0 s) and the recording's end, UTC by the service's clock; null if none. */
   startedAt: string | null;
   endedAt: string | null;
-  /** Frames the browser sent: it sends one only when what it shows changes. */
+  /** The pictures in the video: the browser sends one only when what it shows changes (the last is repeated at the end). */
   frames: number;
-  /** The video's constant frame rate: each frame is repeated until the next one's time. */
+  /** The video's time grid, in slots a second: each picture is shown from its slot until the next one's. */
   frameRate: number;
   /** The encoder and format, e.g. `ffmpeg 5.1.9-0+deb12u1, H.264 (libx264) in MP4`. */
   encoder: string;

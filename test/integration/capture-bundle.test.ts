@@ -253,8 +253,8 @@ describe("a capture's bundle, verified where it is unpacked", function () {
       }
       expect(result.stdout).to.include(
         "The bundle\n==========\n" +
-          `✓ capture complete  the 4 artifacts the manifest lists are here, each with its receipt: artifacts/screenshot/screenshot.png, artifacts/mhtml/page.mhtml, artifacts/html/page.html, artifacts/har/load.har\n` +
-          "5 evidence items, exit code 0.\n\n" +
+          `✓ capture complete  the ${ITEMS - 1} artifacts the manifest lists are here, each with its receipt: artifacts/screenshot/screenshot.png, artifacts/mhtml/page.mhtml, artifacts/html/page.html, artifacts/har/load.har, artifacts/video/visit.mp4\n` +
+          `${ITEMS} evidence items, exit code 0.\n\n` +
           `VERIFIED: all ${ITEMS} items of the bundle passed every check made (see each verdict above).\n`,
       );
       // One receipt, as the CLI takes it: its file named, or found beside it.
