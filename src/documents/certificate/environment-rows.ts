@@ -22,7 +22,8 @@ export function environmentRows(l: Layout, m: CaptureManifest): void {
       const how = d.resolvedBy === "address literal" ? "an address" : `answered ${d.addresses.join(", ") || "nothing"}`;
       return `${d.host}, port ${d.port}: ${how}; ${d.connectedTo ? `connected to ${d.connectedTo}` : `refused: ${d.refused ?? "not connected"}`}`;
     });
-    l.row("Hosts reached for the page (resolved by the service)", answers.join(" — ") || "none");
+    // The browser's own attempts (its updater, say) are among them, refused like any other.
+    l.row("Hosts the browser asked for (resolved and checked by the service's proxy)", answers.join(" — ") || "none");
     l.row("Egress rule", e.egressRule);
   }
   if (m.video === undefined) return;
@@ -33,6 +34,6 @@ export function environmentRows(l: Layout, m: CaptureManifest): void {
       ? "not recorded (turned off)"
       : v.error !== null || !v.startedAt || !v.endedAt
         ? `none: ${v.error ?? "not recorded"}`
-        : `${utcMs(v.startedAt)} to ${utcMs(v.endedAt)}, ${v.frameRate} frames a second (${v.encoder}); the file is listed below`,
+        : `${utcMs(v.startedAt)} to ${utcMs(v.endedAt)}, at the pace it happened (${v.encoder}); the file is listed below`,
   );
 }
