@@ -146,7 +146,7 @@ describe("the video of a capture's visit, and its environment record", function 
     const prettyName = /^PRETTY_NAME="?(.*?)"?$/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ?? null;
     expect(e.os).to.deep.equal({ type: uname("-s"), release: uname("-r"), version: uname("-v"), distribution: prettyName });
     expect(manifest.service.commit).to.equal(execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim());
-    // The browser's own attempts (its updater, say) are in the record too, refused; the page's hosts are these.
+    // The browser's own requests (Chromium's updater, which cannot resolve here) are in the record too; the page's are these.
     expect(e.dns.filter((d: Json) => d.host.startsWith("127."))).to.deep.equal([
       { host: "127.0.0.1", port: market.port, resolvedBy: "address literal", addresses: ["127.0.0.1"], connectedTo: "127.0.0.1" },
       {

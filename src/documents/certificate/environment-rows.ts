@@ -22,7 +22,7 @@ export function environmentRows(l: Layout, m: CaptureManifest): void {
       const how = d.resolvedBy === "address literal" ? "an address" : `answered ${d.addresses.join(", ") || "nothing"}`;
       return `${d.host}, port ${d.port}: ${how}; ${d.connectedTo ? `connected to ${d.connectedTo}` : `refused: ${d.refused ?? "not connected"}`}`;
     });
-    // The browser's own attempts (its updater, say) are among them, refused like any other.
+    // The browser's own requests (Chromium's updater) are among them: the proxy treats them like the page's.
     l.row("Hosts the browser asked for (resolved and checked by the service's proxy)", answers.join(" — ") || "none");
     l.row("Egress rule", e.egressRule);
   }
