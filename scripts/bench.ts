@@ -8,7 +8,8 @@
  *   time from 201 to receipt (p50/p99) at ANCHOR_INTERVAL_MS=2000
  *   gas per item at batch sizes 1, 10, 100, 1000, next to one transaction per item
  *   peak RSS of the service process
- *   time to capture a listing URL (fixture marketplace on 127.0.0.1) in a clean Chromium, and with and
+ *   time to capture a listing URL (fixture marketplace on 127.0.0.1) in a clean Chromium, with the video of
+ *   the visit (the default) and without it (CAPTURE_VIDEO=false, on a second service), and with and
  *   without its WACZ archive (CAPTURE_WACZ)
  *   the same 100 KB uploads and time to receipt with the index on PostgreSQL (a local server started
  *   here), on one instance and on three sharing it
@@ -336,6 +337,12 @@ try {
   const rssOverall = rss.peak();
   rss.stop();
   await service.stop();
+  console.error("bench: captures without video");
+  const withoutVideo = await spawnService(join(work, "data-no-video"), {
+    CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`,
+    CAPTURE_VIDEO: "false",
+  });
+  const capturesWithoutVideo = await captureTimes(withoutVideo.url, market.origin, 5).finally(() => withoutVideo.stop());
 
   console.error("bench: captures with and without the WACZ");
   const wacz = await waczCost(market.origin, market.port, 8);
@@ -365,7 +372,8 @@ CONFIRMATIONS=1; client and service on the same machine (the client's CPU counts
 | peak RSS, 100 KB uploads | ${round(rssSmall / MiB)} MB | |
 | peak RSS while ingesting 50 MB files | ${round(rssLarge / MiB)} MB | ≤ 300 MB |
 | peak RSS, whole run | ${round(rssOverall / MiB)} MB | |
-| capture of a listing URL (${captures.count}, one at a time): 202 → captured | p50 ${round(captures.p50 / 1000, 2)} s, max ${round(captures.max / 1000, 2)} s | |
+| capture of a listing URL (${captures.count}, one at a time): 202 → captured, with the video | p50 ${round(captures.p50 / 1000, 2)} s, max ${round(captures.max / 1000, 2)} s | |
+| the same without the video (\`CAPTURE_VIDEO=false\`) | p50 ${round(capturesWithoutVideo.p50 / 1000, 2)} s, max ${round(capturesWithoutVideo.max / 1000, 2)} s | |
 | the same, ${wacz.count} each in turn: with the WACZ (default) / CAPTURE_WACZ=false | p50 ${round(wacz.with / 1000, 2)} s / ${round(wacz.without / 1000, 2)} s | |
 
 The index on PostgreSQL 15 (a local server, default settings, on the same machine), an external anvil, one block

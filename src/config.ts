@@ -69,6 +69,8 @@ const schema = z
     CAPTURE_CONCURRENCY: positiveInt.max(16).default(2),
     CAPTURE_ALLOW_PRIVATE: bool.default(false),
     CAPTURE_WACZ: bool.default(true),
+    CAPTURE_VIDEO: bool.default(true),
+    FFMPEG_PATH: z.string().min(1).default("/usr/bin/ffmpeg"),
     CAPTURE_TRUSTED_SPKI: list(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 SHA-256 hashes of public keys (SPKI)")).default([]),
     CAPTURE_ALLOW_HOSTS: list(z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d+$/, "must be a comma-separated list of host:port")).default(
       [],
@@ -181,6 +183,9 @@ export interface Config {
   readonly captureTrustedSpki: readonly string[];
   /** Package each capture's visit as a WACZ archive (an artifact of its own). */
   readonly captureWacz: boolean;
+  /** Record a video of every capture's visit (with ffmpeg at ffmpegPath). */
+  readonly captureVideo: boolean;
+  readonly ffmpegPath: string;
   /** The address users reach this service at (certificates link to its /verify page); default: the listening URL. */
   readonly publicUrl: string | undefined;
   /** RFC 3161 time-stamp authorities asked to stamp every batch root, each with the CA file it is trusted by. */
@@ -244,6 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     captureAllowPrivate: e.CAPTURE_ALLOW_PRIVATE,
     captureTrustedSpki: Object.freeze(e.CAPTURE_TRUSTED_SPKI),
     captureWacz: e.CAPTURE_WACZ,
+    captureVideo: e.CAPTURE_VIDEO,
+    ffmpegPath: e.FFMPEG_PATH,
     captureAllowHosts: Object.freeze(e.CAPTURE_ALLOW_HOSTS.map((h) => h.replace(/^\[(.*)\]:/, "$1:"))),
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     timestampAuthorities: Object.freeze(e.TSA_URLS.map((url, i) => Object.freeze({ url, caFile: resolve(e.TSA_CA_FILES[i]!) }))),

@@ -159,6 +159,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         trustedSpki: config.captureTrustedSpki,
         maxScrollHeight: config.captureMaxScrollHeight,
         wacz: config.captureWacz,
+        video: config.captureVideo ? { ffmpegPath: config.ffmpegPath } : undefined,
       }),
       egress,
       timeoutMs: config.captureTimeoutMs,

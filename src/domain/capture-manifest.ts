@@ -82,7 +82,40 @@ export const CaptureManifestSchema = z.object({
     })
     .nullable()
     .optional(),
-  service: z.object({ name: z.string(), version: z.string() }),
+  service: z.object({ name: z.string(), version: z.string(), commit: z.string().nullable().optional() }),
+  environment: z
+    .object({
+      os: z.object({ type: z.string(), release: z.string(), version: z.string(), distribution: z.string().nullable() }),
+      clock: z.object({
+        synchronized: z.boolean().nullable(),
+        ntp: z.boolean().nullable(),
+        source: z.string(),
+        reason: z.string().optional(),
+      }),
+      dns: z.array(
+        z.object({
+          host: z.string(),
+          port: z.number(),
+          resolvedBy: z.string(),
+          addresses: z.array(z.string()),
+          connectedTo: z.string().nullable(),
+          refused: z.string().optional(),
+        }),
+      ),
+      egressRule: z.string(),
+    })
+    .optional(),
+  video: z
+    .object({
+      startedAt: z.string().nullable(),
+      endedAt: z.string().nullable(),
+      frames: z.number(),
+      frameRate: z.number(),
+      encoder: z.string(),
+      error: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
   requestedBy: z.object({
     account: z.string(),
     caseRef: z.string().optional(),

@@ -46,7 +46,7 @@ export interface ExtractedListing {
 }
 
 export interface CapturedArtifact {
-  role: "screenshot" | "mhtml" | "html" | "har" | "wacz";
+  role: "screenshot" | "mhtml" | "html" | "har" | "wacz" | "video";
   fileName: string;
   mediaType: string;
   bytes: Buffer;
@@ -119,8 +119,52 @@ export interface PageCapture {
   artifacts: CapturedArtifact[];
   /** Artifacts the capture meant to take but could not, and why (it is complete without them). */
   missingArtifacts?: { role: string; reason: string }[];
+  /** How the video of the visit was recorded, or why it could not be; absent when video is turned off. */
+  video?: VideoRecord;
+  /** The machine, network and clock the capture ran on; absent from a capturer that does not know them. */
+  environment?: CaptureEnvironment;
   /** Why the capture failed, if it did (artifacts taken before the failure are still returned). */
   error: string | null;
+}
+
+/** The video of the visit: from the browser's first frame to the moment before the screenshot was taken. */
+export interface VideoRecord {
+  /** The first frame's time (the video's 0 s) and the recording's end, UTC by the service's clock; null if none. */
+  startedAt: string | null;
+  endedAt: string | null;
+  /** The pictures in the video: the browser sends one only when what it shows changes (the last is repeated at the end). */
+  frames: number;
+  /** The video's time grid, in slots a second: each picture is shown from its slot until the next one's. */
+  frameRate: number;
+  /** The encoder and format, e.g. `ffmpeg 5.1.9-0+deb12u1, H.264 (libx264) in MP4`. */
+  encoder: string;
+  /** Why there is no video artifact (the capture's other artifacts are kept); null when there is one. */
+  error: string | null;
+}
+
+/** One answer the egress proxy used: a host's addresses and what it did with them. */
+export interface DnsAnswer {
+  host: string;
+  port: number;
+  /** `address literal` when the URL named an address (nothing was looked up), else the resolver asked. */
+  resolvedBy: string;
+  /** The addresses answered, in the resolver's order (empty when the lookup failed). */
+  addresses: string[];
+  /** The address the proxy connected to; null when it refused (see `refused`). */
+  connectedTo: string | null;
+  refused?: string;
+}
+
+export interface CaptureEnvironment {
+  os: { type: string; release: string; version: string; distribution: string | null };
+  /** The host clock's synchronisation, as the OS reports it; null (with `reason`) when it reports nothing. */
+  clock: { synchronized: boolean | null; ntp: boolean | null; source: string; reason?: string };
+  /** The git commit the service runs from; null when it does not run from a git checkout. */
+  serviceCommit: string | null;
+  /** Every distinct answer the egress proxy used, in the order first used. */
+  dns: DnsAnswer[];
+  /** What the egress proxy refuses, in a sentence. */
+  egressRule: string;
 }
 
 export interface PageCapturer {

@@ -1,6 +1,6 @@
 /**
  * capture → hash → store → queue, for a listing URL rather than a file: the page is captured in a clean
- * browser (screenshot, MHTML, HTML, HAR, WACZ), each artifact becomes an evidence item, and a capture manifest
+ * browser (screenshot, MHTML, HTML, HAR, WACZ, video), each artifact becomes an evidence item, and a capture manifest
  * (RFC 8785 JSON) lists them all with how, when and from where they were taken. The manifest is
  * anchored with the artifacts: its receipt proves the whole capture.
  */
@@ -260,7 +260,9 @@ function buildManifest(capture: CaptureRecord, page: PageCapture, artifacts: Sto
     browser: page.browser,
     device: page.device,
     scroll: page.scroll,
-    service: { name: PACKAGE.name, version: PACKAGE.version },
+    service: stripEmpty({ name: PACKAGE.name, version: PACKAGE.version, commit: page.environment?.serviceCommit }),
+    environment: page.environment && environmentRecord(page.environment),
+    video: page.video ?? null,
     requestedBy: { account: capture.accountId, caseRef: capture.caseRef, listingId: capture.listingId, note: capture.note },
     listing,
     listingNote: listing
@@ -290,6 +292,11 @@ function buildManifest(capture: CaptureRecord, page: PageCapture, artifacts: Sto
     listingNote?: string;
     refusedRequests: unknown;
   };
+}
+
+/** The machine and network the capture ran on (the service's commit is under `service`). */
+function environmentRecord({ serviceCommit: _, ...environment }: NonNullable<PageCapture["environment"]>) {
+  return environment;
 }
 
 function messageOf(error: unknown): string {

@@ -31,7 +31,9 @@ const CLI = fileURLToPath(new URL("../../bin/evidence-anchor.js", import.meta.ur
 /** The lawyer's Node: the system's Node 20, not the project's. */
 const SYSTEM_NODE = process.env.SYSTEM_NODE ?? "/usr/bin/node";
 const ANCHOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
-const ROLES = ["har", "html", "mhtml", "screenshot"];
+const ROLES = ["har", "html", "mhtml", "screenshot", "video"];
+/** The manifest and its artifacts. */
+const ITEMS = ROLES.length + 1;
 
 async function exec(file: string, args: string[], cwd?: string, env?: Record<string, string>): Promise<Run> {
   try {
@@ -118,7 +120,7 @@ describe("a capture's bundle, verified where it is unpacked", function () {
     writeFileSync(`${b}.zip`, Buffer.from(await byManifest.arrayBuffer()));
     await run("unzip", ["-q", `${a}.zip`, "-d", a]);
     await run("unzip", ["-q", `${b}.zip`, "-d", b]);
-    expect(tree(a)).to.have.length(4 + 5 * 8);
+    expect(tree(a)).to.have.length(4 + ITEMS * 8);
     expect(tree(b)).to.deep.equal(tree(a));
     // The same files, but each item's custody log: the second download's includes the first.
     for (const path of tree(a).filter((p) => !p.endsWith("custody.json")))
@@ -204,7 +206,13 @@ describe("a capture's bundle, verified where it is unpacked", function () {
         [file, "receipt.json", "metadata.json", "content.car", "custody.json", "root.bin", "timestamp-1.tsr", "tsa-ca-1.pem"].map(
           (n) => `${folder}/${n}`,
         );
-      const files: Record<string, string> = { har: "load.har", html: "page.html", mhtml: "page.mhtml", screenshot: "screenshot.png" };
+      const files: Record<string, string> = {
+        har: "load.har",
+        html: "page.html",
+        mhtml: "page.mhtml",
+        screenshot: "screenshot.png",
+        video: "visit.mp4",
+      };
       expect(tree(out)).to.deep.equal(
         [
           "README.txt",
@@ -229,7 +237,7 @@ describe("a capture's bundle, verified where it is unpacked", function () {
     /** What the project's CLI prints for one item of the unpacked bundle. */
     async function cliSays(folder: string, role: string, extra: string[]): Promise<Run> {
       const file = readdirSync(join(folder, role === "manifest" ? "manifest" : `artifacts/${role}`)).find(
-        (n) => /\.(har|html|mhtml|png|json)$/.test(n) && !["receipt.json", "metadata.json", "custody.json"].includes(n),
+        (n) => /\.(har|html|mhtml|png|mp4|json)$/.test(n) && !["receipt.json", "metadata.json", "custody.json"].includes(n),
       )!;
       const at = (name: string) => join(folder, role === "manifest" ? "manifest" : `artifacts/${role}`, name);
       return exec(process.execPath, [CLI, "verify", at("receipt.json"), at(file), "--tsa-ca", at("tsa-ca-1.pem"), ...extra]);
@@ -247,9 +255,9 @@ describe("a capture's bundle, verified where it is unpacked", function () {
       }
       expect(result.stdout).to.include(
         "The bundle\n==========\n" +
-          `✓ capture complete  the 4 artifacts the manifest lists are here, each with its receipt: artifacts/screenshot/screenshot.png, artifacts/mhtml/page.mhtml, artifacts/html/page.html, artifacts/har/load.har\n` +
-          "5 evidence items, exit code 0.\n\n" +
-          "VERIFIED: all 5 items of the bundle passed every check made (see each verdict above).\n",
+          `✓ capture complete  the ${ITEMS - 1} artifacts the manifest lists are here, each with its receipt: artifacts/screenshot/screenshot.png, artifacts/mhtml/page.mhtml, artifacts/html/page.html, artifacts/har/load.har, artifacts/video/visit.mp4\n` +
+          `${ITEMS} evidence items, exit code 0.\n\n` +
+          `VERIFIED: all ${ITEMS} items of the bundle passed every check made (see each verdict above).\n`,
       );
       // One receipt, as the CLI takes it: its file named, or found beside it.
       const cli = await cliSays(out, "screenshot", ["--offline"]);
@@ -276,7 +284,7 @@ describe("a capture's bundle, verified where it is unpacked", function () {
         expect(result.stdout, role).to.include(cli.stdout);
       }
       expect(result.stdout).to.include(
-        "5 evidence items, exit code 3.\n\nAll 5 items of the bundle passed every check, but the anchor is on a development chain or a chain this verifier does not know, which proves nothing to a third party (each verdict above says what is proven).\n",
+        `${ITEMS} evidence items, exit code 3.\n\nAll ${ITEMS} items of the bundle passed every check, but the anchor is on a development chain or a chain this verifier does not know, which proves nothing to a third party (each verdict above says what is proven).\n`,
       );
       const allowed = await exec(SYSTEM_NODE, ["verify.mjs", "--rpc", chain.rpcUrl, "--allow-development-chain"], out);
       expect(allowed.code).to.equal(0);
@@ -321,7 +329,7 @@ describe("a capture's bundle, verified where it is unpacked", function () {
         await page.locator("#result").waitFor();
         const offline = await exec(SYSTEM_NODE, ["verify.mjs"], out);
         expect(await page.locator("#verdict").textContent()).to.equal(
-          "VERIFIED: all 5 items of the bundle passed every check made (see each verdict above).",
+          `VERIFIED: all ${ITEMS} items of the bundle passed every check made (see each verdict above).`,
         );
         expect(await page.locator("#exit-code").textContent()).to.equal(
           "verify.mjs would exit with code 0: verified. The chain was not checked: paste an RPC endpoint above for the chain checks.",
@@ -368,14 +376,15 @@ describe("a capture's bundle, verified where it is unpacked", function () {
     it("README.txt can be followed to the end: its hashes, leaves, proof walks, OpenSSL and curl commands give what it says", async () => {
       const readme = readFileSync(join(out, "README.txt"), "utf8");
       expect(readme).to.match(new RegExp(`^CAPTURE BUNDLE ${capture.id}\n`));
-      const sections = readme.split(/\n(?=Item \d of 5: |3\. The chain)/);
+      const sections = readme.split(new RegExp(`\n(?=Item \\d of ${ITEMS}: |3\\. The chain)`));
       const items = sections.filter((s) => s.startsWith("Item "));
       expect(items.map((s) => s.split(" (")[0])).to.deep.equal([
-        "Item 1 of 5: manifest/capture-manifest.json",
-        "Item 2 of 5: artifacts/screenshot/screenshot.png",
-        "Item 3 of 5: artifacts/mhtml/page.mhtml",
-        "Item 4 of 5: artifacts/html/page.html",
-        "Item 5 of 5: artifacts/har/load.har",
+        "Item 1 of 6: manifest/capture-manifest.json",
+        "Item 2 of 6: artifacts/screenshot/screenshot.png",
+        "Item 3 of 6: artifacts/mhtml/page.mhtml",
+        "Item 4 of 6: artifacts/html/page.html",
+        "Item 5 of 6: artifacts/har/load.har",
+        "Item 6 of 6: artifacts/video/visit.mp4",
       ]);
       const rpcCalls: string[] = [];
       for (const section of items) {

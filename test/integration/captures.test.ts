@@ -56,7 +56,7 @@ describe("listing captures", function () {
     expect(result.finalUrl).to.equal(`${market.origin}/item/8842`);
     expect(result.httpStatus).to.equal(200);
     expect(result.serverAddress).to.equal("127.0.0.1");
-    expect(result.artifacts.map((a: Json) => a.role).sort()).to.deep.equal(["har", "html", "mhtml", "screenshot", "wacz"]);
+    expect(result.artifacts.map((a: Json) => a.role).sort()).to.deep.equal(["har", "html", "mhtml", "screenshot", "video", "wacz"]);
 
     const { manifest, bytes } = await manifestOf(result);
     expect(manifest).to.deep.include({
@@ -100,6 +100,7 @@ describe("listing captures", function () {
       html: "text/html",
       har: "application/json",
       wacz: "application/wacz",
+      video: "video/mp4",
     });
     // ...and so do their stored records, and the capture record.
     for (const entry of manifest.artifacts) {
@@ -181,7 +182,7 @@ describe("listing captures", function () {
     expect(result.status).to.equal("anchored");
     expect(result).not.to.have.property("failureReason");
     expect(result.httpStatus).to.equal(404);
-    expect(result.artifacts.map((a: Json) => a.role).sort()).to.deep.equal(["har", "html", "mhtml", "screenshot", "wacz"]);
+    expect(result.artifacts.map((a: Json) => a.role).sort()).to.deep.equal(["har", "html", "mhtml", "screenshot", "video", "wacz"]);
     const { manifest } = await manifestOf(result);
     expect(manifest.outcome).to.deep.equal({ status: "completed" });
     expect(manifest.http).to.deep.include({ status: 404, statusText: "Not Found" });

@@ -7,7 +7,8 @@
  * Before the artifacts are taken the page is scrolled to its end (scroll-page.ts), so what loads only when
  * seen is in them; it is captured as a desktop or a phone (device-profiles.ts).
  * Artifacts: full-page PNG, MHTML (CDP Page.captureSnapshot), the rendered HTML, the HAR of the load, and
- * a WACZ archive of the visit made from the HAR (wacz.ts).
+ * a WACZ archive of the visit made from the HAR (wacz.ts), a video of the visit (screencast-recorder.ts);
+ * the manifest's environment record (host-environment.ts).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -17,7 +18,9 @@ import { X509Certificate } from "node:crypto";
 import type { BrowserContext, CDPSession } from "playwright-core";
 import type { CaptureDevice, CapturedArtifact, PageCapture, PageCapturer } from "../../ports/page-capturer.ts";
 import { bareHost, endpointOf } from "../../domain/endpoint.ts";
-import { startEgressProxy, type EgressPolicy, type EgressRecord } from "./egress-proxy.ts";
+import { describeEgressRule, RESOLVER, startEgressProxy, type EgressPolicy, type EgressRecord } from "./egress-proxy.ts";
+import { clockState, hostEnvironment, serviceCommit } from "./host-environment.ts";
+import { startScreencast, videoNotRecorded, type ScreencastRecorder } from "./screencast-recorder.ts";
 import { EXTRACT_LISTING_SCRIPT, type ExtractedListing } from "./listing-extraction.ts";
 import { recordNavigations, type NavigationLog, type NavigationOutcome } from "./navigation-log.ts";
 import { watchRefusedRequests, type RefusedRequests } from "./refused-requests.ts";
@@ -71,9 +74,12 @@ export interface ChromiumCapturerOptions {
   maxScrollHeight?: number;
   /** Package the visit as a WACZ archive (CAPTURE_WACZ). */
   wacz?: boolean;
+  /** Record a video of each visit with this ffmpeg; no video without it. */
+  video?: { ffmpegPath: string };
 }
 
 export function chromiumCapturer(options: ChromiumCapturerOptions): PageCapturer {
+  void serviceCommit(); // read once, at startup
   return { capture: (url, limits) => captureWithChromium(url, limits, options) };
 }
 
@@ -91,6 +97,7 @@ async function captureWithChromium(
   const profile = await mkdtemp(join(tmpdir(), "capture-profile-"));
   const harPath = join(profile, "..", `${profile.split("/").pop()}.har`);
   const proxy = await startEgressProxy(options.policy);
+  const clock = clockState();
   const result: PageCapture = {
     requestedUrl,
     finalUrl: null,
@@ -124,6 +131,8 @@ async function captureWithChromium(
   let cdp: CDPSession | undefined;
   let navigations: NavigationLog | undefined;
   let refusals: RefusedRequests | undefined;
+  let recorder: ScreencastRecorder | undefined;
+  let ended = false;
   let described = false;
   let title: string | undefined;
   const describe = async (outcome: NavigationOutcome) => {
@@ -160,6 +169,8 @@ async function captureWithChromium(
     });
     const page = context.pages()[0] ?? (await context.newPage());
     cdp = await context.newCDPSession(page);
+    if (options.video) recorder = await startScreencast(cdp, { ...options.video, viewport: result.browser.viewport });
+    if (ended) void recorder?.stop(); // started after the deadline: its ffmpeg must not wait forever
     await cdp.send("Network.enable"); // Network.getCertificate answers only with the domain on
     const version = (await cdp.send("Browser.getVersion")) as { product: string };
     result.browser.version = version.product.replace(/^[^/]*\//, "");
@@ -196,6 +207,7 @@ async function captureWithChromium(
     const scroll = await Promise.race([scrollThrough(page, { maxHeight: options.maxScrollHeight ?? 20_000, deadline }), crashed, aborted]);
     result.scroll = scroll;
     await withinBytes(); // what scrolling loaded counts too
+    await recorder?.stop(); // the video ends here: the full-page screenshot resizes the page
     add({
       role: "screenshot",
       fileName: "screenshot.png",
@@ -224,6 +236,10 @@ async function captureWithChromium(
     if (outcome) result.navigations = outcome.navigations;
     if (outcome?.refused) result.error = outcome.refused.reason;
     clearTimeout(timer);
+    ended = true;
+    const video = await recorder?.stop();
+    // Like the screenshot: no picture kept of the proxy's refusal, which no site sent.
+    if (video?.bytes && outcome?.refused) [video.bytes, video.record.error] = [undefined, REFUSED_VIDEO];
     // Closing writes the HAR. A browser that will not close in time is killed (its pages go with it).
     if (context && !(await settlesWithin(context.close(), BROWSER_CLOSE_MS))) killProcessesUsing(profile);
     await proxy.close();
@@ -234,6 +250,9 @@ async function captureWithChromium(
       if ("missing" in wacz) result.missingArtifacts = [...(result.missingArtifacts ?? []), { role: "wacz", reason: wacz.missing }];
       else add(wacz);
     }
+    if (video?.bytes) add({ role: "video", fileName: "visit.mp4", mediaType: "video/mp4", bytes: video.bytes });
+    if (options.video) result.video = video?.record ?? videoNotRecorded("the browser did not start");
+    result.environment = await hostEnvironment(clock, proxy.records, describeEgressRule(options.policy), RESOLVER);
     await rm(profile, { recursive: true, force: true });
     await rm(harPath, { force: true });
     const refused = refusals?.list(proxy.records);
@@ -242,6 +261,9 @@ async function captureWithChromium(
   }
   return result;
 }
+
+const REFUSED_VIDEO =
+  "not kept: a navigation of the page was refused, and the browser showed the egress proxy's refusal, not a page a site sent";
 
 /** How long a browser gets to close (and write its HAR) before it is killed. */
 const BROWSER_CLOSE_MS = 10_000;

@@ -12,6 +12,7 @@ import { once } from "node:events";
 import { bareHost, endpointOf } from "../../domain/endpoint.ts";
 import { isPublicAddress } from "../../domain/public-address.ts";
 import type { EgressDecision, EgressGuard } from "../../ports/egress-guard.ts";
+import { withDeadline } from "./deadline.ts";
 
 export interface EgressPolicy {
   /** Reach private addresses too (tests reach their fixture server on 127.0.0.1 this way). */
@@ -36,6 +37,27 @@ export interface EgressRecord {
 export type Lookup = (host: string) => Promise<string[]>;
 
 const defaultLookup: Lookup = async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
+/** Who answers the default lookup, for the capture manifest. */
+export const RESOLVER = "the operating system's resolver (getaddrinfo: /etc/hosts, then DNS as /etc/resolv.conf says)";
+
+/** What `checkEgress` refuses under `policy`, in a sentence for the capture manifest: keep in step with it. */
+export function describeEgressRule(policy: EgressPolicy): string {
+  const rule =
+    "The egress proxy resolves each host itself and refuses it when any address it resolves to is not public; " +
+    "otherwise it connects to the first address answered. An address is public only when it lies in IANA's unicast space " +
+    "(IPv4 outside 0/8, 10/8, 127/8 and 224.0.0.0/3; IPv6 inside 2000::/3) and the most specific block of IANA's " +
+    "IPv4 or IPv6 Special-Purpose Address Registry containing it, if any, is Globally Reachable (IPv4-mapped and " +
+    "NAT64 64:ff9b::/96 addresses are judged by the IPv4 address they carry). A lookup that fails, answers nothing " +
+    `or takes longer than ${DNS_TIMEOUT_MS} ms is refused.`;
+  const exceptions = [
+    ...(policy.allowPrivate ? ["this service lets captures reach private and loopback addresses too (CAPTURE_ALLOW_PRIVATE)"] : []),
+    ...(policy.allowHosts?.length
+      ? [`these host:port pairs are reached whatever their address (CAPTURE_ALLOW_HOSTS): ${policy.allowHosts.join(", ")}`]
+      : []),
+  ];
+  return exceptions.length ? `${rule} Exceptions: ${exceptions.join("; ")}.` : `${rule} No exceptions.`;
+}
 
 /** Resolves `host` and decides: the address to connect to, or why not. */
 export async function checkEgress(
@@ -67,14 +89,6 @@ export function egressGuard(policy: EgressPolicy, lookup: Lookup = defaultLookup
 
 /** A resolver that does not answer within this counts as a failed lookup. */
 const DNS_TIMEOUT_MS = 10_000;
-
-function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`${what} took longer than ${ms} ms`), { code: "ETIMEOUT" })), ms);
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
 
 export interface EgressProxy {
   readonly url: string;

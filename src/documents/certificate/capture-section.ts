@@ -7,6 +7,7 @@
  */
 import type { CaptureManifest } from "../../domain/capture-manifest.ts";
 import { bytes, httpStatusLine, httpStatusSentence, utcMs } from "./format.ts";
+import { environmentRows } from "./environment-rows.ts";
 import type { Layout } from "./layout.ts";
 import { firstScreen } from "./screenshot.ts";
 
@@ -93,6 +94,7 @@ export function captureSection(l: Layout, facts: CaptureFacts, number: string): 
   const refused = (m.refusedRequests?.length ?? 0) + (m.refusedRequestsNotListed ?? 0);
   l.row("Requests of the page refused", refused ? `${refused} (listed in the manifest; none left the service)` : "none");
   l.row("Made by", `${m.service.name} ${m.service.version}, capture ${m.captureId}`);
+  environmentRows(l, m);
   const r = m.requestedBy;
   l.row("Case reference (as stated by the requester)", r.caseRef);
   l.row("Listing id (as stated by the requester)", r.listingId);
