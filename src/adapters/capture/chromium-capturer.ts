@@ -94,6 +94,7 @@ async function captureWithChromium(
   const started = Date.now();
   const deadline = started + limits.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
+  const overtime = () => new CaptureTimeout(`the capture took longer than CAPTURE_TIMEOUT_MS (${limits.timeoutMs} ms)`);
   const profile = await mkdtemp(join(tmpdir(), "capture-profile-"));
   const harPath = join(profile, "..", `${profile.split("/").pop()}.har`);
   const proxy = await startEgressProxy(options.policy);
@@ -145,10 +146,7 @@ async function captureWithChromium(
   // answering (hung, stopped) cannot hold the capture, and is killed below if it will not close.
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new CaptureTimeout(`the capture took longer than CAPTURE_TIMEOUT_MS (${limits.timeoutMs} ms)`)),
-      remaining(),
-    );
+    timer = setTimeout(() => reject(overtime()), remaining());
   });
   const visit = async () => {
     context = await chromium.launchPersistentContext(profile, {
@@ -229,7 +227,11 @@ async function captureWithChromium(
   } catch (error) {
     const outcome = navigations?.outcome(proxy.records);
     if (outcome && !described) await describe(outcome).catch(() => undefined);
-    result.error = outcome?.refused?.reason ?? describeError(error, errors.TimeoutError);
+    // A step's own timeout (page.goto's, given what was left) that ends at the deadline is the deadline:
+    // which of the two timers fires first is chance, and the reason must not depend on it.
+    const atDeadline = error instanceof errors.TimeoutError && Date.now() >= deadline - DEADLINE_SLACK_MS;
+    const cause = atDeadline ? overtime() : error;
+    result.error = outcome?.refused?.reason ?? describeError(cause, errors.TimeoutError);
   } finally {
     // A navigation refused while the artifacts were taken fails the capture too.
     const outcome = navigations?.outcome(proxy.records);
@@ -324,6 +326,9 @@ async function describeFinal(result: PageCapture, outcome: NavigationOutcome, cd
     };
   }
 }
+
+/** How early a step's timeout may fire and still be the capture's deadline (timers round to milliseconds). */
+const DEADLINE_SLACK_MS = 100;
 
 /** The whole visit ran out of time (CAPTURE_TIMEOUT_MS). */
 class CaptureTimeout extends Error {
