@@ -5,7 +5,10 @@
  * the screenshot itself.
  */
 import { expect } from "chai";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { devices } from "playwright-core";
 import { PNG } from "pngjs";
@@ -18,6 +21,7 @@ import { tempDir } from "../helpers/temp.ts";
 type Json = Record<string, any>;
 
 const MAX_SCROLL_HEIGHT = 6000;
+const run = promisify(execFile);
 
 describe("captures that scroll, and capture as a phone", function () {
   this.timeout(120_000);
@@ -58,7 +62,7 @@ describe("captures that scroll, and capture as a phone", function () {
     }
     const png = PNG.sync.read(artifacts.screenshot!);
     const har = JSON.parse(artifacts.har!.toString()) as { log: { entries: Json[] } };
-    return { queued, result, manifest, png, har, html: artifacts.html!.toString() };
+    return { queued, result, manifest, png, har, html: artifacts.html!.toString(), artifacts };
   }
 
   function pixel(png: PNG, x: number, y: number): number[] {
@@ -66,8 +70,8 @@ describe("captures that scroll, and capture as a phone", function () {
     return [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
   }
 
-  it("scrolls a listing to its end, so the photos that load only when seen are in the screenshot, the HTML and the HAR", async () => {
-    const { queued, manifest, png, har, html } = await capture("/item/lazy-photos");
+  it("scrolls a listing to its end, so the photos that load only when seen are in the screenshot, the HTML, the HAR, the WACZ and the video", async () => {
+    const { queued, manifest, png, har, html, artifacts } = await capture("/item/lazy-photos");
     expect(queued.device).to.equal("desktop");
     // 3600 px in a 900 px viewport: three steps down reach the end.
     expect(manifest.scroll).to.deep.include({ steps: 3, finalHeight: 3600, cutShort: null, networkIdle: true, screenshotHeight: 3600 });
@@ -92,6 +96,30 @@ describe("captures that scroll, and capture as a phone", function () {
       hasTouch: false,
     });
     expect(manifest.browser.viewport).to.deep.equal({ width: 1366, height: 900 });
+
+    // The WACZ's index lists each photo as answered; the video shows each one as it scrolled past.
+    const wacz = join(dir.path, "lazy.wacz");
+    writeFileSync(wacz, artifacts.wacz!);
+    const cdx = (await run("unzip", ["-p", wacz, "indexes/index.cdx"])).stdout.split("\n").filter(Boolean);
+    for (const photo of LAZY_PHOTOS) {
+      const line = cdx.find((l) => JSON.parse(l.slice(l.indexOf("{"))).url === market.origin + photo.path);
+      expect(line && JSON.parse(line.slice(line.indexOf("{"))).status, photo.path).to.equal("200");
+    }
+    const frames = join(dir.path, "lazy-frames");
+    mkdirSync(frames);
+    writeFileSync(join(frames, "visit.mp4"), artifacts.video!);
+    await run("ffmpeg", ["-loglevel", "error", "-i", "visit.mp4", "-fps_mode", "passthrough", "frame-%04d.png"], { cwd: frames });
+    const pictures = readdirSync(frames)
+      .filter((n) => n.endsWith(".png"))
+      .map((n) => PNG.sync.read(readFileSync(join(frames, n))));
+    // H.264 changes colours a little: within 24 of each channel is the photo.
+    const near = (a: number[], b: readonly number[]) => a.every((v, i) => Math.abs(v - b[i]!) <= 24);
+    for (const photo of LAZY_PHOTOS) {
+      const seen = pictures.some((f) =>
+        Array.from({ length: f.height }, (_, y) => pixel(f, PHOTO_SIZE.width / 2, y)).some((p) => near(p, photo.rgb)),
+      );
+      expect(seen, `${photo.path} in a frame of the video`).to.equal(true);
+    }
   });
 
   it("cuts an endless feed at CAPTURE_MAX_SCROLL_HEIGHT, the screenshot too, and the manifest says so", async () => {
