@@ -202,51 +202,64 @@ async function gasPerItem() {
   }
 }
 
-/** From the 202 to the capture's end: a new Chromium, load (with an 0.8 s stylesheet), the artifacts, storing. */
-async function captureTimes(url: string, origin: string, count: number) {
+/** One capture of the fixture listing: from the 202 to `captured`, and to `anchored` (its proof exists). */
+async function timeCapture(url: string, origin: string): Promise<{ captured: number; anchored: number }> {
   const headers = { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" };
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    const response = await fetch(`${url}/v1/captures`, { method: "POST", headers, body: JSON.stringify({ url: `${origin}/item/8842` }) });
-    const { id } = (await response.json()) as { id: string };
-    for (;;) {
-      const capture = (await (await fetch(`${url}/v1/captures/${id}`, { headers })).json()) as { status: string };
-      if (capture.status !== "queued" && capture.status !== "running") break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    times.push(performance.now() - started);
+  const started = performance.now();
+  const response = await fetch(`${url}/v1/captures`, { method: "POST", headers, body: JSON.stringify({ url: `${origin}/item/8842` }) });
+  const { id } = (await response.json()) as { id: string };
+  let captured = 0;
+  for (;;) {
+    const { status } = (await (await fetch(`${url}/v1/captures/${id}`, { headers })).json()) as { status: string };
+    if (status === "failed") throw new Error(`bench: capture ${id} failed`);
+    if (!captured && (status === "captured" || status === "anchored")) captured = performance.now() - started;
+    if (status === "anchored") return { captured, anchored: performance.now() - started };
+    await new Promise((r) => setTimeout(r, 25));
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), max: times[times.length - 1]!, count };
 }
 
 /**
- * What the WACZ costs a capture: two services, one with CAPTURE_WACZ=false, capturing in turn (so that
- * the machine's other load falls on both alike), one capture at a time.
+ * What the video and the WACZ cost a capture: four services (video on/off × WACZ on/off, on their
+ * embedded defaults otherwise), capturing in turn, one capture at a time, so that the machine's other
+ * load falls on all alike. Each capture is timed from its 202 to `captured` and to `anchored`.
  */
-async function waczCost(origin: string, port: number, count: number) {
-  const env = { CAPTURE_ALLOW_HOSTS: `127.0.0.1:${port}` };
-  const [withWacz, without] = await Promise.all([
-    spawnService(join(work, "wacz-on"), env),
-    spawnService(join(work, "wacz-off"), { ...env, CAPTURE_WACZ: "false" }),
-  ]);
+async function captureCosts(origin: string, port: number, count: number) {
+  const variants: { name: string; env: Record<string, string> }[] = [
+    { name: "video and WACZ (the default)", env: {} },
+    { name: "WACZ only (`CAPTURE_VIDEO=false`)", env: { CAPTURE_VIDEO: "false" } },
+    { name: "video only (`CAPTURE_WACZ=false`)", env: { CAPTURE_WACZ: "false" } },
+    { name: "neither", env: { CAPTURE_VIDEO: "false", CAPTURE_WACZ: "false" } },
+  ];
+  const services = await Promise.all(
+    variants.map((v, i) => spawnService(join(work, `capture-${i}`), { CAPTURE_ALLOW_HOSTS: `127.0.0.1:${port}`, ...v.env })),
+  );
   try {
-    const times = { with: [] as number[], without: [] as number[] };
-    for (let i = 0; i < count; i++) {
-      times.with.push((await captureTimes(withWacz.url, origin, 1)).p50);
-      times.without.push((await captureTimes(without.url, origin, 1)).p50);
+    const times = variants.map(() => ({ captured: [] as number[], anchored: [] as number[] }));
+    for (let round = 0; round < count; round++) {
+      for (const [i, service] of services.entries()) {
+        const t = await timeCapture(service.url, origin);
+        times[i]!.captured.push(t.captured);
+        times[i]!.anchored.push(t.anchored);
+      }
     }
     const p50 = (list: number[]) =>
       percentile(
         [...list].sort((a, b) => a - b),
         50,
       );
-    return { with: p50(times.with), without: p50(times.without), count };
+    return variants.map((v, i) => ({ name: v.name, count, captured: p50(times[i]!.captured), anchored: p50(times[i]!.anchored) }));
   } finally {
-    await Promise.all([withWacz.stop(), without.stop()]);
+    await Promise.all(services.map((s) => s.stop()));
   }
 }
+
+const captureRows = (costs: Awaited<ReturnType<typeof captureCosts>>) =>
+  costs
+    .map(
+      (c) =>
+        `| capture of a listing URL, ${c.name}, ${c.count} in turn: 202 → captured / 202 → anchored | p50 ${round(c.captured / 1000, 2)} s / ${round(c.anchored / 1000, 2)} s | |`,
+    )
+    .join("\n");
 
 /** 100 KB uploads at concurrency 16 and the time to receipt, with the index on PostgreSQL, on 1 and on 3 instances. */
 async function postgresRuns() {
@@ -303,6 +316,16 @@ const machine = {
 console.error(`bench: ${JSON.stringify(machine)}`);
 
 const market = await startMarketplace();
+if (process.argv.includes("--captures-only")) {
+  // `npm run bench -- --captures-only`: the capture rows alone (a few minutes, not the whole run).
+  try {
+    console.log(`${JSON.stringify(machine)}\n\n${captureRows(await captureCosts(market.origin, market.port, 5))}`);
+  } finally {
+    await market.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 const service = await spawnService(join(work, "data"), {
   ANCHOR_INTERVAL_MS: String(ANCHOR_INTERVAL_MS),
   MAX_UPLOAD_BYTES: String(64 * MiB),
@@ -332,20 +355,11 @@ try {
   console.error("bench: waiting for the backlog to be anchored, then time from 201 to receipt");
   await new Promise((r) => setTimeout(r, ANCHOR_INTERVAL_MS * 3));
   const receipt = await timeToReceipt(service.url, 100, 20);
-  console.error("bench: captures");
-  const captures = await captureTimes(service.url, market.origin, 5);
   const rssOverall = rss.peak();
   rss.stop();
   await service.stop();
-  console.error("bench: captures without video");
-  const withoutVideo = await spawnService(join(work, "data-no-video"), {
-    CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`,
-    CAPTURE_VIDEO: "false",
-  });
-  const capturesWithoutVideo = await captureTimes(withoutVideo.url, market.origin, 5).finally(() => withoutVideo.stop());
-
-  console.error("bench: captures with and without the WACZ");
-  const wacz = await waczCost(market.origin, market.port, 8);
+  console.error("bench: captures, with and without the video and the WACZ");
+  const captures = await captureCosts(market.origin, market.port, 5);
 
   console.error("bench: gas per item");
   const gas = await gasPerItem();
@@ -372,9 +386,7 @@ CONFIRMATIONS=1; client and service on the same machine (the client's CPU counts
 | peak RSS, 100 KB uploads | ${round(rssSmall / MiB)} MB | |
 | peak RSS while ingesting 50 MB files | ${round(rssLarge / MiB)} MB | ≤ 300 MB |
 | peak RSS, whole run | ${round(rssOverall / MiB)} MB | |
-| capture of a listing URL (${captures.count}, one at a time): 202 → captured, with the video | p50 ${round(captures.p50 / 1000, 2)} s, max ${round(captures.max / 1000, 2)} s | |
-| the same without the video (\`CAPTURE_VIDEO=false\`) | p50 ${round(capturesWithoutVideo.p50 / 1000, 2)} s, max ${round(capturesWithoutVideo.max / 1000, 2)} s | |
-| the same, ${wacz.count} each in turn: with the WACZ (default) / CAPTURE_WACZ=false | p50 ${round(wacz.with / 1000, 2)} s / ${round(wacz.without / 1000, 2)} s | |
+${captureRows(captures)}
 
 The index on PostgreSQL 15 (a local server, default settings, on the same machine), an external anvil, one block
 store folder shared by the instances (\`IPFS_BLOCKSTORE_SHARED\`), same 100 KB files and load:
