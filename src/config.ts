@@ -79,6 +79,14 @@ const schema = z
     TSA_CA_FILES: list(z.string().min(1)).default([]),
     TSA_TIMEOUT_MS: positiveInt.min(100).default(10_000),
     TSA_RETRY_MS: positiveInt.min(100).default(5000),
+    WEBHOOK_TIMEOUT_MS: positiveInt.min(100).max(60_000).default(10_000),
+    WEBHOOK_INTERVAL_MS: positiveInt.min(10).default(1000),
+    WEBHOOK_RETRY_BASE_MS: positiveInt.min(10).default(30_000),
+    WEBHOOK_RETRY_MAX_MS: positiveInt.min(10).default(3_600_000),
+    WEBHOOK_RETRY_WINDOW_MS: positiveInt.min(100).default(72 * 3_600_000),
+    WEBHOOK_ALLOW_HOSTS: list(z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d+$/, "must be a comma-separated list of host:port")).default(
+      [],
+    ),
     DEVELOPMENT_CHAIN_IDS: list(
       z
         .string()
@@ -198,6 +206,14 @@ export interface Config {
   readonly developmentChainIds: readonly number[];
   /** Longest a certificate waits for a TSA that has not answered, counted from when it was asked. */
   readonly certificateTimestampWaitMs: number;
+  /** Deadline of each webhook POST, from connecting to the answer's last byte. */
+  readonly webhookTimeoutMs: number;
+  /** How often the webhook worker looks for new events and due deliveries. */
+  readonly webhookIntervalMs: number;
+  /** A failed delivery's retries: exponential backoff with jitter from baseMs to maxMs, for windowMs, then dead-lettered. */
+  readonly webhookRetry: { readonly baseMs: number; readonly maxMs: number; readonly windowMs: number };
+  /** host:port pairs webhooks may be sent to whatever their address (tests, closed networks). */
+  readonly webhookAllowHosts: readonly string[];
   /** The PKCS#12 file certificates are signed with, and its password (never logged); undefined: unsigned. */
   readonly certificateSigning: { readonly p12File: string; readonly password: string } | undefined;
   /** Who issues the certificates, as printed on them. */
@@ -258,6 +274,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tsaRetryMs: e.TSA_RETRY_MS,
     developmentChainIds: Object.freeze(e.DEVELOPMENT_CHAIN_IDS),
     certificateTimestampWaitMs: e.CERTIFICATE_TIMESTAMP_WAIT_MS,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    webhookIntervalMs: e.WEBHOOK_INTERVAL_MS,
+    webhookRetry: Object.freeze({ baseMs: e.WEBHOOK_RETRY_BASE_MS, maxMs: e.WEBHOOK_RETRY_MAX_MS, windowMs: e.WEBHOOK_RETRY_WINDOW_MS }),
+    webhookAllowHosts: Object.freeze(e.WEBHOOK_ALLOW_HOSTS.map((h) => h.replace(/^\[(.*)\]:/, "$1:"))),
     certificateSigning: e.CERTIFICATE_SIGNING_P12
       ? Object.freeze({ p12File: resolve(e.CERTIFICATE_SIGNING_P12), password: e.CERTIFICATE_SIGNING_P12_PASSWORD ?? "" })
       : undefined,

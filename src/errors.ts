@@ -71,6 +71,12 @@ export const Errors = descriptors({
   CAPTURE_NOT_FOUND: { title: "Capture not found", message: "No capture {id}" },
   CAPTURE_WITHOUT_EVIDENCE: { title: "Capture has no evidence yet", message: "Capture {id} has no evidence to bundle: {reason}" },
   CAPTURE_UNAVAILABLE: { title: "Captures unavailable", message: "Captures are unavailable: {reason}" },
+  // Webhooks
+  WEBHOOK_URL_INVALID: { title: "Webhook URL invalid", message: "This URL cannot receive webhooks: {reason}" },
+  WEBHOOK_URL_FORBIDDEN: { title: "Webhook URL forbidden", message: "This URL may not receive webhooks: {reason}" },
+  WEBHOOK_EVENT_UNKNOWN: { title: "Unknown webhook event", message: "No event '{event}'; known: {known}" },
+  WEBHOOK_NOT_FOUND: { title: "Webhook not found", message: "No webhook {id}" },
+  WEBHOOK_DELIVERY_NOT_FOUND: { title: "Webhook delivery not found", message: "No delivery {id} of webhook {webhookId}" },
   // Infrastructure
   CHAIN_UNAVAILABLE: { title: "Chain unavailable", message: "The chain is unavailable: {reason}" },
   STORE_UNAVAILABLE: { title: "Content store unavailable", message: "The content store is unavailable: {reason}" },

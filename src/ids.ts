@@ -17,5 +17,7 @@ export const newId = {
   apiKey: () => `key_${uuidv7()}`,
   capture: () => `cap_${uuidv7()}`,
   event: () => `evt_${uuidv7()}`,
+  webhook: () => `wh_${uuidv7()}`,
+  delivery: () => `dlv_${uuidv7()}`,
   instance: () => `inst_${uuidv7()}`,
 };

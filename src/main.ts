@@ -37,6 +37,9 @@ import { tsaClient } from "./adapters/tsa/tsa-client.ts";
 import { p12PdfSigner, SigningKeyError } from "./adapters/signing/p12-pdf-signer.ts";
 import type { PdfSigner } from "./ports/pdf-signer.ts";
 import { startTimestampWorker } from "./workers/timestamp-worker.ts";
+import { startWebhookWorker } from "./workers/webhook-worker.ts";
+import { httpWebhookSender } from "./adapters/webhooks/http-sender.ts";
+import { PACKAGE } from "./package-info.ts";
 import type { TrustedAuthority } from "./use-cases/time-stamp-roots.ts";
 import type { TimeTrust } from "./use-cases/verify-receipt.ts";
 
@@ -176,8 +179,25 @@ export async function startService(config: Config, log: Logger): Promise<Running
     },
   );
 
+  // Webhooks pass the captures' egress rule, with their own opening (WEBHOOK_ALLOW_HOSTS), never CAPTURE_ALLOW_PRIVATE.
+  const webhookEgress = egressGuard({ allowPrivate: false, allowHosts: [...config.webhookAllowHosts] });
+  const webhookWorker = startWebhookWorker(
+    {
+      index,
+      egress: webhookEgress,
+      sender: httpWebhookSender({ timeoutMs: config.webhookTimeoutMs, userAgent: `${PACKAGE.name}/${PACKAGE.version}` }),
+      retry: config.webhookRetry,
+      owner: instance,
+      // A claim outlives its attempt: the DNS check's deadline and the POST's.
+      leaseMs: config.webhookTimeoutMs * 2 + 15_000,
+      log: log.child({ component: "webhooks" }),
+    },
+    { intervalMs: config.webhookIntervalMs, signal: workers.signal, log: log.child({ component: "webhooks" }) },
+  );
+
   const app = createApp({
     captures: { index, egress, unavailable: browserMissing },
+    webhookEgress,
     store: contentStore,
     index,
     anchors: anchorChecks,
@@ -217,7 +237,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
   const stopWorkers = () => {
     workers.abort();
-    return Promise.all([worker.done, captureWorker.done, releaseWorker.done, recheckWorker.done, timestampWorker.done]);
+    return Promise.all([worker.done, captureWorker.done, releaseWorker.done, recheckWorker.done, timestampWorker.done, webhookWorker.done]);
   };
   const closeResources = async () => {
     await index.close();

@@ -15,6 +15,8 @@ import { evidenceRoutes } from "./evidence-routes.ts";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.ts";
 import { verifyRoutes } from "./verify-routes.ts";
 import { captureRoutes, type CaptureRouteDeps } from "./capture-routes.ts";
+import { webhookRoutes } from "./webhook-routes.ts";
+import type { EgressGuard } from "../ports/egress-guard.ts";
 import { custodyLogRoutes } from "./custody-routes.ts";
 import type { ChainReader } from "../ports/chain-reader.ts";
 import type { TimeTrust } from "../use-cases/verify-receipt.ts";
@@ -37,6 +39,8 @@ export interface AppDeps {
   verifyRateLimitPerMinute: number;
   /** Listing captures; absent, /v1/captures is not served. */
   captures?: CaptureRouteDeps;
+  /** The egress rule webhook URLs are checked by (WEBHOOK_ALLOW_HOSTS); without it there are no /v1/webhooks routes. */
+  webhookEgress?: EgressGuard;
   /** How fixed certificates are made: issuer, public address, signer, time-stamp wait. */
   certificate: CertificateSettings;
   /** Extra facts for /readyz (queue depth, last anchoring error). */
@@ -81,6 +85,7 @@ export function createApp(deps: AppDeps): Express {
     ...(deps.captures ? [captureRoutes(deps.captures, documents)] : []),
     custodyLogRoutes(deps),
     accountRoutes(deps.index),
+    ...(deps.webhookEgress ? [webhookRoutes({ index: deps.index, egress: deps.webhookEgress })] : []),
   ];
   routers.push(apiDocsRoutes(() => routers.flatMap((r) => r.operations)));
   for (const routes of routers) app.use(routes.mount, routes.router);

@@ -15,6 +15,7 @@ import type { LeaseRepository } from "./leases.ts";
 import type { Outbox } from "./outbox.ts";
 import type { RateLimitRepository } from "./rate-limits.ts";
 import type { TimestampRepository } from "./timestamp-repository.ts";
+import type { WebhookRepository } from "./webhook-repository.ts";
 
 export interface Repositories {
   readonly evidence: EvidenceRepository;
@@ -28,6 +29,7 @@ export interface Repositories {
   readonly timestamps: TimestampRepository;
   readonly custody: CustodyLog;
   readonly certificates: CertificateRepository;
+  readonly webhooks: WebhookRepository;
 }
 
 export interface IndexStore extends Repositories {

@@ -3,7 +3,8 @@
  * written in the same transaction as the change itself, so that no event is lost or told of a change
  * that was rolled back. Webhooks read it.
  */
-export type OutboxEventType = "evidence.anchored" | "evidence.failed" | "evidence.anchor-lost" | "capture.finished";
+export const OUTBOX_EVENT_TYPES = ["evidence.anchored", "evidence.failed", "evidence.anchor-lost", "capture.finished"] as const;
+export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number];
 
 export interface OutboxEvent {
   type: OutboxEventType;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { launchBrowser } from "../helpers/browser.ts";
 import { ADMIN_KEY, client, fileForm, startTestService, waitForAnchored, type TestService } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { eventually } from "../helpers/webhook-receiver.ts";
 import { PNG, SNAPSHOT } from "../fixtures/listing-snapshot.ts";
 
 type Json = Record<string, any>;
@@ -25,7 +26,7 @@ describe("the OpenAPI description, against the running service", function () {
   const called = new Set<string>();
 
   before(async () => {
-    service = await startTestService(dir.path, { CAPTURE_ALLOW_HOSTS: "127.0.0.1:1" });
+    service = await startTestService(dir.path, { CAPTURE_ALLOW_HOSTS: "127.0.0.1:1", WEBHOOK_ALLOW_HOSTS: "127.0.0.1:1" });
     document = (await (await fetch(`${service.url}/openapi.json`)).json()) as Json;
     ajv.addSchema({ ...document, $id: "openapi.json" });
   });
@@ -74,6 +75,15 @@ describe("the OpenAPI description, against the running service", function () {
     await call("get", "/problems/{code}", "/problems/STORE_UNAVAILABLE", { auth: false });
     await call("get", "/problems/{code}", "/problems/NO_SUCH_THING", { auth: false });
 
+    const hooks = { headers: { "content-type": "application/json" } };
+    // Registered before the upload, so that its evidence.anchored makes a delivery (to a closed port).
+    const webhook = await call("post", "/v1/webhooks", "/v1/webhooks", {
+      ...hooks,
+      body: JSON.stringify({ url: "http://127.0.0.1:1/h", events: ["*"] }),
+    });
+    expect(webhook.status).to.equal(201);
+    await call("post", "/v1/webhooks", "/v1/webhooks", { ...hooks, body: JSON.stringify({ url: "http://127.0.0.1:2/h", events: ["*"] }) }); // 422
+
     const up = await call("post", "/v1/evidence", "/v1/evidence", {
       body: fileForm({ kind: "screenshot" }, { file: { bytes: PNG, name: "l.png" } }),
     });
@@ -107,6 +117,22 @@ describe("the OpenAPI description, against the running service", function () {
     await call("get", "/v1/captures/{id}", `/v1/captures/${capture.body.id}`);
     await call("get", "/v1/captures/{id}/bundle", `/v1/captures/${capture.body.id}/bundle`); // 409: no evidence yet
     await call("get", "/v1/captures/{id}/bundle", "/v1/captures/cap_nope/bundle");
+
+    await call("get", "/v1/webhooks", "/v1/webhooks");
+    const hookDeliveries = await eventually(async () => {
+      const listed = await call("get", "/v1/webhooks/{id}/deliveries", `/v1/webhooks/${webhook.body.id}/deliveries`);
+      return listed.body.items.some((d: Json) => d.attempts.length > 0) ? listed.body.items : undefined;
+    });
+    await call("get", "/v1/webhooks/{id}/deliveries", "/v1/webhooks/wh_nope/deliveries");
+    const redeliver = `/v1/webhooks/${webhook.body.id}/deliveries/${hookDeliveries[0].id}/redeliver`;
+    expect((await call("post", "/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", redeliver)).status).to.equal(202);
+    await call(
+      "post",
+      "/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver",
+      `/v1/webhooks/${webhook.body.id}/deliveries/dlv_nope/redeliver`,
+    );
+    await call("delete", "/v1/webhooks/{id}", `/v1/webhooks/${webhook.body.id}`);
+    await call("delete", "/v1/webhooks/{id}", `/v1/webhooks/${webhook.body.id}`); // 404
 
     await call("get", "/v1/account", "/v1/account");
     const account = await call("post", "/v1/accounts", "/v1/accounts", json({ name: "Brand Protection Ltd" }));

@@ -109,4 +109,32 @@ export interface Database {
     /** 1 when the PDF carries the operator's signature. */
     signed: number;
   };
+  /** Webhooks: where an account's outbox events are POSTed, signed with `secret` (whsec_…). */
+  webhooks: { id: string; account_id: string; url: string; events_json: string; secret: string; created_at: string };
+  /** One delivery per (webhook, outbox event): pending until a 2xx, or dead after the retry window. */
+  webhook_deliveries: {
+    seq: Generated<number>;
+    id: string;
+    webhook_id: string;
+    event_id: string;
+    event_type: string;
+    payload_json: string;
+    state: string;
+    created_at: string;
+    attempts: Generated<number>;
+    window_start: number;
+    due_at: number;
+    lease_owner: string | null;
+    lease_expires_at: number | null;
+  };
+  webhook_attempts: {
+    delivery_id: string;
+    attempt: number;
+    at: string;
+    status: number | null;
+    error: string | null;
+    next_attempt_at: string | null;
+  };
+  /** One row (id 1): the last outbox seq fanned out into deliveries. */
+  webhook_cursor: { id: number; seq: number };
 }

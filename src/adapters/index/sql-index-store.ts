@@ -30,6 +30,7 @@ import { POSTGRES_MIGRATIONS } from "./postgres/migrations.ts";
 import type { Database } from "./schema.ts";
 import { SqlContentReleases, SqlLeases, SqlOutbox, SqlRateLimits } from "./small-repositories.ts";
 import { SqlTimestampRepository } from "./timestamp-repository.ts";
+import { SqlWebhookRepository } from "./webhook-repository.ts";
 import { kyselyDatabase } from "./sqlite/node-sqlite-database.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite/migrations.ts";
 
@@ -46,6 +47,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     timestamps: new SqlTimestampRepository(db, dialect),
     custody: new SqlCustodyLog(db, dialect),
     certificates: new SqlCertificateRepository(db),
+    webhooks: new SqlWebhookRepository(db, dialect),
   };
 }
 
@@ -62,6 +64,7 @@ const READS: Record<keyof Repositories, readonly string[]> = {
   timestamps: ["forRoot", "anyDue", "countByStatus"],
   custody: ["head", "range", "seqsOf", "anchoredHeadFrom", "anchoredHeadBefore", "anchoredHeadsIn"],
   certificates: ["get"],
+  webhooks: ["list", "get", "ofAccounts", "deliveries"],
 };
 
 // PostgreSQL: connection exceptions (08), insufficient resources (53), operator intervention (57:
@@ -131,6 +134,7 @@ class PostgresIndexStore implements IndexStore {
   declare readonly timestamps: Repositories["timestamps"];
   declare readonly custody: Repositories["custody"];
   declare readonly certificates: Repositories["certificates"];
+  declare readonly webhooks: Repositories["webhooks"];
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -180,6 +184,7 @@ class SqliteIndexStore implements IndexStore {
   declare readonly timestamps: Repositories["timestamps"];
   declare readonly custody: Repositories["custody"];
   declare readonly certificates: Repositories["certificates"];
+  declare readonly webhooks: Repositories["webhooks"];
 
   /** `reader`: a read-only connection to the same file, or null (in memory: reads queue with the writes). */
   constructor(writer: Kysely<Database>, reader: Kysely<Database> | null) {

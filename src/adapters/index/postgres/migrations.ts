@@ -212,4 +212,53 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE captures ADD COLUMN device TEXT NOT NULL DEFAULT 'desktop' CHECK (device IN ('desktop', 'mobile'));
     `,
   },
+  {
+    version: 6,
+    name: "webhooks, their deliveries and attempts, and how far the outbox was fanned out to them",
+    sql: `
+      CREATE TABLE webhooks (
+        id          TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL REFERENCES accounts(id),
+        url         TEXT NOT NULL,
+        events_json TEXT NOT NULL,      -- a JSON array of event types, or ["*"]
+        secret      TEXT NOT NULL,      -- whsec_…: the signing key (docs/api.md, Webhooks)
+        created_at  TEXT NOT NULL
+      );
+      CREATE INDEX webhooks_account ON webhooks(account_id);
+
+      CREATE TABLE webhook_deliveries (
+        seq               BIGSERIAL PRIMARY KEY,
+        id                TEXT NOT NULL UNIQUE,
+        webhook_id        TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+        event_id          TEXT NOT NULL,
+        event_type        TEXT NOT NULL,
+        payload_json      TEXT NOT NULL,
+        state             TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+        created_at        TEXT NOT NULL,
+        attempts          INTEGER NOT NULL DEFAULT 0,
+        window_start      BIGINT NOT NULL, -- Unix ms, the database's clock: retries stop a window after it
+        due_at            BIGINT NOT NULL, -- Unix ms, the database's clock: the next attempt
+        lease_owner       TEXT,
+        lease_expires_at  BIGINT,
+        UNIQUE (webhook_id, event_id)
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries(due_at) WHERE state = 'pending';
+
+      CREATE TABLE webhook_attempts (
+        delivery_id      TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+        attempt          INTEGER NOT NULL,
+        at               TEXT NOT NULL,
+        status           INTEGER,        -- the HTTP status answered, or null
+        error            TEXT,           -- why no 2xx came back (timeout, refused address, connection)
+        next_attempt_at  TEXT,           -- when it is tried again; null when delivered or dead-lettered
+        PRIMARY KEY (delivery_id, attempt)
+      );
+
+      CREATE TABLE webhook_cursor (
+        id   INTEGER PRIMARY KEY CHECK (id = 1),
+        seq  BIGINT NOT NULL             -- the last outbox event fanned out to webhooks
+      );
+      INSERT INTO webhook_cursor (id, seq) SELECT 1, coalesce(max(seq), 0) FROM outbox;
+    `,
+  },
 ];
