@@ -600,6 +600,89 @@ export function describeIndexStore(
       });
     });
 
+    describe("webhooks", () => {
+      const hook = (id: string, accountId = "acc_a") => ({
+        id,
+        accountId,
+        url: `https://hooks.example/${id}`,
+        events: ["*"] as const,
+        secret: `whsec_${id}`,
+        createdAt: T0,
+      });
+      const queued = (webhookId: string, eventId: string) => ({
+        id: `dlv_${webhookId}_${eventId}`,
+        webhookId,
+        eventId,
+        eventType: "capture.finished",
+        payload: `{"e":"${eventId}"}`,
+        createdAt: T0,
+      });
+
+      it("keeps each account's webhooks to itself, and deletes one with its deliveries", async () => {
+        await index.webhooks.create(hook("wh_1"));
+        await index.webhooks.create(hook("wh_2", "acc_b"));
+        expect((await index.webhooks.list("acc_a")).map((w) => [w.id, w.url, w.events])).to.deep.equal([
+          ["wh_1", "https://hooks.example/wh_1", ["*"]],
+        ]);
+        expect(await index.webhooks.get("acc_b", "wh_1")).to.equal(undefined);
+        expect(await index.webhooks.delete("acc_b", "wh_1")).to.equal(false);
+        await index.webhooks.enqueue([queued("wh_1", "evt_1")]);
+        expect(await index.webhooks.delete("acc_a", "wh_1")).to.equal(true);
+        expect(await index.webhooks.deliveries("wh_1", 10)).to.deep.equal([]);
+        expect((await index.webhooks.ofAccounts(["acc_a", "acc_b"])).map((w) => w.id)).to.deep.equal(["wh_2"]);
+      });
+
+      it("queues one delivery per webhook and event, and moves its cursor over the outbox", async () => {
+        await index.webhooks.create(hook("wh_1"));
+        expect(await index.webhooks.cursor()).to.equal(0);
+        await index.webhooks.enqueue([queued("wh_1", "evt_1")]);
+        await index.webhooks.enqueue([{ ...queued("wh_1", "evt_1"), id: "dlv_again" }]);
+        expect((await index.webhooks.deliveries("wh_1", 10)).map((d) => [d.id, d.state, d.attempts])).to.deep.equal([
+          ["dlv_wh_1_evt_1", "pending", 0],
+        ]);
+        await index.transaction(async (tx) => {
+          expect(await tx.webhooks.cursor()).to.equal(0);
+          await tx.webhooks.moveCursor(42);
+        });
+        expect(await index.webhooks.cursor()).to.equal(42);
+      });
+
+      it("never hands one delivery to two instances claiming at once", async () => {
+        await index.webhooks.create(hook("wh_1"));
+        await index.webhooks.enqueue(["evt_1", "evt_2", "evt_3", "evt_4", "evt_5"].map((e) => queued("wh_1", e)));
+        const [a, b] = await Promise.all([index.webhooks.claimDue("inst_a", 60_000, 3), index.webhooks.claimDue("inst_b", 60_000, 3)]);
+        expect([...a, ...b].map((d) => d.eventId).sort()).to.deep.equal(["evt_1", "evt_2", "evt_3", "evt_4", "evt_5"]);
+        expect(a[0]).to.deep.include({ url: "https://hooks.example/wh_1", secret: "whsec_wh_1", attempts: 1 });
+      });
+
+      it("records an attempt only under its claim, makes a failure due again later, and redelivers", async () => {
+        await index.webhooks.create(hook("wh_1"));
+        await index.webhooks.enqueue([queued("wh_1", "evt_1")]);
+        const [claimed] = await index.webhooks.claimDue("inst_a", 60_000, 1);
+        expect(await index.webhooks.claimDue("inst_b", 60_000, 1)).to.deep.equal([]);
+        const failure = { at: T0, status: 500, error: "answered 500" };
+        expect(await index.webhooks.recordAttempt(claimed!.id, "inst_b", failure, { state: "pending", retryInMs: 200 })).to.equal(false);
+        expect(await index.webhooks.recordAttempt(claimed!.id, "inst_a", failure, { state: "pending", retryInMs: 200 })).to.equal(true);
+        expect(await index.webhooks.claimDue("inst_b", 60_000, 1)).to.deep.equal([]); // not due yet
+        await sleep(300);
+        const [again] = await index.webhooks.claimDue("inst_b", 60_000, 1);
+        expect(again!.attempts).to.equal(2);
+        expect(await index.webhooks.recordAttempt(again!.id, "inst_b", { at: T0, error: "timeout" }, { state: "dead" })).to.equal(true);
+        let [listed] = await index.webhooks.deliveries("wh_1", 10);
+        expect(listed!.state).to.equal("dead");
+        expect(listed!.attemptLog.map((a) => [a.attempt, a.status ?? null, a.error, typeof a.nextAttemptAt])).to.deep.equal([
+          [1, 500, "answered 500", "string"],
+          [2, null, "timeout", "undefined"],
+        ]);
+        expect(await index.webhooks.redeliver("wh_1", "dlv_nope")).to.equal(false);
+        expect(await index.webhooks.redeliver("wh_1", again!.id)).to.equal(true);
+        [listed] = await index.webhooks.deliveries("wh_1", 10);
+        expect(listed!.state).to.equal("pending");
+        const [third] = await index.webhooks.claimDue("inst_a", 60_000, 1);
+        expect([third!.attempts, third!.elapsedMs < 5000]).to.deep.equal([3, true]);
+      });
+    });
+
     describe("content to release and rate limits", () => {
       it("queues CIDs to release, moving a repeated one back, and forgets them", async () => {
         await index.releases.request(["bafy1", "bafy2"], "2026-11-27T10:00:00.000Z");
