@@ -183,6 +183,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     anchors: anchorChecks,
     metrics,
     maxUploadBytes: config.maxUploadBytes,
+    snapshotBatch: config.snapshotBatch,
     log,
     trustProxy: config.trustProxy,
     chainReader: () => jsonRpcChainReader(chain.rpcUrl, { timeoutMs: config.chainTimeoutMs }),

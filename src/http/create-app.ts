@@ -26,6 +26,8 @@ export interface AppDeps {
   anchors: AnchorCheckDeps;
   metrics: Metrics;
   maxUploadBytes: number;
+  /** POST /v1/evidence/listing-snapshots:batch: most lines and bytes in one request. */
+  snapshotBatch: { maxLines: number; maxBytes: number };
   log: Logger;
   readiness: Record<string, ReadinessCheck>;
   /** Reads this service's chain for POST /v1/verify. */

@@ -128,6 +128,29 @@ export const EvidenceWithRelatedSchema = EvidenceViewSchema.extend({ related: z.
   example: { ...EVIDENCE_EXAMPLE, kind: "listing-snapshot", mediaType: "application/json", related: [] },
 });
 
+export const SnapshotBatchResultSchema = z
+  .object({
+    accepted: z.number().int().meta({ description: "lines stored and queued for anchoring" }),
+    rejected: z.number().int().meta({ description: "lines refused (nothing stored for them)" }),
+    results: z.array(
+      z.union([
+        z.object({ line: z.number().int(), id: z.string(), status: z.literal("pending"), sha256: z.string() }),
+        z.object({ line: z.number().int(), error: z.object({ code: z.string(), message: z.string() }) }),
+      ]),
+    ),
+  })
+  .meta({
+    id: "SnapshotBatchResult",
+    example: {
+      accepted: 1,
+      rejected: 1,
+      results: [
+        { line: 1, id: "ev_01JD3M9N5Q4W8Z2K6X7T1B3C5D", status: "pending", sha256: "9f2c".padEnd(64, "0") },
+        { line: 2, error: { code: "INVALID_REQUEST", message: "price.currency: must be an ISO 4217 code such as USD" } },
+      ],
+    },
+  });
+
 export const EvidencePageSchema = z
   .object({ items: z.array(EvidenceViewSchema), nextCursor: z.string().nullable() })
   .meta({ id: "EvidencePage", example: { items: [EVIDENCE_EXAMPLE], nextCursor: null } });
