@@ -184,6 +184,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     metrics,
     maxUploadBytes: config.maxUploadBytes,
     snapshotBatch: config.snapshotBatch,
+    idempotencyKeyTtlMs: config.idempotencyKeyTtlMs,
     log,
     trustProxy: config.trustProxy,
     chainReader: () => jsonRpcChainReader(chain.rpcUrl, { timeoutMs: config.chainTimeoutMs }),

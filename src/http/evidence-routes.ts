@@ -27,6 +27,7 @@ import { submitEvidence } from "../use-cases/submit-evidence.ts";
 import { submitListingSnapshot } from "../use-cases/submit-listing-snapshot.ts";
 import { submitSnapshotBatch, type BatchSnapshot } from "../use-cases/submit-snapshot-batch.ts";
 import { ndjsonLines, parseNdjsonLine } from "./ndjson.ts";
+import { IDEMPOTENCY_PROBLEMS, idempotency, IdempotencyHeaderSchema, type IdempotencySettings } from "./idempotency.ts";
 import { requestRelease } from "../use-cases/release-content.ts";
 import { attachment } from "./download.ts";
 import { requestSignal } from "./request-signal.ts";
@@ -59,6 +60,8 @@ export interface EvidenceRouteDeps {
   maxUploadBytes: number;
   /** POST /listing-snapshots:batch: most lines and most bytes in one request. */
   snapshotBatch: { maxLines: number; maxBytes: number };
+  /** The Idempotency-Key header on the routes that create evidence. */
+  idempotency: IdempotencySettings;
   /** Fixed certificates: where they are recorded, and how they are made. */
   certificates: CertificateRepository;
   certificate: CertificateSettings;
@@ -150,6 +153,28 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
   const snapshotJson = json({ limit: "1mb", strict: true });
   const ndjsonBody = textBody({ type: "application/x-ndjson", limit: deps.snapshotBatch.maxBytes, defaultCharset: "utf-8" });
   const custody = custodyRecorder({ custody: deps.index.custody, evidence: deps.evidence });
+  // A retry answered from its key releases the file it uploaded again, as a refused upload does.
+  const idempotent = idempotency(deps.idempotency, { onSkipped: (req) => onRefused(storedCids(req)) });
+  // The body of a snapshot, parsed by its type before the Idempotency-Key is checked against it.
+  const snapshotBody = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      if (req.is("application/json")) await runMiddleware(snapshotJson, req, res);
+      else if (req.is("multipart/form-data")) await runMiddleware(snapshotUpload, req, res);
+      else throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json or multipart/form-data" });
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+  const batchBody = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      if (!req.is("application/x-ndjson")) throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/x-ndjson" });
+      await runMiddleware(ndjsonBody, req, res);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
   const common = { tags: ["Evidence"], security: BEARER };
   const authAndNotFound = problems({ 401: "No valid API key", 404: "No such evidence for this account (EVIDENCE_NOT_FOUND)" });
   const readProblems = problems({
@@ -160,8 +185,9 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
     503: "The chain or the content store cannot be reached (Retry-After)",
   });
   const uploadProblems = problems({
-    400: "A field is missing or malformed, no file, an empty file, an unexpected field",
+    400: "A field is missing or malformed, no file, an empty file, an unexpected field; a malformed Idempotency-Key",
     401: "No valid API key",
+    ...IDEMPOTENCY_PROBLEMS,
     413: "Over MAX_UPLOAD_BYTES (FILE_TOO_LARGE) or a JSON body over 1 MB",
     415: "Not multipart/form-data (or JSON, for snapshots)",
     503: "The content store cannot be reached (STORE_UNAVAILABLE, Retry-After)",
@@ -175,10 +201,11 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       summary: "Upload a file: stored, hashed and queued for anchoring",
       description:
         "Answered once the bytes and the record are on disk. The media type is read from the bytes; the client's is kept as a claim.",
-      request: { body: { content: { "multipart/form-data": { schema: UploadBodySchema } } } },
+      request: { headers: IdempotencyHeaderSchema, body: { content: { "multipart/form-data": { schema: UploadBodySchema } } } },
       responses: { 201: jsonResponse("Stored and queued (status pending)", EvidenceViewSchema), ...uploadProblems },
     },
     fileUpload,
+    idempotent,
     async (req: Request, res: Response) => {
       const file = uploadedFiles(req).file;
       if (!file) throw new AppError(Errors.FILE_REQUIRED, { field: "file" });
@@ -209,6 +236,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       path: "/listing-snapshots",
       summary: "A structured listing snapshot, stored as RFC 8785 canonical JSON (optionally with its screenshot)",
       request: {
+        headers: IdempotencyHeaderSchema,
         body: {
           content: {
             "application/json": { schema: SnapshotJsonBodySchema },
@@ -218,24 +246,22 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       },
       responses: { 201: jsonResponse("Stored and queued, with the screenshot in `related`", EvidenceWithRelatedSchema), ...uploadProblems },
     },
+    snapshotBody,
+    idempotent,
     async (req: Request, res: Response) => {
       let snapshot: unknown;
       let claims: unknown = {};
       let screenshot: Express.Multer.File | undefined;
       if (req.is("application/json")) {
-        await runMiddleware(snapshotJson, req, res);
         const { caseRef, description, ...rest } = (req.body ?? {}) as Record<string, unknown>;
         snapshot = rest;
         claims = { caseRef, description };
-      } else if (req.is("multipart/form-data")) {
-        await runMiddleware(snapshotUpload, req, res);
+      } else {
         const { snapshot: raw, ...fields } = { ...req.body } as Record<string, string>;
         if (raw === undefined) throw new AppError(Errors.INVALID_REQUEST, { reason: "the multipart field 'snapshot' (JSON) is required" });
         snapshot = parseJsonField(raw, "snapshot");
         claims = fields;
         screenshot = uploadedFiles(req).screenshot;
-      } else {
-        throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json or multipart/form-data" });
       }
       const parsedClaims = parseInput(SnapshotClaimsSchema, stripUndefined(claims));
       const parsedSnapshot = parseInput(ListingSnapshotSchema, snapshot);
@@ -265,6 +291,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       description:
         "Each line is validated as POST /v1/evidence/listing-snapshots validates one JSON snapshot; a bad line is answered with its error and does not stop the others. Every accepted snapshot is on disk and indexed, with its custody entry, before the answer. At most SNAPSHOT_BATCH_MAX_LINES lines and SNAPSHOT_BATCH_MAX_BYTES bytes: over either, 413 and nothing is stored.",
       request: {
+        headers: IdempotencyHeaderSchema,
         body: {
           content: {
             "application/x-ndjson": {
@@ -276,17 +303,18 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       responses: {
         200: jsonResponse("Every line's result, in order: accepted (id, status pending) or rejected (error)", SnapshotBatchResultSchema),
         ...problems({
-          400: "An empty batch",
+          400: "An empty batch; a malformed Idempotency-Key",
           401: "No valid API key",
+          ...IDEMPOTENCY_PROBLEMS,
           413: "More lines than SNAPSHOT_BATCH_MAX_LINES (BATCH_TOO_LARGE) or more bytes than SNAPSHOT_BATCH_MAX_BYTES (BODY_TOO_LARGE): nothing stored",
           415: "Not application/x-ndjson",
           503: "The content store or the index cannot be reached: nothing indexed (Retry-After)",
         }),
       },
     },
+    batchBody,
+    idempotent,
     async (req: Request, res: Response) => {
-      if (!req.is("application/x-ndjson")) throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/x-ndjson" });
-      await runMiddleware(ndjsonBody, req, res);
       const lines = ndjsonLines(typeof req.body === "string" ? req.body : "");
       if (lines.length === 0) throw new AppError(Errors.INVALID_REQUEST, { reason: "the batch has no lines" });
       if (lines.length > deps.snapshotBatch.maxLines) throw new AppError(Errors.BATCH_TOO_LARGE, { limit: deps.snapshotBatch.maxLines });

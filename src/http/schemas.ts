@@ -263,7 +263,7 @@ export const AccountSchema = z
   .meta({ id: "Account", example: ACCOUNT_EXAMPLE });
 
 export const CreatedAccountSchema = AccountSchema.extend({
-  apiKey: z.string().meta({ description: "shown once" }),
+  apiKey: z.string().optional().meta({ description: "shown once: absent when replayed for an Idempotency-Key" }),
   keyId: z.string(),
 }).meta({ id: "CreatedAccount", example: { ...ACCOUNT_EXAMPLE, apiKey: "eak_3q2…", keyId: "key_01a21403-0000-7000-8000-000000000002" } });
 
@@ -279,7 +279,9 @@ export const ApiKeySchema = z
   .object({ id: z.string(), accountId: z.string(), prefix: z.string(), createdAt: isoTime, revokedAt: isoTime.nullable() })
   .meta({ id: "ApiKey", example: KEY_EXAMPLE });
 
-export const CreatedApiKeySchema = ApiKeySchema.extend({ apiKey: z.string().meta({ description: "shown once" }) }).meta({
+export const CreatedApiKeySchema = ApiKeySchema.extend({
+  apiKey: z.string().optional().meta({ description: "shown once: absent when replayed for an Idempotency-Key" }),
+}).meta({
   id: "CreatedApiKey",
   example: { ...KEY_EXAMPLE, apiKey: "eak_9Jk…" },
 });

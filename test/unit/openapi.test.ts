@@ -25,6 +25,7 @@ function app() {
     log: pino({ level: "silent" }),
     maxUploadBytes: 1000,
     snapshotBatch: { maxLines: 10, maxBytes: 1000 },
+    idempotencyKeyTtlMs: 1000,
     readiness: {},
     chainReader: unused,
     timeTrust: { tsaTrustAnchors: [], developmentChainIds: [] },

@@ -28,7 +28,7 @@ import { SqlEvidenceRepository } from "./evidence-repository.ts";
 import { migrate } from "./migrate.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres/migrations.ts";
 import type { Database } from "./schema.ts";
-import { SqlContentReleases, SqlLeases, SqlOutbox, SqlRateLimits } from "./small-repositories.ts";
+import { SqlContentReleases, SqlIdempotencyKeys, SqlLeases, SqlOutbox, SqlRateLimits } from "./small-repositories.ts";
 import { SqlTimestampRepository } from "./timestamp-repository.ts";
 import { kyselyDatabase } from "./sqlite/node-sqlite-database.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite/migrations.ts";
@@ -46,6 +46,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     timestamps: new SqlTimestampRepository(db, dialect),
     custody: new SqlCustodyLog(db, dialect),
     certificates: new SqlCertificateRepository(db),
+    idempotencyKeys: new SqlIdempotencyKeys(db),
   };
 }
 
@@ -62,6 +63,7 @@ const READS: Record<keyof Repositories, readonly string[]> = {
   timestamps: ["forRoot", "anyDue", "countByStatus"],
   custody: ["head", "range", "seqsOf", "anchoredHeadFrom", "anchoredHeadBefore", "anchoredHeadsIn"],
   certificates: ["get"],
+  idempotencyKeys: [],
 };
 
 // PostgreSQL: connection exceptions (08), insufficient resources (53), operator intervention (57:
@@ -131,6 +133,7 @@ class PostgresIndexStore implements IndexStore {
   declare readonly timestamps: Repositories["timestamps"];
   declare readonly custody: Repositories["custody"];
   declare readonly certificates: Repositories["certificates"];
+  declare readonly idempotencyKeys: Repositories["idempotencyKeys"];
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -180,6 +183,7 @@ class SqliteIndexStore implements IndexStore {
   declare readonly timestamps: Repositories["timestamps"];
   declare readonly custody: Repositories["custody"];
   declare readonly certificates: Repositories["certificates"];
+  declare readonly idempotencyKeys: Repositories["idempotencyKeys"];
 
   /** `reader`: a read-only connection to the same file, or null (in memory: reads queue with the writes). */
   constructor(writer: Kysely<Database>, reader: Kysely<Database> | null) {
