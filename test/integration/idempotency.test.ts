@@ -4,6 +4,10 @@
  * account's keys are its own.
  */
 import { expect } from "chai";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import type { Request } from "express";
+import { requestFingerprint } from "../../src/http/idempotency.ts";
 import { ADMIN_KEY, client, fileForm, startTestService, type TestService } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { PNG, SNAPSHOT } from "../fixtures/listing-snapshot.ts";
@@ -127,6 +131,35 @@ describe("Idempotency-Key (a retried POST creates nothing twice)", function () {
     expect(retry.status).to.equal(201);
     const { apiKey: _shown, ...rest } = first;
     expect(await retry.json()).to.deep.equal(rest);
+  });
+
+  it("answers 409 IDEMPOTENCY_KEY_IN_USE while the first request with the key still runs, and creates nothing", async () => {
+    // The first request, caught running: its claim, as the service wrote it, with the retry's fingerprint.
+    const aliceId = ((await (await client(service.url, alice).get("/v1/account")).json()) as Json).id;
+    const first = { method: "POST", baseUrl: "/v1/evidence", path: "/listing-snapshots", body: SNAPSHOT, get: () => "application/json" };
+    const db = new DatabaseSync(join(dir.path, "index.sqlite"));
+    try {
+      db.exec("PRAGMA busy_timeout = 5000");
+      const now = new Date();
+      db.prepare(
+        "INSERT INTO idempotency_keys (account_id, key, fingerprint, state, created_at, expires_at) VALUES (?, ?, ?, 'running', ?, ?)",
+      ).run(
+        aliceId,
+        "slow-1",
+        requestFingerprint(first as unknown as Request),
+        now.toISOString(),
+        new Date(now.getTime() + 60_000).toISOString(),
+      );
+    } finally {
+      db.close();
+    }
+    const before = await evidenceIds(alice);
+    const response = await snapshot(alice, SNAPSHOT, "slow-1");
+    const body = (await response.json()) as Json;
+    expect(response.status).to.equal(409);
+    expect(body.code).to.equal("IDEMPOTENCY_KEY_IN_USE");
+    expect(response.headers.get("retry-after")).to.equal("1");
+    expect(await evidenceIds(alice)).to.deep.equal(before);
   });
 
   it("refuses a malformed key with 400 IDEMPOTENCY_KEY_INVALID", async () => {
