@@ -554,7 +554,7 @@ function safeFileName(name: string | undefined): string | undefined {
   return base ? base.slice(0, 255) : undefined;
 }
 
-/** One JSON snapshot submission (a line of a batch, or the JSON body of a single one): the snapshot and its claims, validated. */
+/** A batch's line: the snapshot and its claims, validated as the single route's JSON body is (same schemas, same order). */
 function snapshotAndClaims(value: unknown): Pick<BatchSnapshot, "snapshot" | "claims"> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new AppError(Errors.INVALID_REQUEST, { reason: "each line must be a JSON object (a listing snapshot)" });
