@@ -11,6 +11,8 @@
  *   time to capture a listing URL (fixture marketplace on 127.0.0.1) in a clean Chromium, with the video of
  *   the visit (the default) and without it (CAPTURE_VIDEO=false, on a second service), and with and
  *   without its WACZ archive (CAPTURE_WACZ)
+ *   listing snapshots taken in: snapshots/s through POST /v1/evidence/listing-snapshots:batch (1000 a
+ *   request), next to one POST /v1/evidence/listing-snapshots each (`-- --snapshots-only`: these alone)
  *   the same 100 KB uploads and time to receipt with the index on PostgreSQL (a local server started
  *   here), on one instance and on three sharing it
  */
@@ -261,6 +263,83 @@ const captureRows = (costs: Awaited<ReturnType<typeof captureCosts>>) =>
     )
     .join("\n");
 
+/** A platform's takedown snapshot number `n`: distinct listings, as a marketplace sends them. */
+const benchSnapshot = (n: number) => ({
+  url: `https://marketplace.example/item/${n}`,
+  platform: "marketplace.example",
+  listingId: String(n),
+  title: `Listing ${n} — designer handbag`,
+  price: { amount: "39.99", currency: "USD" },
+  seller: { id: `seller-${n % 97}`, name: "Bargain Bags" },
+  capturedAt: "2026-11-27T10:00:00Z",
+  caseRef: `TD-${n}`,
+});
+
+/**
+ * Snapshots/s taken in: `batches` NDJSON batches of `size` lines, `concurrency` requests at a time, each
+ * answered once every snapshot in it is on disk and indexed; and, for comparison, `singles` snapshots
+ * sent one a request at concurrency 16.
+ */
+async function snapshotIntake(url: string, size: number, batches: number, concurrency: number, singles: number) {
+  const headers = { authorization: `Bearer ${ADMIN_KEY}` };
+  let n = 0;
+  let sent = 0;
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (sent < batches) {
+        sent++;
+        const body = Array.from({ length: size }, () => JSON.stringify(benchSnapshot(n++))).join("\n");
+        const t = performance.now();
+        const response = await fetch(`${url}/v1/evidence/listing-snapshots:batch`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/x-ndjson" },
+          body,
+        });
+        const result = (await response.json()) as { accepted: number };
+        if (response.status !== 200 || result.accepted !== size) throw new Error(`bench: batch answered ${response.status}`);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const batchSeconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  let next = 0;
+  const singleStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < singles) {
+        next++;
+        const response = await fetch(`${url}/v1/evidence/listing-snapshots`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json" },
+          body: JSON.stringify(benchSnapshot(1_000_000 + n++)),
+        });
+        if (response.status !== 201) throw new Error(`bench: snapshot answered ${response.status}`);
+        await response.arrayBuffer();
+      }
+    }),
+  );
+  const singleSeconds = (performance.now() - singleStarted) / 1000;
+  return {
+    size,
+    batches,
+    concurrency,
+    perSecond: (size * batches) / batchSeconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    singles,
+    singlesPerSecond: singles / singleSeconds,
+  };
+}
+
+const snapshotRows = (s: Awaited<ReturnType<typeof snapshotIntake>>) =>
+  [
+    `| listing snapshots in NDJSON batches of ${s.size} (${s.batches} batches, ${s.concurrency} at a time) | ${round(s.perSecond)} snapshots/s; p50 ${round(s.p50)} ms, p99 ${round(s.p99)} ms a batch | |`,
+    `| listing snapshots one a request (${s.singles}, concurrency 16) | ${round(s.singlesPerSecond)} snapshots/s | |`,
+  ].join("\n");
+
 /** 100 KB uploads at concurrency 16 and the time to receipt, with the index on PostgreSQL, on 1 and on 3 instances. */
 async function postgresRuns() {
   const postgres = await startPostgres();
@@ -315,6 +394,17 @@ const machine = {
 };
 console.error(`bench: ${JSON.stringify(machine)}`);
 
+if (process.argv.includes("--snapshots-only")) {
+  // `npm run bench -- --snapshots-only`: the snapshot intake rows alone, on a service of their own.
+  const intake = await spawnService(join(work, "snapshots"), { ANCHOR_INTERVAL_MS: String(ANCHOR_INTERVAL_MS) });
+  try {
+    console.log(`${JSON.stringify(machine)}\n\n${snapshotRows(await snapshotIntake(intake.url, 1000, 20, 2, 2000))}`);
+  } finally {
+    await intake.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 const market = await startMarketplace();
 if (process.argv.includes("--captures-only")) {
   // `npm run bench -- --captures-only`: the capture rows alone (a few minutes, not the whole run).
@@ -355,6 +445,8 @@ try {
   console.error("bench: waiting for the backlog to be anchored, then time from 201 to receipt");
   await new Promise((r) => setTimeout(r, ANCHOR_INTERVAL_MS * 3));
   const receipt = await timeToReceipt(service.url, 100, 20);
+  console.error("bench: listing snapshots, in batches and one a request");
+  const snapshots = await snapshotIntake(service.url, 1000, 20, 2, 2000);
   const rssOverall = rss.peak();
   rss.stop();
   await service.stop();
@@ -386,6 +478,7 @@ CONFIRMATIONS=1; client and service on the same machine (the client's CPU counts
 | peak RSS, 100 KB uploads | ${round(rssSmall / MiB)} MB | |
 | peak RSS while ingesting 50 MB files | ${round(rssLarge / MiB)} MB | ≤ 300 MB |
 | peak RSS, whole run | ${round(rssOverall / MiB)} MB | |
+${snapshotRows(snapshots)}
 ${captureRows(captures)}
 
 The index on PostgreSQL 15 (a local server, default settings, on the same machine), an external anvil, one block

@@ -55,6 +55,9 @@ const schema = z
     ANCHOR_LEASE_MS: positiveInt.min(500).default(30_000),
     CAPTURE_LEASE_MS: positiveInt.min(500).default(60_000),
     MAX_UPLOAD_BYTES: positiveInt.default(50 * MiB),
+    SNAPSHOT_BATCH_MAX_LINES: positiveInt.max(100_000).default(1000),
+    SNAPSHOT_BATCH_MAX_BYTES: positiveInt.default(10 * MiB),
+    IDEMPOTENCY_KEY_TTL_HOURS: positiveInt.max(24 * 365).default(24),
     STORE_TIMEOUT_MS: positiveInt.min(100).default(30_000),
     CONTENT_RELEASE_DELAY_MS: z.coerce.number().int().min(0).default(600_000),
     BOOTSTRAP_API_KEY: z.string().min(24, "must be at least 24 characters").optional(),
@@ -167,6 +170,10 @@ export interface Config {
   /** How long a capture's claim lasts unless renewed: it is run again after it. */
   readonly captureLeaseMs: number;
   readonly maxUploadBytes: number;
+  /** POST /v1/evidence/listing-snapshots:batch: most lines, and most bytes, in one request. */
+  readonly snapshotBatch: { readonly maxLines: number; readonly maxBytes: number };
+  /** How long an Idempotency-Key's first answer is kept (and the key cannot be reused for another request). */
+  readonly idempotencyKeyTtlMs: number;
   /** Longest the content store may take over one step (a chunk, a call) before it counts as down. */
   readonly storeTimeoutMs: number;
   /** How long the content of a refused upload waits before it is unpinned (if no record uses it). */
@@ -250,6 +257,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     anchorLeaseMs: e.ANCHOR_LEASE_MS,
     captureLeaseMs: e.CAPTURE_LEASE_MS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    snapshotBatch: Object.freeze({ maxLines: e.SNAPSHOT_BATCH_MAX_LINES, maxBytes: e.SNAPSHOT_BATCH_MAX_BYTES }),
+    idempotencyKeyTtlMs: e.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
     contentReleaseDelayMs: e.CONTENT_RELEASE_DELAY_MS,
     bootstrapApiKey: e.BOOTSTRAP_API_KEY,

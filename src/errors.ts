@@ -31,6 +31,16 @@ export const Errors = descriptors({
   UNEXPECTED_FIELD: { title: "Unexpected field", message: "Unexpected field '{field}'" },
   FILE_TOO_LARGE: { title: "File too large", message: "The file is larger than the limit of {limit} bytes" },
   BODY_TOO_LARGE: { title: "Body too large", message: "The request body is larger than the limit of {limit} bytes" },
+  BATCH_TOO_LARGE: { title: "Batch too large", message: "The batch has more than the limit of {limit} lines: nothing was stored" },
+  IDEMPOTENCY_KEY_INVALID: { title: "Invalid Idempotency-Key", message: "The Idempotency-Key header {reason}" },
+  IDEMPOTENCY_KEY_REUSED: {
+    title: "Idempotency-Key reused",
+    message: "The Idempotency-Key '{key}' was first used for a different request: send a new key for a new request",
+  },
+  IDEMPOTENCY_KEY_IN_USE: {
+    title: "Idempotency-Key in use",
+    message: "A request with the Idempotency-Key '{key}' is still being processed: retry once it has answered",
+  },
   UNSUPPORTED_MEDIA_TYPE: { title: "Unsupported media type", message: "Send {expected}" },
   NOT_FOUND: { title: "No such route", message: "No route {method} {path}" },
   HEADERS_TOO_LARGE: { title: "Headers too large", message: "The request headers are larger than the server accepts" },

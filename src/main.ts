@@ -203,6 +203,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
     anchors: anchorChecks,
     metrics,
     maxUploadBytes: config.maxUploadBytes,
+    snapshotBatch: config.snapshotBatch,
+    idempotencyKeyTtlMs: config.idempotencyKeyTtlMs,
     log,
     trustProxy: config.trustProxy,
     chainReader: () => jsonRpcChainReader(chain.rpcUrl, { timeoutMs: config.chainTimeoutMs }),

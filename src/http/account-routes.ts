@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { IndexStore } from "../ports/index-store.ts";
 import { createAccount, createApiKey, listApiKeys, revokeApiKey } from "../use-cases/accounts.ts";
 import { accountOf, requireAdmin, requireApiKey } from "./auth.ts";
+import { IDEMPOTENCY_PROBLEMS, idempotency, IdempotencyHeaderSchema, type IdempotencySettings } from "./idempotency.ts";
 import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
 import { AccountSchema, ApiKeyListSchema, CreatedAccountSchema, CreatedApiKeySchema } from "./schemas.ts";
 import { parseInput } from "./validation.ts";
@@ -21,8 +22,15 @@ const common = { tags: ["Accounts"], security: BEARER };
 const unauthenticated = { 401: "No key, an unknown key or a revoked key (UNAUTHENTICATED)" };
 const notFound = { 404: "No such account for this key (ACCOUNT_NOT_FOUND), or no such key (API_KEY_NOT_FOUND)" };
 
-export function accountRoutes(index: Pick<IndexStore, "transaction" | "accounts">): DocumentedRouter {
+/** A new API key is shown once: the answer kept for an Idempotency-Key leaves it out (issue another key). */
+const withoutSecret = (body: unknown) => {
+  const { apiKey: _shownOnce, ...rest } = body as Record<string, unknown>;
+  return rest;
+};
+
+export function accountRoutes(index: Pick<IndexStore, "transaction" | "accounts">, settings: IdempotencySettings): DocumentedRouter {
   const accounts = index.accounts;
+  const idempotent = idempotency(settings, { keep: withoutSecret });
   const routes = new DocumentedRouter("/v1");
   routes.router.use(["/account", "/accounts"], requireApiKey(accounts), json({ limit: "16kb" }));
 
@@ -45,13 +53,19 @@ export function accountRoutes(index: Pick<IndexStore, "transaction" | "accounts"
       method: "post",
       path: "/accounts",
       summary: "Create an account (admin); its first API key is shown once",
-      request: { body: { content: { "application/json": { schema: CreateAccountSchema } } } },
+      request: { headers: IdempotencyHeaderSchema, body: { content: { "application/json": { schema: CreateAccountSchema } } } },
       responses: {
-        201: jsonResponse("Created", CreatedAccountSchema),
-        ...problems({ 400: "A field is missing or malformed", ...unauthenticated, 403: "The key's account is not an admin (FORBIDDEN)" }),
+        201: jsonResponse("Created (a replay for an Idempotency-Key: the same, without `apiKey`)", CreatedAccountSchema),
+        ...problems({
+          400: "A field is missing or malformed; a malformed Idempotency-Key",
+          ...unauthenticated,
+          403: "The key's account is not an admin (FORBIDDEN)",
+          ...IDEMPOTENCY_PROBLEMS,
+        }),
       },
     },
     requireAdmin(),
+    idempotent,
     async (req: Request, res: Response) => {
       const input = parseInput(CreateAccountSchema, req.body ?? {});
       const { account, apiKey, keyId } = await createAccount(index, input);
@@ -68,9 +82,13 @@ export function accountRoutes(index: Pick<IndexStore, "transaction" | "accounts"
       method: "post",
       path: "/accounts/:id/keys",
       summary: "Issue another API key (admin, or the account itself); shown once",
-      request: { params: AccountParams },
-      responses: { 201: jsonResponse("Created", CreatedApiKeySchema), ...problems({ ...unauthenticated, ...notFound }) },
+      request: { params: AccountParams, headers: IdempotencyHeaderSchema },
+      responses: {
+        201: jsonResponse("Created (a replay for an Idempotency-Key: the same, without `apiKey`)", CreatedApiKeySchema),
+        ...problems({ 400: "A malformed Idempotency-Key", ...unauthenticated, ...notFound, ...IDEMPOTENCY_PROBLEMS }),
+      },
     },
+    idempotent,
     async (req: Request, res: Response) => {
       const { id } = parseInput(AccountParams, req.params);
       const { apiKey, record } = await createApiKey(accounts, accountOf(req), id);

@@ -16,6 +16,7 @@ import { custodyRecorder } from "./custody-access.ts";
 import { attachment } from "./download.ts";
 import { requestSignal } from "./request-signal.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
+import { IDEMPOTENCY_PROBLEMS, idempotency, IdempotencyHeaderSchema, type IdempotencySettings } from "./idempotency.ts";
 import { parseInput } from "./validation.ts";
 import { anchorView, evidenceLinks } from "./views.ts";
 import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
@@ -26,6 +27,8 @@ export interface CaptureRouteDeps {
   egress: EgressGuard;
   /** Why captures cannot run here (no browser), or null. */
   unavailable: () => string | null;
+  /** The Idempotency-Key header on POST /v1/captures. */
+  idempotency: IdempotencySettings;
 }
 
 /** With what a capture's bundle is made: as GET /v1/evidence/{id}/bundle makes it. */
@@ -55,18 +58,20 @@ export function captureRoutes(deps: CaptureRouteDeps, documents: CaptureDocument
       method: "post",
       path: "/",
       summary: "Capture a listing URL in a clean browser; every artifact is stored and anchored",
-      request: { body: { content: { "application/json": { schema: CaptureRequestSchema } } } },
+      request: { headers: IdempotencyHeaderSchema, body: { content: { "application/json": { schema: CaptureRequestSchema } } } },
       responses: {
         202: jsonResponse("Queued", CaptureViewSchema),
         ...problems({
-          400: "Not an http(s) URL, or one with credentials (CAPTURE_URL_INVALID); a malformed field",
+          400: "Not an http(s) URL, or one with credentials (CAPTURE_URL_INVALID); a malformed field or Idempotency-Key",
           401: "No valid API key",
+          409: IDEMPOTENCY_PROBLEMS[409],
           415: "Not JSON",
-          422: "The host resolves to a non-public address (CAPTURE_URL_FORBIDDEN)",
+          422: `The host resolves to a non-public address (CAPTURE_URL_FORBIDDEN); ${IDEMPOTENCY_PROBLEMS[422]}`,
           503: "No browser on this machine (CAPTURE_UNAVAILABLE)",
         }),
       },
     },
+    idempotency(deps.idempotency),
     async (req: Request, res: Response) => {
       if (!req.is("application/json")) throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json" });
       const input = parseInput(CaptureRequestSchema, req.body ?? {});

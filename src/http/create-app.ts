@@ -28,6 +28,10 @@ export interface AppDeps {
   anchors: AnchorCheckDeps;
   metrics: Metrics;
   maxUploadBytes: number;
+  /** POST /v1/evidence/listing-snapshots:batch: most lines and bytes in one request. */
+  snapshotBatch: { maxLines: number; maxBytes: number };
+  /** How long the first answer to an Idempotency-Key is kept. */
+  idempotencyKeyTtlMs: number;
   log: Logger;
   readiness: Record<string, ReadinessCheck>;
   /** Reads this service's chain for POST /v1/verify. */
@@ -38,7 +42,7 @@ export interface AppDeps {
   tsaCaByUrl: ReadonlyMap<string, string>;
   verifyRateLimitPerMinute: number;
   /** Listing captures; absent, /v1/captures is not served. */
-  captures?: CaptureRouteDeps;
+  captures?: Omit<CaptureRouteDeps, "idempotency">;
   /** The egress rule webhook URLs are checked by (WEBHOOK_ALLOW_HOSTS); without it there are no /v1/webhooks routes. */
   webhookEgress?: EgressGuard;
   /** How fixed certificates are made: issuer, public address, signer, time-stamp wait. */
@@ -60,9 +64,12 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
+  // The POSTs that create something take an Idempotency-Key, kept in the index.
+  const idempotency = { keys: deps.index.idempotencyKeys, ttlMs: deps.idempotencyKeyTtlMs };
   // Evidence and capture routes read the same records and make the same documents.
   const documents = {
     ...deps,
+    idempotency,
     evidence: deps.index.evidence,
     timestamps: deps.index.timestamps,
     accounts: deps.index.accounts,
@@ -82,9 +89,9 @@ export function createApp(deps: AppDeps): Express {
       rateLimits: deps.index.rateLimits,
     }),
     evidenceRoutes(documents),
-    ...(deps.captures ? [captureRoutes(deps.captures, documents)] : []),
+    ...(deps.captures ? [captureRoutes({ ...deps.captures, idempotency }, documents)] : []),
     custodyLogRoutes(deps),
-    accountRoutes(deps.index),
+    accountRoutes(deps.index, idempotency),
     ...(deps.webhookEgress ? [webhookRoutes({ index: deps.index, egress: deps.webhookEgress })] : []),
   ];
   routers.push(apiDocsRoutes(() => routers.flatMap((r) => r.operations)));

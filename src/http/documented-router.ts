@@ -26,14 +26,16 @@ export class DocumentedRouter {
   }
 
   add(operation: Operation, ...handlers: RequestHandler[]): void {
-    const full = `${this.mount === "/" ? "" : this.mount}${operation.path === "/" && this.mount !== "/" ? "" : operation.path}`;
+    // `\:` is a literal colon in an Express path (`/listing-snapshots\:batch`), not a parameter.
+    const escaped = `${this.mount === "/" ? "" : this.mount}${operation.path === "/" && this.mount !== "/" ? "" : operation.path}`;
+    const full = escaped.replace(/\\:/g, "\u0000");
     // The route's template, for the request log and metrics (never the concrete path, which holds ids).
     const tag: RequestHandler = (_req, res, next) => {
-      res.locals.route = full;
+      res.locals.route = full.replace(/\u0000/g, ":");
       next();
     };
     this.router[operation.method](operation.path, tag, ...handlers);
-    this.operations.push({ ...operation, path: full.replace(/:(\w+)/g, "{$1}") });
+    this.operations.push({ ...operation, path: full.replace(/:(\w+)/g, "{$1}").replace(/\u0000/g, ":") });
   }
 }
 

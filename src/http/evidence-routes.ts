@@ -3,11 +3,11 @@
  * needs an API key, and an account sees only its own evidence (another's id is simply not found).
  * Every upload and every read of an item goes into its custody log (custody-access.ts).
  */
-import { json, type NextFunction, type Request, type Response } from "express";
+import { json, text as textBody, type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { ListingSnapshotSchema } from "../domain/listing-snapshot.ts";
 import { SHA256_HEX } from "../domain/hashing.ts";
-import { AppError, Errors } from "../errors.ts";
+import { AppError, Errors, isAppError } from "../errors.ts";
 import type { CustodyLog } from "../ports/custody-log.ts";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { AccountRepository } from "../ports/account-repository.ts";
@@ -25,6 +25,9 @@ import type { TimeTrust } from "../use-cases/verify-receipt.ts";
 import { pipeline } from "node:stream/promises";
 import { submitEvidence } from "../use-cases/submit-evidence.ts";
 import { submitListingSnapshot } from "../use-cases/submit-listing-snapshot.ts";
+import { submitSnapshotBatch, type BatchSnapshot } from "../use-cases/submit-snapshot-batch.ts";
+import { ndjsonLines, parseNdjsonLine } from "./ndjson.ts";
+import { IDEMPOTENCY_PROBLEMS, idempotency, IdempotencyHeaderSchema, type IdempotencySettings } from "./idempotency.ts";
 import { requestRelease } from "../use-cases/release-content.ts";
 import { attachment } from "./download.ts";
 import { requestSignal } from "./request-signal.ts";
@@ -36,7 +39,13 @@ import { receivedFile, storedCids } from "./upload-storage.ts";
 import { parseInput, runMiddleware } from "./validation.ts";
 import { evidenceLinks, evidenceView } from "./views.ts";
 import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
-import { EvidencePageSchema, EvidenceViewSchema, EvidenceWithRelatedSchema, ReceiptResponseSchema } from "./schemas.ts";
+import {
+  EvidencePageSchema,
+  EvidenceViewSchema,
+  EvidenceWithRelatedSchema,
+  ReceiptResponseSchema,
+  SnapshotBatchResultSchema,
+} from "./schemas.ts";
 
 export interface EvidenceRouteDeps {
   store: ContentStore;
@@ -49,6 +58,10 @@ export interface EvidenceRouteDeps {
   /** Anchors are confirmed on the chain before a receipt is served. */
   anchors: AnchorCheckDeps;
   maxUploadBytes: number;
+  /** POST /listing-snapshots:batch: most lines and most bytes in one request. */
+  snapshotBatch: { maxLines: number; maxBytes: number };
+  /** The Idempotency-Key header on the routes that create evidence. */
+  idempotency: IdempotencySettings;
   /** Fixed certificates: where they are recorded, and how they are made. */
   certificates: CertificateRepository;
   certificate: CertificateSettings;
@@ -138,7 +151,30 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
     maxTextFields: 4,
   });
   const snapshotJson = json({ limit: "1mb", strict: true });
+  const ndjsonBody = textBody({ type: "application/x-ndjson", limit: deps.snapshotBatch.maxBytes, defaultCharset: "utf-8" });
   const custody = custodyRecorder({ custody: deps.index.custody, evidence: deps.evidence });
+  // A retry answered from its key releases the file it uploaded again, as a refused upload does.
+  const idempotent = idempotency(deps.idempotency, { onSkipped: (req) => onRefused(storedCids(req)) });
+  // The body of a snapshot, parsed by its type before the Idempotency-Key is checked against it.
+  const snapshotBody = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      if (req.is("application/json")) await runMiddleware(snapshotJson, req, res);
+      else if (req.is("multipart/form-data")) await runMiddleware(snapshotUpload, req, res);
+      else throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json or multipart/form-data" });
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+  const batchBody = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      if (!req.is("application/x-ndjson")) throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/x-ndjson" });
+      await runMiddleware(ndjsonBody, req, res);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
   const common = { tags: ["Evidence"], security: BEARER };
   const authAndNotFound = problems({ 401: "No valid API key", 404: "No such evidence for this account (EVIDENCE_NOT_FOUND)" });
   const readProblems = problems({
@@ -149,8 +185,9 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
     503: "The chain or the content store cannot be reached (Retry-After)",
   });
   const uploadProblems = problems({
-    400: "A field is missing or malformed, no file, an empty file, an unexpected field",
+    400: "A field is missing or malformed, no file, an empty file, an unexpected field; a malformed Idempotency-Key",
     401: "No valid API key",
+    ...IDEMPOTENCY_PROBLEMS,
     413: "Over MAX_UPLOAD_BYTES (FILE_TOO_LARGE) or a JSON body over 1 MB",
     415: "Not multipart/form-data (or JSON, for snapshots)",
     503: "The content store cannot be reached (STORE_UNAVAILABLE, Retry-After)",
@@ -164,10 +201,11 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       summary: "Upload a file: stored, hashed and queued for anchoring",
       description:
         "Answered once the bytes and the record are on disk. The media type is read from the bytes; the client's is kept as a claim.",
-      request: { body: { content: { "multipart/form-data": { schema: UploadBodySchema } } } },
+      request: { headers: IdempotencyHeaderSchema, body: { content: { "multipart/form-data": { schema: UploadBodySchema } } } },
       responses: { 201: jsonResponse("Stored and queued (status pending)", EvidenceViewSchema), ...uploadProblems },
     },
     fileUpload,
+    idempotent,
     async (req: Request, res: Response) => {
       const file = uploadedFiles(req).file;
       if (!file) throw new AppError(Errors.FILE_REQUIRED, { field: "file" });
@@ -198,6 +236,7 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       path: "/listing-snapshots",
       summary: "A structured listing snapshot, stored as RFC 8785 canonical JSON (optionally with its screenshot)",
       request: {
+        headers: IdempotencyHeaderSchema,
         body: {
           content: {
             "application/json": { schema: SnapshotJsonBodySchema },
@@ -207,24 +246,22 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       },
       responses: { 201: jsonResponse("Stored and queued, with the screenshot in `related`", EvidenceWithRelatedSchema), ...uploadProblems },
     },
+    snapshotBody,
+    idempotent,
     async (req: Request, res: Response) => {
       let snapshot: unknown;
       let claims: unknown = {};
       let screenshot: Express.Multer.File | undefined;
       if (req.is("application/json")) {
-        await runMiddleware(snapshotJson, req, res);
         const { caseRef, description, ...rest } = (req.body ?? {}) as Record<string, unknown>;
         snapshot = rest;
         claims = { caseRef, description };
-      } else if (req.is("multipart/form-data")) {
-        await runMiddleware(snapshotUpload, req, res);
+      } else {
         const { snapshot: raw, ...fields } = { ...req.body } as Record<string, string>;
         if (raw === undefined) throw new AppError(Errors.INVALID_REQUEST, { reason: "the multipart field 'snapshot' (JSON) is required" });
         snapshot = parseJsonField(raw, "snapshot");
         claims = fields;
         screenshot = uploadedFiles(req).screenshot;
-      } else {
-        throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json or multipart/form-data" });
       }
       const parsedClaims = parseInput(SnapshotClaimsSchema, stripUndefined(claims));
       const parsedSnapshot = parseInput(ListingSnapshotSchema, snapshot);
@@ -242,6 +279,75 @@ export function evidenceRoutes(deps: EvidenceRouteDeps): DocumentedRouter {
       });
       const body = { ...evidenceView(result.snapshot), related: result.screenshot ? [evidenceView(result.screenshot)] : [] };
       res.status(201).location(evidenceLinks(result.snapshot.id).self).json(body);
+    },
+  );
+
+  routes.add(
+    {
+      ...common,
+      method: "post",
+      path: "/listing-snapshots\\:batch",
+      summary: "Many listing snapshots at once (NDJSON, one per line): per-line results, in order",
+      description:
+        "Each line is validated as POST /v1/evidence/listing-snapshots validates one JSON snapshot; a bad line is answered with its error and does not stop the others. Every accepted snapshot is on disk and indexed, with its custody entry, before the answer. At most SNAPSHOT_BATCH_MAX_LINES lines and SNAPSHOT_BATCH_MAX_BYTES bytes: over either, 413 and nothing is stored.",
+      request: {
+        headers: IdempotencyHeaderSchema,
+        body: {
+          content: {
+            "application/x-ndjson": {
+              schema: z.string().meta({ description: "one ListingSnapshotSubmission (JSON) per line" }),
+            },
+          },
+        },
+      },
+      responses: {
+        200: jsonResponse("Every line's result, in order: accepted (id, status pending) or rejected (error)", SnapshotBatchResultSchema),
+        ...problems({
+          400: "An empty batch; a malformed Idempotency-Key",
+          401: "No valid API key",
+          ...IDEMPOTENCY_PROBLEMS,
+          413: "More lines than SNAPSHOT_BATCH_MAX_LINES (BATCH_TOO_LARGE) or more bytes than SNAPSHOT_BATCH_MAX_BYTES (BODY_TOO_LARGE): nothing stored",
+          415: "Not application/x-ndjson",
+          503: "The content store or the index cannot be reached: nothing indexed (Retry-After)",
+        }),
+      },
+    },
+    batchBody,
+    idempotent,
+    async (req: Request, res: Response) => {
+      const lines = ndjsonLines(typeof req.body === "string" ? req.body : "");
+      if (lines.length === 0) throw new AppError(Errors.INVALID_REQUEST, { reason: "the batch has no lines" });
+      if (lines.length > deps.snapshotBatch.maxLines) throw new AppError(Errors.BATCH_TOO_LARGE, { limit: deps.snapshotBatch.maxLines });
+      const rejected = new Map<number, AppError>();
+      const accepted: BatchSnapshot[] = [];
+      for (const [i, text] of lines.entries()) {
+        const parsed = parseNdjsonLine(text, i + 1);
+        if ("error" in parsed) {
+          rejected.set(parsed.line, parsed.error);
+          continue;
+        }
+        try {
+          accepted.push({ line: parsed.line, ...snapshotAndClaims(parsed.value) });
+        } catch (error) {
+          if (!isAppError(error)) throw error;
+          rejected.set(parsed.line, error);
+        }
+      }
+      const stored = await submitSnapshotBatch(deps, {
+        signal: requestSignal(req, res),
+        accountId: accountOf(req).id,
+        access: accessOf(req, res),
+        snapshots: accepted,
+      });
+      const byLine = new Map(stored.map((s) => [s.line, s.record]));
+      const results = lines.map((_, i) => {
+        const line = i + 1;
+        const record = byLine.get(line);
+        if (record) return { line, id: record.id, status: record.status, sha256: record.sha256 };
+        const error = rejected.get(line)!;
+        return { line, error: { code: error.code, message: error.message } };
+      });
+      res.json({ accepted: stored.length, rejected: rejected.size, results });
     },
   );
 
@@ -446,4 +552,14 @@ function safeFileName(name: string | undefined): string | undefined {
     .replace(/[\u0000-\u001f\u007f]/g, "")
     .trim();
   return base ? base.slice(0, 255) : undefined;
+}
+
+/** A batch's line: the snapshot and its claims, validated as the single route's JSON body is (same schemas, same order). */
+function snapshotAndClaims(value: unknown): Pick<BatchSnapshot, "snapshot" | "claims"> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AppError(Errors.INVALID_REQUEST, { reason: "each line must be a JSON object (a listing snapshot)" });
+  }
+  const { caseRef, description, ...snapshot } = value as Record<string, unknown>;
+  const claims = parseInput(SnapshotClaimsSchema, stripUndefined({ caseRef, description }));
+  return { snapshot: parseInput(ListingSnapshotSchema, snapshot), claims };
 }

@@ -128,6 +128,29 @@ export const EvidenceWithRelatedSchema = EvidenceViewSchema.extend({ related: z.
   example: { ...EVIDENCE_EXAMPLE, kind: "listing-snapshot", mediaType: "application/json", related: [] },
 });
 
+export const SnapshotBatchResultSchema = z
+  .object({
+    accepted: z.number().int().meta({ description: "lines stored and queued for anchoring" }),
+    rejected: z.number().int().meta({ description: "lines refused (nothing stored for them)" }),
+    results: z.array(
+      z.union([
+        z.object({ line: z.number().int(), id: z.string(), status: z.literal("pending"), sha256: z.string() }),
+        z.object({ line: z.number().int(), error: z.object({ code: z.string(), message: z.string() }) }),
+      ]),
+    ),
+  })
+  .meta({
+    id: "SnapshotBatchResult",
+    example: {
+      accepted: 1,
+      rejected: 1,
+      results: [
+        { line: 1, id: "ev_01JD3M9N5Q4W8Z2K6X7T1B3C5D", status: "pending", sha256: "9f2c".padEnd(64, "0") },
+        { line: 2, error: { code: "INVALID_REQUEST", message: "price.currency: must be an ISO 4217 code such as USD" } },
+      ],
+    },
+  });
+
 export const EvidencePageSchema = z
   .object({ items: z.array(EvidenceViewSchema), nextCursor: z.string().nullable() })
   .meta({ id: "EvidencePage", example: { items: [EVIDENCE_EXAMPLE], nextCursor: null } });
@@ -240,7 +263,7 @@ export const AccountSchema = z
   .meta({ id: "Account", example: ACCOUNT_EXAMPLE });
 
 export const CreatedAccountSchema = AccountSchema.extend({
-  apiKey: z.string().meta({ description: "shown once" }),
+  apiKey: z.string().optional().meta({ description: "shown once: absent when replayed for an Idempotency-Key" }),
   keyId: z.string(),
 }).meta({ id: "CreatedAccount", example: { ...ACCOUNT_EXAMPLE, apiKey: "eak_3q2…", keyId: "key_01a21403-0000-7000-8000-000000000002" } });
 
@@ -256,7 +279,9 @@ export const ApiKeySchema = z
   .object({ id: z.string(), accountId: z.string(), prefix: z.string(), createdAt: isoTime, revokedAt: isoTime.nullable() })
   .meta({ id: "ApiKey", example: KEY_EXAMPLE });
 
-export const CreatedApiKeySchema = ApiKeySchema.extend({ apiKey: z.string().meta({ description: "shown once" }) }).meta({
+export const CreatedApiKeySchema = ApiKeySchema.extend({
+  apiKey: z.string().optional().meta({ description: "shown once: absent when replayed for an Idempotency-Key" }),
+}).meta({
   id: "CreatedApiKey",
   example: { ...KEY_EXAMPLE, apiKey: "eak_9Jk…" },
 });

@@ -11,6 +11,7 @@ import type { CertificateRepository } from "./certificate-repository.ts";
 import type { ContentReleaseQueue } from "./content-releases.ts";
 import type { CustodyLog } from "./custody-log.ts";
 import type { EvidenceRepository } from "./evidence-repository.ts";
+import type { IdempotencyKeyRepository } from "./idempotency-keys.ts";
 import type { LeaseRepository } from "./leases.ts";
 import type { Outbox } from "./outbox.ts";
 import type { RateLimitRepository } from "./rate-limits.ts";
@@ -30,6 +31,7 @@ export interface Repositories {
   readonly custody: CustodyLog;
   readonly certificates: CertificateRepository;
   readonly webhooks: WebhookRepository;
+  readonly idempotencyKeys: IdempotencyKeyRepository;
 }
 
 export interface IndexStore extends Repositories {

@@ -702,5 +702,43 @@ export function describeIndexStore(
         expect(await index.rateLimits.hit("203.0.113.9", 60_000)).to.equal(1);
       });
     });
+
+    describe("idempotency keys", () => {
+      const at = (minute: number) => `2026-11-27T10:${String(minute).padStart(2, "0")}:00.000Z`;
+      const answer = { status: 201, body: '{"id":"ev_1"}', location: "/v1/evidence/ev_1" };
+
+      it("gives a key to one of several requests racing for it, then its answer to every retry", async () => {
+        const claims = await Promise.all([1, 2, 3].map(() => index.idempotencyKeys.claim("acc_a", "k1", "f1", at(0), at(10))));
+        expect(claims.filter((c) => c.state === "claimed")).to.have.length(1);
+        expect(claims.filter((c) => c.state === "running")).to.deep.equal([
+          { state: "running", fingerprint: "f1" },
+          { state: "running", fingerprint: "f1" },
+        ]);
+        await index.idempotencyKeys.complete("acc_a", "k1", answer, at(30));
+        expect(await index.idempotencyKeys.claim("acc_a", "k1", "f2", at(1), at(11))).to.deep.equal({
+          state: "done",
+          fingerprint: "f1",
+          answer,
+        });
+        expect(await index.idempotencyKeys.claim("acc_b", "k1", "f2", at(1), at(11))).to.deep.equal({ state: "claimed" });
+      });
+
+      it("lets a released key, an expired hold and an expired answer be claimed again, and prunes expired keys", async () => {
+        await index.idempotencyKeys.claim("acc_a", "k2", "f1", at(0), at(10));
+        await index.idempotencyKeys.release("acc_a", "k2");
+        expect(await index.idempotencyKeys.claim("acc_a", "k2", "f2", at(1), at(11))).to.deep.equal({ state: "claimed" });
+        expect(await index.idempotencyKeys.claim("acc_a", "k2", "f3", at(11), at(21))).to.deep.equal({ state: "claimed" });
+        await index.idempotencyKeys.complete("acc_a", "k2", { ...answer, location: undefined }, at(30));
+        await index.idempotencyKeys.release("acc_a", "k2"); // a done key is not released
+        expect(await index.idempotencyKeys.claim("acc_a", "k2", "f3", at(29), at(39))).to.deep.equal({
+          state: "done",
+          fingerprint: "f3",
+          answer: { ...answer, location: undefined },
+        });
+        expect(await index.idempotencyKeys.claim("acc_a", "k2", "f4", at(30), at(40))).to.deep.equal({ state: "claimed" });
+        await index.idempotencyKeys.prune(at(41));
+        expect(await index.idempotencyKeys.claim("acc_a", "k2", "f5", at(0), at(5))).to.deep.equal({ state: "claimed" });
+      });
+    });
   });
 }

@@ -95,6 +95,13 @@ describe("the OpenAPI description, against the running service", function () {
     await waitForAnchored(client(service.url), id);
     const json = (body: unknown) => ({ headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     await call("post", "/v1/evidence/listing-snapshots", "/v1/evidence/listing-snapshots", json(SNAPSHOT));
+    const ndjson = (lines: unknown[]) => ({
+      headers: { "content-type": "application/x-ndjson" },
+      body: lines.map((l) => JSON.stringify(l)).join("\n"),
+    });
+    const batch = "/v1/evidence/listing-snapshots:batch";
+    await call("post", batch, batch, ndjson([{ ...SNAPSHOT, listingId: "b-1" }, { title: "no url" }]));
+    await call("post", batch, batch, { headers: { "content-type": "application/x-ndjson" }, body: "" });
     await call("get", "/v1/evidence", "/v1/evidence?limit=2");
     await call("get", "/v1/evidence/{id}", `/v1/evidence/${id}`);
     await call("get", "/v1/evidence/{id}", "/v1/evidence/ev_nope");

@@ -24,6 +24,8 @@ function app() {
     metrics: unused,
     log: pino({ level: "silent" }),
     maxUploadBytes: 1000,
+    snapshotBatch: { maxLines: 10, maxBytes: 1000 },
+    idempotencyKeyTtlMs: 1000,
     readiness: {},
     chainReader: unused,
     timeTrust: { tsaTrustAnchors: [], developmentChainIds: [] },
@@ -39,7 +41,9 @@ function app() {
 function servedRoutes(stack: any[], prefix = ""): string[] {
   return stack.flatMap((layer) => {
     if (layer.route) {
-      return Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${(prefix + layer.route.path).replace(/\/+$/, "") || "/"}`);
+      // `\:` in an Express path is a literal colon.
+      const path = (prefix + layer.route.path).replace(/\\:/g, ":").replace(/\/+$/, "") || "/";
+      return Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${path}`);
     }
     if (layer.handle?.stack) {
       const mount = typeof layer.rawPath === "string" && layer.rawPath !== "/" ? layer.rawPath : "";

@@ -75,6 +75,17 @@ export interface Database {
   outbox: { seq: Generated<number>; id: string; type: string; account_id: string; subject: string; data_json: string; occurred_at: string };
   leases: { name: string; holder: string; token: number; expires_at: number };
   rate_limits: { key: string; window_start: number; hits: number };
+  idempotency_keys: {
+    account_id: string;
+    key: string;
+    fingerprint: string;
+    state: string;
+    status: number | null;
+    body: string | null;
+    location: string | null;
+    created_at: string;
+    expires_at: string;
+  };
   timestamps: {
     seq: Generated<number>;
     root: string;

@@ -1,6 +1,7 @@
-/** The index's small tables in SQL: the outbox, content to release, leases and rate-limit counters. */
+/** The index's small tables in SQL: the outbox, content to release, leases, rate-limit counters and idempotency keys. */
 import type { Kysely } from "kysely";
 import type { ContentReleaseQueue } from "../../ports/content-releases.ts";
+import type { IdempotencyClaim, IdempotencyKeyRepository, StoredAnswer } from "../../ports/idempotency-keys.ts";
 import { LeaseLostError, type LeaseRepository } from "../../ports/leases.ts";
 import type { Outbox, OutboxEvent, StoredOutboxEvent } from "../../ports/outbox.ts";
 import type { RateLimitRepository } from "../../ports/rate-limits.ts";
@@ -149,5 +150,68 @@ export class SqlRateLimits implements RateLimitRepository {
 
   async prune(before: number): Promise<void> {
     await this.#db.deleteFrom("rate_limits").where("window_start", "<", before).execute();
+  }
+}
+
+export class SqlIdempotencyKeys implements IdempotencyKeyRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async claim(accountId: string, key: string, fingerprint: string, now: string, holdUntil: string): Promise<IdempotencyClaim> {
+    // One statement: of two requests racing for a key, exactly one inserts (or takes over an expired row).
+    const taken = await this.#db
+      .insertInto("idempotency_keys")
+      .values({ account_id: accountId, key, fingerprint, state: "running", created_at: now, expires_at: holdUntil })
+      .onConflict((oc) =>
+        oc
+          .columns(["account_id", "key"])
+          .doUpdateSet((eb) => ({
+            fingerprint: eb.ref("excluded.fingerprint"),
+            state: "running",
+            status: null,
+            body: null,
+            location: null,
+            created_at: eb.ref("excluded.created_at"),
+            expires_at: eb.ref("excluded.expires_at"),
+          }))
+          .where("idempotency_keys.expires_at", "<=", now),
+      )
+      .returning("key")
+      .executeTakeFirst();
+    if (taken) return { state: "claimed" };
+    const row = await this.#db
+      .selectFrom("idempotency_keys")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("key", "=", key)
+      .executeTakeFirstOrThrow();
+    if (row.state !== "done") return { state: "running", fingerprint: row.fingerprint };
+    const answer: StoredAnswer = { status: Number(row.status), body: row.body ?? "", location: row.location ?? undefined };
+    return { state: "done", fingerprint: row.fingerprint, answer };
+  }
+
+  async complete(accountId: string, key: string, answer: StoredAnswer, expiresAt: string): Promise<void> {
+    await this.#db
+      .updateTable("idempotency_keys")
+      .set({ state: "done", status: answer.status, body: answer.body, location: answer.location ?? null, expires_at: expiresAt })
+      .where("account_id", "=", accountId)
+      .where("key", "=", key)
+      .execute();
+  }
+
+  async release(accountId: string, key: string): Promise<void> {
+    await this.#db
+      .deleteFrom("idempotency_keys")
+      .where("account_id", "=", accountId)
+      .where("key", "=", key)
+      .where("state", "=", "running")
+      .execute();
+  }
+
+  async prune(before: string): Promise<void> {
+    await this.#db.deleteFrom("idempotency_keys").where("expires_at", "<", before).execute();
   }
 }

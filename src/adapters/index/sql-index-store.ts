@@ -28,7 +28,7 @@ import { SqlEvidenceRepository } from "./evidence-repository.ts";
 import { migrate } from "./migrate.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres/migrations.ts";
 import type { Database } from "./schema.ts";
-import { SqlContentReleases, SqlLeases, SqlOutbox, SqlRateLimits } from "./small-repositories.ts";
+import { SqlContentReleases, SqlIdempotencyKeys, SqlLeases, SqlOutbox, SqlRateLimits } from "./small-repositories.ts";
 import { SqlTimestampRepository } from "./timestamp-repository.ts";
 import { SqlWebhookRepository } from "./webhook-repository.ts";
 import { kyselyDatabase } from "./sqlite/node-sqlite-database.ts";
@@ -48,6 +48,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     custody: new SqlCustodyLog(db, dialect),
     certificates: new SqlCertificateRepository(db),
     webhooks: new SqlWebhookRepository(db, dialect),
+    idempotencyKeys: new SqlIdempotencyKeys(db),
   };
 }
 
@@ -65,6 +66,7 @@ const READS: Record<keyof Repositories, readonly string[]> = {
   custody: ["head", "range", "seqsOf", "anchoredHeadFrom", "anchoredHeadBefore", "anchoredHeadsIn"],
   certificates: ["get"],
   webhooks: ["list", "get", "ofAccounts", "deliveries"],
+  idempotencyKeys: [],
 };
 
 // PostgreSQL: connection exceptions (08), insufficient resources (53), operator intervention (57:
@@ -135,6 +137,7 @@ class PostgresIndexStore implements IndexStore {
   declare readonly custody: Repositories["custody"];
   declare readonly certificates: Repositories["certificates"];
   declare readonly webhooks: Repositories["webhooks"];
+  declare readonly idempotencyKeys: Repositories["idempotencyKeys"];
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -185,6 +188,7 @@ class SqliteIndexStore implements IndexStore {
   declare readonly custody: Repositories["custody"];
   declare readonly certificates: Repositories["certificates"];
   declare readonly webhooks: Repositories["webhooks"];
+  declare readonly idempotencyKeys: Repositories["idempotencyKeys"];
 
   /** `reader`: a read-only connection to the same file, or null (in memory: reads queue with the writes). */
   constructor(writer: Kysely<Database>, reader: Kysely<Database> | null) {

@@ -261,4 +261,23 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       INSERT INTO webhook_cursor (id, seq) SELECT 1, coalesce(max(seq), 0) FROM outbox;
     `,
   },
+  {
+    version: 7,
+    name: "idempotency keys: per account, the request that first used a key and its answer",
+    sql: `
+      CREATE TABLE idempotency_keys (
+        account_id   TEXT NOT NULL REFERENCES accounts(id),
+        key          TEXT NOT NULL,
+        fingerprint  TEXT NOT NULL,          -- SHA-256 of the request (method, path, body)
+        state        TEXT NOT NULL CHECK (state IN ('running', 'done')),
+        status       INTEGER,                -- the first answer, once done
+        body         TEXT,
+        location     TEXT,
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT NOT NULL,          -- a running claim's hold, then the answer's expiry
+        PRIMARY KEY (account_id, key)
+      );
+      CREATE INDEX idempotency_keys_expires ON idempotency_keys(expires_at);
+    `,
+  },
 ];
