@@ -11,13 +11,14 @@
  *
  * Exit codes: see EXIT.
  */
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_RPC_TIMEOUT_MS, jsonRpcChainReader } from "../adapters/chain/chain-reader.ts";
 import { fileFacts } from "../domain/content-id.ts";
 import { parseReceipt } from "../domain/receipt-schema.ts";
 import { PACKAGE } from "../package-info.ts";
 import { verifyReceipt, type Verification } from "../use-cases/verify-receipt.ts";
+import { readPem, readText, timeoutSeconds, UsageError } from "./arguments.ts";
 import { EXIT, exitCodeOf, exitCodesHelp, renderVerification } from "./report.ts";
 
 const EXIT_CODES = exitCodesHelp("with --offline");
@@ -69,8 +70,6 @@ FILE may be "-" to read it from standard input. The RPC URL may also be given as
 ${EXIT_CODES}`;
 
 const COMMAND_USAGE: Record<string, string> = { verify: VERIFY_USAGE, hash: HASH_USAGE };
-
-class UsageError extends Error {}
 
 export interface CliIO {
   out: (text: string) => void;
@@ -131,7 +130,7 @@ async function verifyCommand(args: string[], io: CliIO): Promise<number> {
     throw new UsageError("give --rpc URL (any JSON-RPC endpoint of the receipt's chain), or --offline to skip the chain");
   }
   for (const rpc of rpcs) if (!/^https?:\/\//.test(rpc)) throw new UsageError(`--rpc must be an http(s) URL, not '${rpc}'`);
-  const timeoutMs = values.timeout === undefined ? DEFAULT_RPC_TIMEOUT_MS : seconds(values.timeout as string) * 1000;
+  const timeoutMs = values.timeout === undefined ? DEFAULT_RPC_TIMEOUT_MS : timeoutSeconds(values.timeout as string) * 1000;
   const tsaTrustAnchors = ((values["tsa-ca"] as string[] | undefined) ?? []).map(readPem);
 
   const parsed = parseReceipt(readJson(receiptPath));
@@ -173,37 +172,13 @@ function parse(args: string[], options: NonNullable<NonNullable<Parameters<typeo
   }
 }
 
-function seconds(text: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0 && value <= 3600)) {
-    throw new UsageError(`--timeout must be a number of seconds, above 0 and at most 3600, not '${text}'`);
-  }
-  return value;
-}
-
 function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readText(path);
   try {
     return JSON.parse(text);
   } catch {
     throw new Error(`${path} is not JSON`);
   }
-}
-
-function readPem(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`${path} is not a PEM certificate (--tsa-ca)`);
-  return text;
 }
 
 /** "-" is standard input, as for sha256sum. */

@@ -4,7 +4,7 @@
  * file by `npm run build:verifier` (scripts/build-verifier.ts) from the project's own verification code;
  * it prints and exits as the `evidence-anchor` CLI does.
  */
-import { createReadStream, readdirSync, readFileSync, type Dirent } from "node:fs";
+import { createReadStream, readdirSync, type Dirent } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,7 @@ import { fetchChainReader } from "../../adapters/chain/fetch-chain-reader.ts";
 import { DEFAULT_RPC_TIMEOUT_MS } from "../../adapters/chain/json-rpc.ts";
 import { findBundleItems } from "../../domain/bundle-layout.ts";
 import { verifyBundle, verifyBundleItem, type BundleVerification } from "../../use-cases/verify-bundle.ts";
+import { readPem, timeoutSeconds, UsageError } from "../arguments.ts";
 import { EXIT, exitCodesHelp } from "../report.ts";
 import { renderBundle } from "./bundle-report.ts";
 
@@ -39,8 +40,6 @@ registry, the anchor, its block and transaction, the registry's verifyItem and t
 
 ${exitCodesHelp("without --rpc")}`;
 
-class UsageError extends Error {}
-
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -64,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   if (extra) throw new UsageError(`unexpected argument '${extra}'`);
   const rpcs = values.rpc?.length ? values.rpc : process.env.EVIDENCE_RPC_URL ? [process.env.EVIDENCE_RPC_URL] : [];
   for (const rpc of rpcs) if (!/^https?:\/\//.test(rpc)) throw new UsageError(`--rpc must be an http(s) URL, not '${rpc}'`);
-  const timeoutMs = values.timeout === undefined ? DEFAULT_RPC_TIMEOUT_MS : seconds(values.timeout) * 1000;
+  const timeoutMs = values.timeout === undefined ? DEFAULT_RPC_TIMEOUT_MS : timeoutSeconds(values.timeout) * 1000;
   const tsaCas = values["tsa-ca"]?.map(readPem);
   const chains = rpcs.map((rpc) => fetchChainReader(rpc, { timeoutMs }));
   const files = { read: (path: string) => readFile(path), stream: (path: string) => createReadStream(path) };
@@ -114,20 +113,6 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${text}\n`);
   }
   return exitCode;
-}
-
-function seconds(text: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0 && value <= 3600)) {
-    throw new UsageError(`--timeout must be a number of seconds, above 0 and at most 3600, not '${text}'`);
-  }
-  return value;
-}
-
-function readPem(path: string): string {
-  const text = readFileSync(path, "utf8");
-  if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`${path} is not a PEM certificate (--tsa-ca)`);
-  return text;
 }
 
 try {
