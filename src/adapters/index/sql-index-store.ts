@@ -90,7 +90,7 @@ function unavailable(error: unknown): AppError | undefined {
   ) {
     return new AppError(Errors.INDEX_UNAVAILABLE, { reason: String(e?.message ?? error) }, error);
   }
-  if (/timeout exceeded when trying to connect|Connection terminated/i.test(String(e?.message ?? ""))) {
+  if (/timeout exceeded when trying to connect|Connection terminated|is not queryable/i.test(String(e?.message ?? ""))) {
     return new AppError(Errors.INDEX_UNAVAILABLE, { reason: String(e?.message) }, error);
   }
   return undefined;
@@ -316,6 +316,10 @@ export async function openPostgresIndex(url: string, options: PostgresOptions = 
     } as never,
   });
   pool.on("error", () => undefined); // an idle client's broken connection: the next query reports it
+  // A connection that breaks while it is checked out, between two statements of a transaction, emits
+  // "error" too, and the pool listens only to idle ones: unheard, it would crash the process. The
+  // transaction's next statement reports it.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await classified(migrate(db, "postgres", POSTGRES_MIGRATIONS));
