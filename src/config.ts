@@ -2,6 +2,7 @@
  * Configuration: read from the environment once at start, validated, frozen. A bad value stops the
  * start with a message naming the variable. docs/configuration.md lists every variable.
  */
+import type { PlatformSettings } from "./ports/account-repository.ts";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { AppError, Errors } from "./errors.ts";
@@ -82,6 +83,10 @@ const schema = z
     TSA_CA_FILES: list(z.string().min(1)).default([]),
     TSA_TIMEOUT_MS: positiveInt.min(100).default(10_000),
     TSA_RETRY_MS: positiveInt.min(100).default(5000),
+    NOTICE_DECISION_HOURS: positiveInt.max(24 * 90).default(24),
+    NOTICE_COUNTER_NOTICE_DAYS: positiveInt.max(3650).default(184),
+    NOTICE_RESTORE_BUSINESS_DAYS: positiveInt.min(10).max(14).default(10),
+    CASE_TIMER_INTERVAL_MS: positiveInt.min(10).default(1000),
     WEBHOOK_TIMEOUT_MS: positiveInt.min(100).max(60_000).default(10_000),
     WEBHOOK_INTERVAL_MS: positiveInt.min(10).default(1000),
     WEBHOOK_RETRY_BASE_MS: positiveInt.min(10).default(30_000),
@@ -213,6 +218,10 @@ export interface Config {
   readonly developmentChainIds: readonly number[];
   /** Longest a certificate waits for a TSA that has not answered, counted from when it was asked. */
   readonly certificateTimestampWaitMs: number;
+  /** A platform account's clocks when it sets none (NOTICE_DECISION_HOURS, NOTICE_COUNTER_NOTICE_DAYS, NOTICE_RESTORE_BUSINESS_DAYS). */
+  readonly platformDefaults: PlatformSettings;
+  /** How often the case-timer worker looks for timers that fell due. */
+  readonly caseTimerIntervalMs: number;
   /** Deadline of each webhook POST, from connecting to the answer's last byte. */
   readonly webhookTimeoutMs: number;
   /** How often the webhook worker looks for new events and due deliveries. */
@@ -283,6 +292,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tsaRetryMs: e.TSA_RETRY_MS,
     developmentChainIds: Object.freeze(e.DEVELOPMENT_CHAIN_IDS),
     certificateTimestampWaitMs: e.CERTIFICATE_TIMESTAMP_WAIT_MS,
+    platformDefaults: Object.freeze({
+      decisionDueHours: e.NOTICE_DECISION_HOURS,
+      counterNoticeWindowDays: e.NOTICE_COUNTER_NOTICE_DAYS,
+      restoreAfterBusinessDays: e.NOTICE_RESTORE_BUSINESS_DAYS,
+    }),
+    caseTimerIntervalMs: e.CASE_TIMER_INTERVAL_MS,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     webhookIntervalMs: e.WEBHOOK_INTERVAL_MS,
     webhookRetry: Object.freeze({ baseMs: e.WEBHOOK_RETRY_BASE_MS, maxMs: e.WEBHOOK_RETRY_MAX_MS, windowMs: e.WEBHOOK_RETRY_WINDOW_MS }),

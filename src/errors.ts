@@ -21,6 +21,11 @@ function descriptors<T extends Record<string, Omit<ErrorDescriptor, "code">>>(ta
 }
 
 export const Errors = descriptors({
+  // Notice and takedown
+  NOTICE_INCOMPLETE: { title: "Notice incomplete", message: "The {document} lacks what the law asks of it: {elements}" },
+  NOTICE_NOT_FOUND: { title: "Notice not found", message: "No notice {id}" },
+  NOTICE_STATE_CONFLICT: { title: "Step not possible now", message: "The case {id} is {status}: {step} is not possible now" },
+  NOTICE_REFERENCE_UNKNOWN: { title: "Unknown reference", message: "{reason}" },
   // Requests
   INVALID_REQUEST: { title: "Invalid request", message: "{reason}" },
   MALFORMED_MULTIPART: { title: "Malformed multipart body", message: "The multipart body could not be read: {reason}" },

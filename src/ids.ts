@@ -20,4 +20,6 @@ export const newId = {
   webhook: () => `wh_${uuidv7()}`,
   delivery: () => `dlv_${uuidv7()}`,
   instance: () => `inst_${uuidv7()}`,
+  notice: () => `ntc_${uuidv7()}`,
+  timer: () => `tmr_${uuidv7()}`,
 };

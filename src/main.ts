@@ -38,6 +38,8 @@ import { p12PdfSigner, SigningKeyError } from "./adapters/signing/p12-pdf-signer
 import type { PdfSigner } from "./ports/pdf-signer.ts";
 import { startTimestampWorker } from "./workers/timestamp-worker.ts";
 import { startWebhookWorker } from "./workers/webhook-worker.ts";
+import { startCaseTimerWorker } from "./workers/case-timer-worker.ts";
+import type { CaseDeps } from "./use-cases/case-steps.ts";
 import { httpWebhookSender } from "./adapters/webhooks/http-sender.ts";
 import { PACKAGE } from "./package-info.ts";
 import type { TrustedAuthority } from "./use-cases/time-stamp-roots.ts";
@@ -50,7 +52,12 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, log: Logger): Promise<RunningService> {
+export interface ServiceOptions {
+  /** The clock case deadlines are set and fall due by (tests move it); the system's by default. */
+  clock?: () => Date;
+}
+
+export async function startService(config: Config, log: Logger, options: ServiceOptions = {}): Promise<RunningService> {
   // The holder of leases (anchoring, captures). With the embedded index only one process runs at a time,
   // so it keeps its name across restarts and resumes at once; instances sharing PostgreSQL each have
   // their own, and take over from one another when a lease runs out.
@@ -195,8 +202,23 @@ export async function startService(config: Config, log: Logger): Promise<Running
     { intervalMs: config.webhookIntervalMs, signal: workers.signal, log: log.child({ component: "webhooks" }) },
   );
 
+  const cases: CaseDeps = {
+    index,
+    store: contentStore,
+    egress,
+    now: options.clock ?? (() => new Date()),
+    platformDefaults: config.platformDefaults,
+  };
+  const caseTimerWorker = startCaseTimerWorker(cases, {
+    owner: instance,
+    intervalMs: config.caseTimerIntervalMs,
+    signal: workers.signal,
+    log: log.child({ component: "cases" }),
+  });
+
   const app = createApp({
     captures: { index, egress, unavailable: browserMissing },
+    cases,
     webhookEgress,
     store: contentStore,
     index,
@@ -239,7 +261,15 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
   const stopWorkers = () => {
     workers.abort();
-    return Promise.all([worker.done, captureWorker.done, releaseWorker.done, recheckWorker.done, timestampWorker.done, webhookWorker.done]);
+    return Promise.all([
+      worker.done,
+      captureWorker.done,
+      releaseWorker.done,
+      recheckWorker.done,
+      timestampWorker.done,
+      webhookWorker.done,
+      caseTimerWorker.done,
+    ]);
   };
   const closeResources = async () => {
     await index.close();

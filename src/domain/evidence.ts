@@ -5,7 +5,15 @@
 import type { Sha256Hex } from "./hashing.ts";
 import { canonicalJsonSha256 } from "./canonical-json.ts";
 
-export const EVIDENCE_KINDS = ["screenshot", "listing-snapshot", "document", "capture-artifact", "capture-manifest"] as const;
+export const EVIDENCE_KINDS = [
+  "screenshot",
+  "listing-snapshot",
+  "document",
+  "capture-artifact",
+  "capture-manifest",
+  "case-event",
+  "report",
+] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 export type EvidenceStatus = "pending" | "anchored" | "failed";

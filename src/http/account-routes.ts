@@ -6,15 +6,28 @@ import { createAccount, createApiKey, listApiKeys, revokeApiKey } from "../use-c
 import { accountOf, requireAdmin, requireApiKey } from "./auth.ts";
 import { IDEMPOTENCY_PROBLEMS, idempotency, IdempotencyHeaderSchema, type IdempotencySettings } from "./idempotency.ts";
 import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
-import { AccountSchema, ApiKeyListSchema, CreatedAccountSchema, CreatedApiKeySchema } from "./schemas.ts";
+import { ACCOUNT_ROLES, type PlatformSettings } from "../ports/account-repository.ts";
+import { AccountSchema, ApiKeyListSchema, PlatformSettingsSchema, CreatedAccountSchema, CreatedApiKeySchema } from "./schemas.ts";
 import { parseInput } from "./validation.ts";
 
 const CreateAccountSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
-    role: z.enum(["admin", "member"]).default("member"),
+    // "member", the role before cases had parties, is a rights-holder.
+    role: z
+      .enum([...ACCOUNT_ROLES, "member"])
+      .default("rights-holder")
+      .transform((role) => (role === "member" ? "rights-holder" : role)),
+    platformId: z.string().min(1).max(100).optional().meta({ description: "respondent: its platform's account id" }),
+    sellerIds: z
+      .array(z.string().trim().min(1).max(200))
+      .min(1)
+      .max(1000)
+      .optional()
+      .meta({ description: "respondent: its seller ids there" }),
+    settings: PlatformSettingsSchema.partial().optional().meta({ description: "platform: its clocks (defaults from the configuration)" }),
   })
-  .meta({ id: "NewAccount", example: { name: "Brand Protection Ltd", role: "member" } });
+  .meta({ id: "NewAccount", example: { name: "Brand Protection Ltd", role: "rights-holder" } });
 const AccountParams = z.object({ id: z.string().min(1).max(100) });
 const KeyParams = AccountParams.extend({ keyId: z.string().min(1).max(100) });
 
@@ -28,7 +41,11 @@ const withoutSecret = (body: unknown) => {
   return rest;
 };
 
-export function accountRoutes(index: Pick<IndexStore, "transaction" | "accounts">, settings: IdempotencySettings): DocumentedRouter {
+export function accountRoutes(
+  index: Pick<IndexStore, "transaction" | "accounts">,
+  settings: IdempotencySettings,
+  platformDefaults: PlatformSettings,
+): DocumentedRouter {
   const accounts = index.accounts;
   const idempotent = idempotency(settings, { keep: withoutSecret });
   const routes = new DocumentedRouter("/v1");
@@ -68,7 +85,7 @@ export function accountRoutes(index: Pick<IndexStore, "transaction" | "accounts"
     idempotent,
     async (req: Request, res: Response) => {
       const input = parseInput(CreateAccountSchema, req.body ?? {});
-      const { account, apiKey, keyId } = await createAccount(index, input);
+      const { account, apiKey, keyId } = await createAccount(index, input, platformDefaults);
       res
         .status(201)
         .location(`/v1/accounts/${account.id}`)

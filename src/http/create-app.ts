@@ -1,4 +1,6 @@
 /** The Express app, built without listen() so tests can start it on port 0 in-process. */
+import { noticeRoutes } from "./notice-routes.ts";
+import type { CaseDeps } from "../use-cases/case-steps.ts";
 import express, { type Express } from "express";
 import type { Logger } from "pino";
 import type { ContentStore } from "../ports/content-store.ts";
@@ -43,6 +45,8 @@ export interface AppDeps {
   verifyRateLimitPerMinute: number;
   /** Listing captures; absent, /v1/captures is not served. */
   captures?: Omit<CaptureRouteDeps, "idempotency">;
+  /** Notice and takedown (/v1/notices): the cases' dependencies. */
+  cases: CaseDeps;
   /** The egress rule webhook URLs are checked by (WEBHOOK_ALLOW_HOSTS); without it there are no /v1/webhooks routes. */
   webhookEgress?: EgressGuard;
   /** How fixed certificates are made: issuer, public address, signer, time-stamp wait. */
@@ -91,7 +95,13 @@ export function createApp(deps: AppDeps): Express {
     evidenceRoutes(documents),
     ...(deps.captures ? [captureRoutes({ ...deps.captures, idempotency }, documents)] : []),
     custodyLogRoutes(deps),
-    accountRoutes(deps.index, idempotency),
+    accountRoutes(deps.index, idempotency, deps.cases.platformDefaults),
+    noticeRoutes({
+      cases: deps.cases,
+      index: deps.index,
+      receipts: { anchors: deps.anchors, timestamps: deps.index.timestamps },
+      idempotency,
+    }),
     ...(deps.webhookEgress ? [webhookRoutes({ index: deps.index, egress: deps.webhookEgress })] : []),
   ];
   routers.push(apiDocsRoutes(() => routers.flatMap((r) => r.operations)));

@@ -58,6 +58,10 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, { status: number; retryAfte
   TSA_UNAVAILABLE: { status: 503, retryAfterSeconds: 30 },
   CONFIG_INVALID: { status: 500 },
   INTERNAL: { status: 500 },
+  NOTICE_INCOMPLETE: { status: 422 },
+  NOTICE_NOT_FOUND: { status: 404 },
+  NOTICE_STATE_CONFLICT: { status: 409 },
+  NOTICE_REFERENCE_UNKNOWN: { status: 422 },
 });
 
 export function statusOf(error: AppError): number {
@@ -90,6 +94,7 @@ export function problemDetails(error: AppError, extra: { instance?: string; requ
     status: statusOf(error),
     detail,
     code: error.code,
+    ...(error.params.extensions && typeof error.params.extensions === "object" ? (error.params.extensions as object) : {}),
     ...extra,
     error: { code: error.code, message: detail },
   };

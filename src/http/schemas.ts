@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { EVIDENCE_KINDS } from "../domain/evidence.ts";
+import { ACCOUNT_ROLES } from "../ports/account-repository.ts";
 import { CustodyDocumentSchema } from "../domain/custody-verification.ts";
 import { ReceiptSchema } from "../domain/receipt-schema.ts";
 import { CAPTURE_DEVICES } from "../ports/page-capturer.ts";
@@ -254,12 +255,30 @@ export const VerificationSchema = z
 const ACCOUNT_EXAMPLE = {
   id: "acc_01a21403-0000-7000-8000-000000000001",
   name: "Brand Protection Ltd",
-  role: "member",
+  role: "rights-holder",
   createdAt: "2026-11-25T18:00:00.000Z",
 };
 
+export const PlatformSettingsSchema = z.strictObject({
+  decisionDueHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90),
+  counterNoticeWindowDays: z.number().int().min(1).max(3650),
+  restoreAfterBusinessDays: z.number().int().min(10).max(14),
+});
+
 export const AccountSchema = z
-  .object({ id: z.string(), name: z.string(), role: z.enum(["admin", "member"]), createdAt: isoTime })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(ACCOUNT_ROLES),
+    createdAt: isoTime,
+    platformId: z.string().optional().meta({ description: "a respondent's platform" }),
+    sellerIds: z.array(z.string()).optional().meta({ description: "a respondent's seller ids on its platform" }),
+    settings: PlatformSettingsSchema.optional().meta({ description: "a platform's clocks for its cases" }),
+  })
   .meta({ id: "Account", example: ACCOUNT_EXAMPLE });
 
 export const CreatedAccountSchema = AccountSchema.extend({

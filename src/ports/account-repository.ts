@@ -1,9 +1,28 @@
 /** Accounts and their API keys (kept only as SHA-256 hashes). */
+export const ACCOUNT_ROLES = ["admin", "rights-holder", "platform", "respondent"] as const;
+export type AccountRole = (typeof ACCOUNT_ROLES)[number];
+
+/** A platform's own clocks for its cases (docs/notice-and-takedown-law.md says where each comes from). */
+export interface PlatformSettings {
+  /** A notice is due for a decision this long after it was filed. */
+  decisionDueHours: number;
+  /** How long after a decision its respondent may file a counter-notice (DSA art. 20(1): at least six months). */
+  counterNoticeWindowDays: number;
+  /** Restoration falls due this many business days after a counter-notice (DMCA §512(g)(2)(C): 10 to 14). */
+  restoreAfterBusinessDays: number;
+}
+
 export interface Account {
   id: string;
   name: string;
-  role: "admin" | "member";
+  role: AccountRole;
   createdAt: string;
+  /** A respondent's platform (an account with the role platform). */
+  platformId?: string;
+  /** A respondent's seller ids on its platform: the cases about their listings are theirs. */
+  sellerIds?: string[];
+  /** A platform's clocks. */
+  settings?: PlatformSettings;
 }
 
 export interface ApiKeyRecord {

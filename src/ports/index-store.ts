@@ -13,6 +13,7 @@ import type { CustodyLog } from "./custody-log.ts";
 import type { EvidenceRepository } from "./evidence-repository.ts";
 import type { IdempotencyKeyRepository } from "./idempotency-keys.ts";
 import type { LeaseRepository } from "./leases.ts";
+import type { NoticeRepository } from "./notice-repository.ts";
 import type { Outbox } from "./outbox.ts";
 import type { RateLimitRepository } from "./rate-limits.ts";
 import type { TimestampRepository } from "./timestamp-repository.ts";
@@ -32,6 +33,7 @@ export interface Repositories {
   readonly certificates: CertificateRepository;
   readonly webhooks: WebhookRepository;
   readonly idempotencyKeys: IdempotencyKeyRepository;
+  readonly notices: NoticeRepository;
 }
 
 export interface IndexStore extends Repositories {

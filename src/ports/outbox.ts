@@ -3,7 +3,15 @@
  * written in the same transaction as the change itself, so that no event is lost or told of a change
  * that was rolled back. Webhooks read it.
  */
-export const OUTBOX_EVENT_TYPES = ["evidence.anchored", "evidence.failed", "evidence.anchor-lost", "capture.finished"] as const;
+import { NOTICE_EVENT_TYPES } from "../domain/notice.ts";
+
+export const OUTBOX_EVENT_TYPES = [
+  "evidence.anchored",
+  "evidence.failed",
+  "evidence.anchor-lost",
+  "capture.finished",
+  ...NOTICE_EVENT_TYPES,
+] as const;
 export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number];
 
 export interface OutboxEvent {

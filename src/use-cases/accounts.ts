@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { sha256Hex } from "../domain/hashing.ts";
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
-import type { Account, AccountRepository, ApiKeyRecord, Caller } from "../ports/account-repository.ts";
+import type { Account, AccountRepository, AccountRole, ApiKeyRecord, Caller, PlatformSettings } from "../ports/account-repository.ts";
 import type { IndexStore } from "../ports/index-store.ts";
 
 const KEY_PREFIX = "eak_";
@@ -45,17 +45,43 @@ async function issueKey(
   return { apiKey: key, record };
 }
 
+export interface NewAccount {
+  name: string;
+  role?: AccountRole;
+  platformId?: string;
+  sellerIds?: string[];
+  settings?: Partial<PlatformSettings>;
+}
+
+/**
+ * A respondent is bound to a platform account and its seller ids there (the cases about their listings
+ * are theirs); a platform has clocks for its cases, the defaults filling what it does not set.
+ */
 export async function createAccount(
   index: Pick<IndexStore, "transaction">,
-  input: { name: string; role?: Account["role"] },
+  input: NewAccount,
+  platformDefaults?: PlatformSettings,
 ): Promise<{ account: Account; apiKey: string; keyId: string }> {
+  const role = input.role ?? "rights-holder";
+  if (role !== "respondent" && (input.platformId || input.sellerIds)) {
+    throw new AppError(Errors.INVALID_REQUEST, { reason: "platformId and sellerIds belong to respondents only" });
+  }
+  if (role !== "platform" && input.settings) throw new AppError(Errors.INVALID_REQUEST, { reason: "settings belong to platforms only" });
+  if (role === "respondent" && (!input.platformId || !input.sellerIds?.length)) {
+    throw new AppError(Errors.INVALID_REQUEST, { reason: "a respondent needs platformId (its platform's account) and sellerIds" });
+  }
   const account: Account = {
     id: newId.account(),
     name: input.name,
-    role: input.role ?? "member",
+    role,
     createdAt: new Date().toISOString(),
+    ...(role === "respondent" ? { platformId: input.platformId, sellerIds: [...new Set(input.sellerIds)] } : {}),
+    ...(role === "platform" && platformDefaults ? { settings: { ...platformDefaults, ...input.settings } } : {}),
   };
   const { apiKey, record } = await index.transaction(async (tx) => {
+    if (account.platformId && (await tx.accounts.get(account.platformId))?.role !== "platform") {
+      throw new AppError(Errors.INVALID_REQUEST, { reason: `platformId: no platform account ${account.platformId}` });
+    }
     await tx.accounts.create(account);
     return issueKey(tx.accounts, account.id);
   });

@@ -44,6 +44,13 @@ export interface CaptureRequest {
 
 /** Checks the URL (scheme, and that its host is public) and queues the capture. */
 export async function requestCapture(deps: Pick<CaptureDeps, "index" | "egress">, request: CaptureRequest): Promise<CaptureRecord> {
+  const capture = await checkedCapture(deps, request);
+  await deps.index.captures.create(capture);
+  return capture;
+}
+
+/** The record of a capture whose URL may be captured, to be queued (in the caller's transaction). */
+export async function checkedCapture(deps: Pick<CaptureDeps, "egress">, request: CaptureRequest, at = new Date()): Promise<CaptureRecord> {
   let url: URL;
   try {
     url = new URL(request.url);
@@ -67,10 +74,9 @@ export async function requestCapture(deps: Pick<CaptureDeps, "index" | "egress">
     note: request.note,
     device: request.device ?? "desktop",
     status: "queued",
-    requestedAt: new Date().toISOString(),
+    requestedAt: at.toISOString(),
     attempts: 0,
   };
-  await deps.index.captures.create(capture);
   return capture;
 }
 

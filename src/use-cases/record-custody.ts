@@ -22,7 +22,7 @@ export interface Outcome {
 }
 
 /** Who stored an item: a request, or a capture the service ran for an account. */
-export type StoredBy = Access | { capture: { id: string; accountId: string } };
+export type StoredBy = Access | { capture: { id: string; accountId: string } } | { service: { accountId: string; route: string } };
 
 export function accessEntry(access: Access, evidenceId: string | undefined, outcome: Outcome, at = new Date()): NewCustodyEntry {
   return {
@@ -40,6 +40,7 @@ export function accessEntry(access: Access, evidenceId: string | undefined, outc
 
 /** The first entry of an item: stored (201), by a request or by a capture. */
 export function storedEntry(evidenceId: string, by: StoredBy, at = new Date()): NewCustodyEntry {
+  if ("service" in by) return { at: at.toISOString(), evidenceId, accountId: by.service.accountId, route: by.service.route, status: 201 };
   if ("capture" in by) {
     return { at: at.toISOString(), evidenceId, accountId: by.capture.accountId, route: "capture", captureId: by.capture.id, status: 201 };
   }

@@ -20,19 +20,27 @@ export interface ListingSnapshotSubmission {
   screenshot?: { file: ReceivedFile; fileName?: string; claimedMediaType?: string };
 }
 
+/** Stores a snapshot's canonical JSON and builds its record, without indexing it. */
+export function prepareListingSnapshot(
+  deps: Pick<SubmitEvidenceDeps, "store" | "now">,
+  submission: Pick<ListingSnapshotSubmission, "accountId" | "signal" | "snapshot" | "claims">,
+): Promise<EvidenceRecord> {
+  const { snapshot: s } = submission;
+  return prepareEvidence(deps, {
+    signal: submission.signal,
+    accountId: submission.accountId,
+    kind: "listing-snapshot",
+    file: receivedBytes(new TextEncoder().encode(canonicalJson(s))),
+    claims: { ...submission.claims, sourceUrl: s.url, capturedAt: s.capturedAt },
+  });
+}
+
 export async function submitListingSnapshot(
   deps: SubmitEvidenceDeps,
   submission: ListingSnapshotSubmission,
 ): Promise<{ snapshot: EvidenceRecord; screenshot?: EvidenceRecord }> {
-  const file = receivedBytes(new TextEncoder().encode(canonicalJson(submission.snapshot)));
   const { snapshot: s } = submission;
-  const snapshot = await prepareEvidence(deps, {
-    signal: submission.signal,
-    accountId: submission.accountId,
-    kind: "listing-snapshot",
-    file,
-    claims: { ...submission.claims, sourceUrl: s.url, capturedAt: s.capturedAt },
-  });
+  const snapshot = await prepareListingSnapshot(deps, submission);
   let screenshot: EvidenceRecord | undefined;
   if (submission.screenshot) {
     screenshot = await prepareEvidence(deps, {

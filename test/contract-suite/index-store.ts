@@ -60,7 +60,7 @@ export function describeIndexStore(
     let index: IndexStore;
     beforeEach(async () => {
       index = await open();
-      for (const id of ["acc_a", "acc_b"]) await index.accounts.create({ id, name: id, role: "member", createdAt: T0 });
+      for (const id of ["acc_a", "acc_b"]) await index.accounts.create({ id, name: id, role: "rights-holder", createdAt: T0 });
     });
     afterEach(() => close(index));
 
@@ -310,7 +310,7 @@ export function describeIndexStore(
         expect(await index.accounts.count()).to.equal(2);
         await index.accounts.addKey({ id: "key_1", accountId: "acc_a", prefix: "eak_abc", createdAt: T0, revokedAt: null, keyHash: "h1" });
         expect(await index.accounts.byKeyHash("h1")).to.deep.equal({
-          account: { id: "acc_a", name: "acc_a", role: "member", createdAt: T0 },
+          account: { id: "acc_a", name: "acc_a", role: "rights-holder", createdAt: T0 },
           keyId: "key_1",
         });
         expect(await index.accounts.revokeKey("acc_b", "key_1", T0)).to.equal(false);

@@ -11,7 +11,7 @@ import { recheckRecentAnchors } from "../../src/use-cases/confirm-anchors.ts";
 /** The queue is the real SQLite index, in memory: the chain is the only stand-in. */
 async function setup(options: Partial<AnchorDeps> = {}) {
   const index = await openSqliteIndex(":memory:");
-  await index.accounts.create({ id: "acc_1", name: "a", role: "member", createdAt: new Date().toISOString() });
+  await index.accounts.create({ id: "acc_1", name: "a", role: "rights-holder", createdAt: new Date().toISOString() });
   const chain = new FakeChain();
   const deps: AnchorDeps = { index, chain, confirmations: 1, maxBatch: 100, pollMs: 1, waitMs: 50, ...options };
   let added = 0;

@@ -75,7 +75,7 @@ const OWNER = "inst_test";
 
 async function setup(capturer: PageCapturer, content: ContentStore, options: { claim?: boolean } = {}) {
   const index = await openSqliteIndex(":memory:");
-  await index.accounts.create({ id: "acc_1", name: "a", role: "member", createdAt: "2026-01-01T00:00:00Z" });
+  await index.accounts.create({ id: "acc_1", name: "a", role: "rights-holder", createdAt: "2026-01-01T00:00:00Z" });
   const deps: CaptureDeps = {
     index,
     store: content,

@@ -16,7 +16,7 @@ describe("webhook delivery checks the address again before every attempt", () =>
   let index: IndexStore;
   beforeEach(async () => {
     index = await openSqliteIndex(":memory:");
-    await index.accounts.create({ id: "acc_1", name: "Platform", role: "member", createdAt: new Date().toISOString() });
+    await index.accounts.create({ id: "acc_1", name: "Platform", role: "rights-holder", createdAt: new Date().toISOString() });
   });
   afterEach(() => index.close());
 

@@ -33,6 +33,7 @@ function app() {
     verifyRateLimitPerMinute: 1,
     certificate: { issuer: {}, timestampWaitMs: 0 },
     captures: { index: { accounts: unused } as never, egress: unused, unavailable: () => null },
+    cases: { platformDefaults: { decisionDueHours: 24, counterNoticeWindowDays: 184, restoreAfterBusinessDays: 10 } } as never,
   };
   return createApp(deps);
 }

@@ -9,7 +9,7 @@ describe("releasing the content of refused uploads", () => {
 
   async function setup() {
     const index = await openSqliteIndex(":memory:");
-    await index.accounts.create({ id: "acc_a", name: "a", role: "member", createdAt: t0.toISOString() });
+    await index.accounts.create({ id: "acc_a", name: "a", role: "rights-holder", createdAt: t0.toISOString() });
     const unpinned: string[] = [];
     const store = { unpin: async (cid: string) => void unpinned.push(cid) };
     return { index, unpinned, deps: (now: () => Date) => ({ releases: index.releases, evidence: index.evidence, store, now }) };

@@ -1,6 +1,6 @@
 /** AccountRepository in SQL. */
 import type { Kysely, Selectable } from "kysely";
-import type { Account, AccountRepository, ApiKeyRecord, Caller } from "../../ports/account-repository.ts";
+import type { Account, AccountRepository, ApiKeyRecord, Caller, PlatformSettings } from "../../ports/account-repository.ts";
 import type { Database } from "./schema.ts";
 
 export class SqlAccountRepository implements AccountRepository {
@@ -21,7 +21,17 @@ export class SqlAccountRepository implements AccountRepository {
   async create(account: Account): Promise<void> {
     await this.#db
       .insertInto("accounts")
-      .values({ id: account.id, name: account.name, role: account.role, created_at: account.createdAt })
+      .values({
+        id: account.id,
+        name: account.name,
+        // `role` keeps its first meaning (admin or not); the party an account is in cases is `party`.
+        role: account.role === "admin" ? "admin" : "member",
+        party: account.role === "admin" ? null : account.role,
+        platform_id: account.platformId ?? null,
+        seller_ids: account.sellerIds ? JSON.stringify(account.sellerIds) : null,
+        settings: account.settings ? JSON.stringify(account.settings) : null,
+        created_at: account.createdAt,
+      })
       .execute();
   }
 
@@ -70,6 +80,15 @@ export class SqlAccountRepository implements AccountRepository {
   }
 }
 
+/** Accounts made before roles had parties (role "member") are rights-holders: archiving evidence was all they could do. */
 function toAccount(row: Selectable<Database["accounts"]>): Account {
-  return { id: row.id, name: row.name, role: row.role as Account["role"], createdAt: row.created_at };
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role === "admin" ? "admin" : ((row.party ?? "rights-holder") as Account["role"]),
+    createdAt: row.created_at,
+    ...(row.platform_id ? { platformId: row.platform_id } : {}),
+    ...(row.seller_ids ? { sellerIds: JSON.parse(row.seller_ids) as string[] } : {}),
+    ...(row.settings ? { settings: JSON.parse(row.settings) as PlatformSettings } : {}),
+  };
 }

@@ -6,7 +6,51 @@
 import type { Generated } from "kysely";
 
 export interface Database {
-  accounts: { id: string; name: string; role: string; created_at: string };
+  accounts: {
+    id: string;
+    name: string;
+    role: string;
+    created_at: string;
+    party: string | null;
+    platform_id: string | null;
+    seller_ids: string | null;
+    settings: string | null;
+  };
+  notices: {
+    id: string;
+    notifier_id: string;
+    platform_id: string;
+    status: string;
+    filed_at: string;
+    decision_due_at: string;
+    decided_at: string | null;
+    overdue_at: string | null;
+    restoration_due_at: string | null;
+    closed_at: string | null;
+    listings_json: string;
+    summary_json: string;
+  };
+  notice_sellers: { notice_id: string; seller_id: string };
+  notice_events: {
+    notice_id: string;
+    seq: number;
+    id: string;
+    type: string;
+    actor_id: string | null;
+    at: string;
+    evidence_id: string | null;
+    data_json: string;
+  };
+  notice_captures: { notice_id: string; capture_id: string; listing_id: string; purpose: string; event_seq: number };
+  case_timers: {
+    id: string;
+    notice_id: string;
+    kind: string;
+    run_at: string;
+    state: string;
+    lease_owner: string | null;
+    lease_expires_at: number | null;
+  };
   api_keys: { id: string; account_id: string; key_hash: string; prefix: string; created_at: string; revoked_at: string | null };
   batches: {
     id: string;

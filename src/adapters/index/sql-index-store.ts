@@ -30,6 +30,7 @@ import { POSTGRES_MIGRATIONS } from "./postgres/migrations.ts";
 import type { Database } from "./schema.ts";
 import { SqlContentReleases, SqlIdempotencyKeys, SqlLeases, SqlOutbox, SqlRateLimits } from "./small-repositories.ts";
 import { SqlTimestampRepository } from "./timestamp-repository.ts";
+import { SqlNoticeRepository } from "./notice-repository.ts";
 import { SqlWebhookRepository } from "./webhook-repository.ts";
 import { kyselyDatabase } from "./sqlite/node-sqlite-database.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite/migrations.ts";
@@ -49,6 +50,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
     certificates: new SqlCertificateRepository(db),
     webhooks: new SqlWebhookRepository(db, dialect),
     idempotencyKeys: new SqlIdempotencyKeys(db),
+    notices: new SqlNoticeRepository(db, dialect),
   };
 }
 
@@ -67,6 +69,7 @@ const READS: Record<keyof Repositories, readonly string[]> = {
   certificates: ["get"],
   webhooks: ["list", "get", "ofAccounts", "deliveries"],
   idempotencyKeys: [],
+  notices: ["get", "isParty", "list", "filedBetween", "events", "eventsOf", "captures", "parties", "pendingTimers"],
 };
 
 // PostgreSQL: connection exceptions (08), insufficient resources (53), operator intervention (57:
@@ -138,6 +141,7 @@ class PostgresIndexStore implements IndexStore {
   declare readonly certificates: Repositories["certificates"];
   declare readonly webhooks: Repositories["webhooks"];
   declare readonly idempotencyKeys: Repositories["idempotencyKeys"];
+  declare readonly notices: Repositories["notices"];
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -189,6 +193,7 @@ class SqliteIndexStore implements IndexStore {
   declare readonly certificates: Repositories["certificates"];
   declare readonly webhooks: Repositories["webhooks"];
   declare readonly idempotencyKeys: Repositories["idempotencyKeys"];
+  declare readonly notices: Repositories["notices"];
 
   /** `reader`: a read-only connection to the same file, or null (in memory: reads queue with the writes). */
   constructor(writer: Kysely<Database>, reader: Kysely<Database> | null) {

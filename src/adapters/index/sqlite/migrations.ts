@@ -296,4 +296,72 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idempotency_keys_expires ON idempotency_keys(expires_at);
     `,
   },
+  {
+    version: 11,
+    name: "notice and takedown: account parties, notices, their events, captures and durable timers",
+    sql: `
+      ALTER TABLE accounts ADD COLUMN party TEXT CHECK (party IN ('rights-holder', 'platform', 'respondent'));
+      ALTER TABLE accounts ADD COLUMN platform_id TEXT REFERENCES accounts(id);
+      -- JSON: a respondent's seller ids on its platform; a platform's clocks for its cases
+      ALTER TABLE accounts ADD COLUMN seller_ids TEXT;
+      ALTER TABLE accounts ADD COLUMN settings TEXT;
+
+      CREATE TABLE notices (
+        id                  TEXT PRIMARY KEY,
+        notifier_id         TEXT NOT NULL REFERENCES accounts(id),
+        platform_id         TEXT NOT NULL REFERENCES accounts(id),
+        status              TEXT NOT NULL,
+        filed_at            TEXT NOT NULL,
+        decision_due_at     TEXT NOT NULL,
+        decided_at          TEXT,
+        overdue_at          TEXT,
+        restoration_due_at  TEXT,
+        closed_at           TEXT,
+        listings_json       TEXT NOT NULL,  -- each listing and what was decided about it
+        summary_json        TEXT NOT NULL   -- the right and the notifier, for lists and reports
+      );
+      CREATE INDEX notices_notifier ON notices(notifier_id, filed_at);
+      CREATE INDEX notices_platform ON notices(platform_id, filed_at);
+
+      CREATE TABLE notice_sellers (
+        notice_id  TEXT NOT NULL REFERENCES notices(id),
+        seller_id  TEXT NOT NULL,
+        PRIMARY KEY (notice_id, seller_id)
+      );
+      CREATE INDEX notice_sellers_seller ON notice_sellers(seller_id);
+
+      CREATE TABLE notice_events (
+        notice_id    TEXT NOT NULL REFERENCES notices(id),
+        seq          INTEGER NOT NULL,
+        id           TEXT NOT NULL UNIQUE,
+        type         TEXT NOT NULL,
+        actor_id     TEXT REFERENCES accounts(id),  -- null: the service itself (a deadline passed)
+        at           TEXT NOT NULL,
+        evidence_id  TEXT REFERENCES evidence(id),  -- the event's document, stored and anchored
+        data_json    TEXT NOT NULL,
+        PRIMARY KEY (notice_id, seq)
+      );
+
+      CREATE TABLE notice_captures (
+        notice_id   TEXT NOT NULL REFERENCES notices(id),
+        capture_id  TEXT NOT NULL REFERENCES captures(id),
+        listing_id  TEXT NOT NULL,
+        purpose     TEXT NOT NULL CHECK (purpose IN ('reported', 'takedown')),
+        event_seq   INTEGER NOT NULL,
+        PRIMARY KEY (notice_id, capture_id)
+      );
+
+      CREATE TABLE case_timers (
+        id                TEXT PRIMARY KEY,
+        notice_id         TEXT NOT NULL REFERENCES notices(id),
+        kind              TEXT NOT NULL,
+        run_at            TEXT NOT NULL,    -- ISO 8601, the service's clock: when it falls due
+        state             TEXT NOT NULL CHECK (state IN ('pending', 'done', 'cancelled')),
+        lease_owner       TEXT,
+        lease_expires_at  INTEGER,          -- Unix ms, the database's clock
+        UNIQUE (notice_id, kind)
+      );
+      CREATE INDEX case_timers_due ON case_timers(run_at) WHERE state = 'pending';
+    `,
+  },
 ];

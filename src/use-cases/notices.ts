@@ -1,0 +1,325 @@
+/**
+ * The steps of a notice-and-takedown case, each recorded as an anchored document (case-steps.ts):
+ * a rights-holder files a notice (each listing captured as reported); the platform decides, with a
+ * statement of reasons, and anchors a takedown snapshot of each listing it removes or restricts; the
+ * respondent may counter; the rights-holder may withdraw or say it went to court; the platform takes a
+ * final decision. Deadlines are timers in the index (case-timers.ts).
+ */
+import {
+  addBusinessDays,
+  type CounterNoticeInput,
+  type DecisionInput,
+  type FinalDecisionInput,
+  type NoticeInput,
+  type NoticeListing,
+  type ResponseInput,
+} from "../domain/notice.ts";
+import { AppError, Errors } from "../errors.ts";
+import { newId } from "../ids.ts";
+import type { Account, PlatformSettings } from "../ports/account-repository.ts";
+import type { CaptureRecord } from "../ports/capture-repository.ts";
+import type { Repositories } from "../ports/index-store.ts";
+import type { NoticeEventRecord, NoticeRecord } from "../ports/notice-repository.ts";
+import { checkedCapture } from "./capture-listing.ts";
+import { type CaseDeps, recordStep } from "./case-steps.ts";
+import type { Access } from "./record-custody.ts";
+import { prepareListingSnapshot } from "./submit-listing-snapshot.ts";
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export interface Actor {
+  account: Account;
+  access: Access;
+}
+
+function requireRole(actor: Actor, role: Account["role"], action: string): void {
+  if (actor.account.role !== role) throw new AppError(Errors.FORBIDDEN, { action: `${action} (a ${role}'s step)` });
+}
+
+async function platformOf(deps: CaseDeps, platformId: string): Promise<Account & { settings: PlatformSettings }> {
+  const platform = await deps.index.accounts.get(platformId);
+  if (platform?.role !== "platform")
+    throw new AppError(Errors.NOTICE_REFERENCE_UNKNOWN, { reason: `platform: no platform account ${platformId}` });
+  return { ...platform, settings: { ...deps.platformDefaults, ...platform.settings } };
+}
+
+/** Captures of `listings`, queued in the step's transaction and tied to its event. */
+async function queueCaptures(
+  tx: Repositories,
+  captures: { record: CaptureRecord; listingId: string }[],
+  event: NoticeEventRecord,
+  purpose: "reported" | "takedown",
+): Promise<void> {
+  for (const { record } of captures) await tx.captures.create(record);
+  await tx.notices.addCaptures(
+    captures.map((c) => ({ noticeId: event.noticeId, captureId: c.record.id, listingId: c.listingId, purpose, eventSeq: event.seq })),
+  );
+}
+
+export async function fileNotice(deps: CaseDeps, actor: Actor, input: NoticeInput): Promise<NoticeRecord> {
+  requireRole(actor, "rights-holder", "file notices");
+  const platform = await platformOf(deps, input.platform);
+  for (const evidenceId of input.evidenceIds ?? []) {
+    if (!(await deps.index.evidence.get(actor.account.id, evidenceId))) {
+      throw new AppError(Errors.NOTICE_REFERENCE_UNKNOWN, { reason: `evidenceIds: no evidence ${evidenceId} of this account` });
+    }
+  }
+  const filedAt = deps.now();
+  const id = newId.notice();
+  const captures = input.capture
+    ? await Promise.all(
+        input.listings.map(async (l) => ({
+          listingId: l.listingId,
+          record: await checkedCapture(
+            deps,
+            { accountId: actor.account.id, url: l.url, caseRef: id, listingId: l.listingId, note: `reported in notice ${id}` },
+            filedAt,
+          ),
+        })),
+      )
+    : [];
+  const notice: NoticeRecord = {
+    id,
+    notifierId: actor.account.id,
+    platformId: platform.id,
+    status: "filed",
+    filedAt: filedAt.toISOString(),
+    decisionDueAt: new Date(filedAt.getTime() + platform.settings.decisionDueHours * HOUR_MS).toISOString(),
+    decidedAt: null,
+    overdueAt: null,
+    restorationDueAt: null,
+    closedAt: null,
+    listings: input.listings.map((l) => ({ url: l.url, listingId: l.listingId, ...(l.sellerId ? { sellerId: l.sellerId } : {}) })),
+    summary: { right: input.right, notifierName: input.notifier.name },
+  };
+  const { capture: _captureAsked, ...document } = input;
+  await recordStep(deps, {
+    noticeId: id,
+    type: "notice.filed",
+    actor: actor.account,
+    storedBy: actor.access,
+    body: { notice: document, decisionDueAt: notice.decisionDueAt },
+    create: { notice, sellerIds: input.listings.flatMap((l) => (l.sellerId ? [l.sellerId] : [])) },
+    announce: { captures: captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id })) },
+    apply: async (tx, _notice, event) => {
+      await queueCaptures(tx, captures, event, "reported");
+      await tx.notices.setTimer({ id: newId.timer(), noticeId: id, kind: "decision-due", runAt: notice.decisionDueAt });
+    },
+  });
+  return notice;
+}
+
+async function partyCase(deps: CaseDeps, actor: Actor, noticeId: string): Promise<NoticeRecord> {
+  const notice = await deps.index.notices.get(noticeId);
+  if (!notice || !(await deps.index.notices.isParty(noticeId, viewerOf(actor.account)))) {
+    throw new AppError(Errors.NOTICE_NOT_FOUND, { id: noticeId });
+  }
+  return notice;
+}
+
+export function viewerOf(account: Account) {
+  switch (account.role) {
+    case "admin":
+      return { role: "admin" } as const;
+    case "respondent":
+      return { role: "respondent", platformId: account.platformId ?? "", sellerIds: account.sellerIds ?? [] } as const;
+    default:
+      return { role: account.role, accountId: account.id } as const;
+  }
+}
+
+export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: string, input: DecisionInput): Promise<NoticeEventRecord> {
+  const notice = await partyCase(deps, actor, noticeId);
+  requireRole(actor, "platform", "decide on notices");
+  const known = new Map(notice.listings.map((l) => [l.listingId, l]));
+  const decided = new Map(input.listings.map((l) => [l.listingId, l]));
+  const unknown = [...decided.keys()].filter((l) => !known.has(l));
+  if (unknown.length > 0 || decided.size !== input.listings.length) {
+    throw new AppError(Errors.NOTICE_REFERENCE_UNKNOWN, {
+      reason: `listings: ${unknown.length ? `not in the notice: ${unknown.join(", ")}` : "a listing decided twice"}`,
+    });
+  }
+  const undecided = [...known.keys()].filter((l) => !decided.has(l));
+  const taken = input.listings.filter((l) => l.action !== "reject");
+  const snapshots = new Map(input.takedownSnapshots.map((s) => [s.listingId, s.snapshot]));
+  const withoutSnapshot = taken.filter((l) => !snapshots.has(l.listingId)).map((l) => l.listingId);
+  if (undecided.length > 0 || withoutSnapshot.length > 0) {
+    throw new AppError(Errors.NOTICE_INCOMPLETE, {
+      document: "decision",
+      elements: [...undecided.map((l) => `listings[${l}].action`), ...withoutSnapshot.map((l) => `takedownSnapshots[${l}]`)].join(", "),
+      extensions: {
+        missing: [
+          ...undecided.map((l) => ({ element: `listings[${l}].action`, requiredBy: ["DSA art. 17(3)(a)"] })),
+          ...withoutSnapshot.map((l) => ({
+            element: `takedownSnapshots[${l}]`,
+            requiredBy: ["this service: a listing is removed or restricted only with its takedown snapshot anchored"],
+          })),
+        ],
+      },
+    });
+  }
+  const at = deps.now();
+  const stored = await Promise.all(
+    taken.map(async (l) => ({
+      listingId: l.listingId,
+      record: await prepareListingSnapshot(deps, {
+        accountId: actor.account.id,
+        snapshot: snapshots.get(l.listingId)!,
+        claims: { caseRef: noticeId, description: `takedown snapshot of listing ${l.listingId} (notice ${noticeId})` },
+      }),
+    })),
+  );
+  const captures = input.capture
+    ? await Promise.all(
+        taken.map(async (l) => ({
+          listingId: l.listingId,
+          record: await checkedCapture(
+            deps,
+            {
+              accountId: actor.account.id,
+              url: known.get(l.listingId)!.url,
+              caseRef: noticeId,
+              listingId: l.listingId,
+              note: `takedown of notice ${noticeId}`,
+            },
+            at,
+          ),
+        })),
+      )
+    : [];
+  const listings: NoticeListing[] = notice.listings.map((l) => {
+    const d = decided.get(l.listingId)!;
+    return { ...l, action: d.action, ...(d.sellerId ? { sellerId: d.sellerId } : {}) };
+  });
+  const status = taken.length > 0 ? "decided" : "rejected";
+  return recordStep(deps, {
+    noticeId,
+    type: "notice.decided",
+    actor: actor.account,
+    storedBy: actor.access,
+    step: "decision",
+    body: {
+      decision: {
+        listings: input.listings,
+        statementOfReasons: input.statementOfReasons,
+        takedownSnapshots: stored.map((s) => ({ listingId: s.listingId, evidenceId: s.record.id, sha256: s.record.sha256 })),
+      },
+    },
+    evidence: stored.map((s) => s.record),
+    announce: { status, captures: captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id })) },
+    apply: async (tx, _notice, event) => {
+      await tx.notices.update(
+        noticeId,
+        { status, decidedAt: at.toISOString(), listings, ...(status === "rejected" ? { closedAt: at.toISOString() } : {}) },
+        listings.flatMap((l) => (l.sellerId ? [l.sellerId] : [])),
+      );
+      await tx.notices.cancelTimer(noticeId, "decision-due");
+      await queueCaptures(tx, captures, event, "takedown");
+      // The removal is confirmed once the takedown captures have ended (at once when none was asked).
+      if (taken.length > 0) await tx.notices.setTimer({ id: newId.timer(), noticeId, kind: "takedown-captures", runAt: at.toISOString() });
+    },
+  });
+}
+
+export async function fileCounterNotice(
+  deps: CaseDeps,
+  actor: Actor,
+  noticeId: string,
+  input: CounterNoticeInput,
+): Promise<NoticeEventRecord> {
+  const notice = await partyCase(deps, actor, noticeId);
+  requireRole(actor, "respondent", "file counter-notices");
+  const sellers = new Set(actor.account.sellerIds ?? []);
+  const theirs = new Map(
+    notice.listings
+      .filter((l) => l.sellerId && sellers.has(l.sellerId) && (l.action === "remove" || l.action === "restrict"))
+      .map((l) => [l.listingId, l]),
+  );
+  const others = input.listings.filter((l) => !theirs.has(l));
+  if (others.length > 0) {
+    throw new AppError(Errors.NOTICE_REFERENCE_UNKNOWN, {
+      reason: `listings: not removed or restricted listings of this respondent: ${others.join(", ")}`,
+    });
+  }
+  const platform = await platformOf(deps, notice.platformId);
+  const at = deps.now();
+  const windowEnds = new Date(new Date(notice.decidedAt ?? notice.filedAt).getTime() + platform.settings.counterNoticeWindowDays * DAY_MS);
+  if (at > windowEnds) {
+    throw new AppError(Errors.NOTICE_STATE_CONFLICT, {
+      id: noticeId,
+      status: notice.status,
+      step: `a counter-notice (the window closed at ${windowEnds.toISOString()})`,
+    });
+  }
+  const restorationDueAt = addBusinessDays(at, platform.settings.restoreAfterBusinessDays).toISOString();
+  return recordStep(deps, {
+    noticeId,
+    type: "counter-notice.filed",
+    actor: actor.account,
+    storedBy: actor.access,
+    step: "counter-notice",
+    body: { counterNotice: input, restorationDueAt },
+    announce: { restorationDueAt },
+    apply: async (tx) => {
+      await tx.notices.update(noticeId, { status: "counter-noticed", restorationDueAt });
+      await tx.notices.setTimer({ id: newId.timer(), noticeId, kind: "restoration-due", runAt: restorationDueAt });
+    },
+  });
+}
+
+export async function respondToNotice(deps: CaseDeps, actor: Actor, noticeId: string, input: ResponseInput): Promise<NoticeEventRecord> {
+  const notice = await partyCase(deps, actor, noticeId);
+  requireRole(actor, "rights-holder", "respond on notices");
+  if (input.type === "action-filed" && !(input.court && input.caseNumber)) {
+    throw new AppError(Errors.NOTICE_INCOMPLETE, {
+      document: "response",
+      elements: "court, caseNumber",
+      extensions: {
+        missing: [
+          { element: "court", requiredBy: ["DMCA §512(g)(2)(C)"] },
+          { element: "caseNumber", requiredBy: ["DMCA §512(g)(2)(C)"] },
+        ],
+      },
+    });
+  }
+  const at = deps.now().toISOString();
+  const withdraw = input.type === "withdraw";
+  return recordStep(deps, {
+    noticeId,
+    type: "notice.response",
+    actor: actor.account,
+    storedBy: actor.access,
+    step: withdraw ? "withdraw" : "action-filed",
+    body: { response: input },
+    announce: { response: input.type, previousStatus: notice.status },
+    apply: async (tx) => {
+      await tx.notices.update(noticeId, withdraw ? { status: "withdrawn", closedAt: at } : { status: "action-filed" });
+      await tx.notices.cancelTimer(noticeId, "restoration-due");
+      if (withdraw) await tx.notices.cancelTimer(noticeId, "decision-due");
+    },
+  });
+}
+
+export async function finalDecision(deps: CaseDeps, actor: Actor, noticeId: string, input: FinalDecisionInput): Promise<NoticeEventRecord> {
+  const notice = await partyCase(deps, actor, noticeId);
+  requireRole(actor, "platform", "take final decisions");
+  const at = deps.now().toISOString();
+  const restore = input.outcome === "restore";
+  const listings = notice.listings.map((l) =>
+    restore && (l.action === "remove" || l.action === "restrict") ? { ...l, restored: true } : l,
+  );
+  return recordStep(deps, {
+    noticeId,
+    type: "notice.final-decision",
+    actor: actor.account,
+    storedBy: actor.access,
+    step: "final-decision",
+    body: { finalDecision: input },
+    announce: { outcome: input.outcome },
+    apply: async (tx) => {
+      await tx.notices.update(noticeId, { status: restore ? "restored" : "upheld", closedAt: at, listings });
+      await tx.notices.cancelTimer(noticeId, "restoration-due");
+    },
+  });
+}
