@@ -13,6 +13,8 @@
  *   without its WACZ archive (CAPTURE_WACZ)
  *   listing snapshots taken in: snapshots/s through POST /v1/evidence/listing-snapshots:batch (1000 a
  *   request), next to one POST /v1/evidence/listing-snapshots each (`-- --snapshots-only`: these alone)
+ *   webhook deliveries/s and the lag from an event to its receipt, to a receiver on 127.0.0.1 that
+ *   verifies every signature (`-- --webhooks-only`: these alone)
  *   the same 100 KB uploads and time to receipt with the index on PostgreSQL (a local server started
  *   here), on one instance and on three sharing it
  */
@@ -32,6 +34,7 @@ import { spawnService, type ServiceProcess } from "../test/helpers/service-proce
 import { startPostgres } from "../test/helpers/postgres.ts";
 import { ADMIN_KEY } from "../test/helpers/service.ts";
 import { startMarketplace } from "../test/helpers/fixture-marketplace.ts";
+import { eventually, webhookReceiver } from "../test/helpers/webhook-receiver.ts";
 
 const MiB = 1024 * 1024;
 const ANCHOR_INTERVAL_MS = 2000;
@@ -340,6 +343,72 @@ const snapshotRows = (s: Awaited<ReturnType<typeof snapshotIntake>>) =>
     `| listing snapshots one a request (${s.singles}, concurrency 16) | ${round(s.singlesPerSecond)} snapshots/s | |`,
   ].join("\n");
 
+/**
+ * Webhook deliveries/s: a webhook for `evidence.anchored` to a receiver on loopback that verifies every
+ * message's Standard Webhooks signature, then `count` listing snapshots in NDJSON batches of 1000 sent side
+ * by side: each anchored snapshot is one event. The rate runs from the first event's occurredAt (the
+ * payload's `timestamp`, written in the anchoring transaction) to the last delivery received; the lag of
+ * each is from its event's occurredAt to its receipt (one clock: the same machine).
+ */
+async function webhookDelivery(count: number) {
+  const receiver = await webhookReceiver([200]);
+  const service = await spawnService(join(work, "webhooks"), {
+    ANCHOR_INTERVAL_MS: String(ANCHOR_INTERVAL_MS),
+    WEBHOOK_ALLOW_HOSTS: `127.0.0.1:${receiver.port}`,
+  });
+  try {
+    const headers = { authorization: `Bearer ${ADMIN_KEY}` };
+    const hook = await fetch(`${service.url}/v1/webhooks`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({ url: receiver.url, events: ["evidence.anchored"] }),
+    });
+    if (hook.status !== 201) throw new Error(`bench: webhook registration answered ${hook.status}`);
+    receiver.secret = ((await hook.json()) as { secret: string }).secret;
+    const ids = new Set<string>();
+    await Promise.all(
+      Array.from({ length: Math.ceil(count / 1000) }, async (_, b) => {
+        const lines = Array.from({ length: Math.min(1000, count - b * 1000) }, (_, i) =>
+          JSON.stringify(benchSnapshot(2_000_000 + b * 1000 + i)),
+        );
+        const response = await fetch(`${service.url}/v1/evidence/listing-snapshots:batch`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/x-ndjson" },
+          body: lines.join("\n"),
+        });
+        const result = (await response.json()) as { accepted: number; results: { id: string }[] };
+        if (response.status !== 200 || result.accepted !== lines.length) throw new Error(`bench: batch answered ${response.status}`);
+        for (const line of result.results) ids.add(line.id);
+      }),
+    );
+    await eventually(() => (receiver.received.length >= count ? true : undefined), 150_000, `${count} webhook deliveries`);
+    const received = receiver.received;
+    const unverified = received.filter((m) => m.verified !== true);
+    if (unverified.length > 0) throw new Error(`bench: ${unverified.length} deliveries failed verification: ${unverified[0]!.verified}`);
+    const delivered = new Set(received.map((m) => m.body.data.id as string));
+    if (new Set(received.map((m) => m.id)).size !== count || [...ids].some((id) => !delivered.has(id)))
+      throw new Error(`bench: ${received.length} deliveries do not match the ${count} snapshots anchored`);
+    const occurred = received.map((m) => Date.parse(m.body.timestamp as string));
+    const first = Math.min(...occurred);
+    const last = Math.max(...received.map((m) => m.at));
+    const lags = received.map((m, i) => m.at - occurred[i]!).sort((a, b) => a - b);
+    return {
+      count,
+      perSecond: count / ((last - first) / 1000),
+      seconds: (last - first) / 1000,
+      producedOver: (Math.max(...occurred) - first) / 1000,
+      p50: percentile(lags, 50),
+      p95: percentile(lags, 95),
+    };
+  } finally {
+    await service.stop();
+    await receiver.close();
+  }
+}
+
+const webhookRows = (w: Awaited<ReturnType<typeof webhookDelivery>>) =>
+  `| webhook delivery rate: ${w.count} \`evidence.anchored\` events (events over ${round(w.producedOver, 2)} s), first event → last delivery received and verified | ${round(w.perSecond)} deliveries/s (${round(w.seconds, 2)} s); lag from the event to its receipt p50 ${round(w.p50 / 1000, 2)} s, p95 ${round(w.p95 / 1000, 2)} s | |`;
+
 /** 100 KB uploads at concurrency 16 and the time to receipt, with the index on PostgreSQL, on 1 and on 3 instances. */
 async function postgresRuns() {
   const postgres = await startPostgres();
@@ -405,6 +474,15 @@ if (process.argv.includes("--snapshots-only")) {
   }
   process.exit(0);
 }
+if (process.argv.includes("--webhooks-only")) {
+  // `npm run bench -- --webhooks-only`: the webhook delivery row alone, on a service of its own.
+  try {
+    console.log(`${JSON.stringify(machine)}\n\n${webhookRows(await webhookDelivery(2000))}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 const market = await startMarketplace();
 if (process.argv.includes("--captures-only")) {
   // `npm run bench -- --captures-only`: the capture rows alone (a few minutes, not the whole run).
@@ -450,6 +528,8 @@ try {
   const rssOverall = rss.peak();
   rss.stop();
   await service.stop();
+  console.error("bench: webhook deliveries");
+  const webhooks = await webhookDelivery(2000);
   console.error("bench: captures, with and without the video and the WACZ");
   const captures = await captureCosts(market.origin, market.port, 5);
 
@@ -479,6 +559,7 @@ CONFIRMATIONS=1; client and service on the same machine (the client's CPU counts
 | peak RSS while ingesting 50 MB files | ${round(rssLarge / MiB)} MB | ≤ 300 MB |
 | peak RSS, whole run | ${round(rssOverall / MiB)} MB | |
 ${snapshotRows(snapshots)}
+${webhookRows(webhooks)}
 ${captureRows(captures)}
 
 The index on PostgreSQL 15 (a local server, default settings, on the same machine), an external anvil, one block

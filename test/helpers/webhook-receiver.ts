@@ -13,6 +13,8 @@ export interface Received {
   /** true when the signature verified against the secret; else the verifier's error message. */
   verified: true | string;
   answered: number;
+  /** When its body had arrived (Date.now()), for lag measurements. */
+  at: number;
 }
 
 export interface Receiver {
@@ -31,6 +33,7 @@ export async function webhookReceiver(answers: number[] = [200], port = 0): Prom
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const payload = Buffer.concat(chunks).toString("utf8");
+    const at = Date.now();
     let verified: true | string;
     try {
       new Webhook(receiver.secret ?? "whsec_").verify(payload, req.headers as Record<string, string>);
@@ -39,7 +42,7 @@ export async function webhookReceiver(answers: number[] = [200], port = 0): Prom
       verified = (error as Error).message;
     }
     const answered = receiver.answers.length > 1 ? receiver.answers.shift()! : receiver.answers[0]!;
-    receiver.received.push({ id: String(req.headers["webhook-id"]), body: JSON.parse(payload), verified, answered });
+    receiver.received.push({ id: String(req.headers["webhook-id"]), body: JSON.parse(payload), verified, answered, at });
     res.writeHead(answered).end();
   });
   server.listen(port, "127.0.0.1");
