@@ -8,7 +8,7 @@ import { basename, dirname, join } from "node:path";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logging.ts";
-import { startService, type RunningService } from "../../src/main.ts";
+import { type RunningService, type ServiceOptions, startService } from "../../src/main.ts";
 
 const LOG_DIR = join(import.meta.dirname, "..", "..", "test-results", "logs");
 
@@ -16,7 +16,12 @@ export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
 
 export type TestService = RunningService & { logFile: string; logLines(): Record<string, any>[] };
 
-export async function startTestService(dataDir: string, env: Record<string, string> = {}): Promise<TestService> {
+/** `options.clock`: the clock case deadlines go by, for a test that moves time instead of waiting. */
+export async function startTestService(
+  dataDir: string,
+  env: Record<string, string> = {},
+  options: ServiceOptions = {},
+): Promise<TestService> {
   const config = loadConfig({
     DATA_DIR: dataDir,
     PORT: "0",
@@ -28,7 +33,7 @@ export async function startTestService(dataDir: string, env: Record<string, stri
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = join(LOG_DIR, `${basename(dirname(dataDir))}-${basename(dataDir)}.log`);
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? "info", pino.destination({ dest: logFile, sync: true, append: true }));
-  const service = await startService(config, log);
+  const service = await startService(config, log, options);
   const logLines = () =>
     readFileSync(logFile, "utf8")
       .split("\n")
