@@ -152,6 +152,15 @@ export interface RequiredElement {
   requiredBy: string[];
 }
 
+/** Statements must be made (true): false is a statement not made, hence missing. */
+const STATEMENTS = new Set([
+  "statements.goodFaith",
+  "statements.accuracy",
+  "statements.authorised",
+  "consentToJurisdiction",
+  "acceptsServiceOfProcess",
+]);
+
 const NOTICE_ELEMENTS: RequiredElement[] = [
   { element: "platform", requiredBy: ["this service: the platform the notice is addressed to"] },
   { element: "listings", requiredBy: ["DSA art. 16(2)(b)", "DMCA §512(c)(3)(A)(iii)"] },
@@ -208,11 +217,11 @@ export const REQUIRED_ELEMENTS = {
 } as const;
 
 /** Absent, blank, an empty list, or a statement not made (false). */
-function absent(value: unknown): boolean {
+function absent(value: unknown, statement: boolean): boolean {
   return (
     value === undefined ||
     value === null ||
-    value === false ||
+    (statement && value === false) ||
     (typeof value === "string" && value.trim() === "") ||
     (Array.isArray(value) && value.length === 0)
   );
@@ -226,11 +235,11 @@ export function missingElements(body: unknown, elements: readonly RequiredElemen
     const at = (value: unknown, path: string) =>
       path.split(".").reduce<unknown>((v, key) => (v && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined), value);
     if (tail === undefined) {
-      if (absent(at(body, element.element))) missing.push(element);
+      if (absent(at(body, element.element), STATEMENTS.has(element.element))) missing.push(element);
       continue;
     }
     const list = at(body, head!);
-    if (Array.isArray(list) && list.some((item) => absent(at(item, tail)))) missing.push(element);
+    if (Array.isArray(list) && list.some((item) => absent(at(item, tail), false))) missing.push(element);
   }
   return missing;
 }

@@ -18,6 +18,7 @@ import {
   ResponseSchema,
 } from "../domain/notice.ts";
 import { AppError, Errors } from "../errors.ts";
+import type { Account } from "../ports/account-repository.ts";
 import type { IndexStore } from "../ports/index-store.ts";
 import type { NoticeRecord } from "../ports/notice-repository.ts";
 import type { CaseDeps } from "../use-cases/case-steps.ts";
@@ -239,6 +240,7 @@ export function noticeRoutes(deps: NoticeRouteDeps): DocumentedRouter {
   );
 
   const step = <S extends z.ZodType>(
+    role: Account["role"],
     path: string,
     summary: string,
     schema: S,
@@ -256,6 +258,8 @@ export function noticeRoutes(deps: NoticeRouteDeps): DocumentedRouter {
       },
       idempotent,
       async (req: Request, res: Response) => {
+        // Whose step it is comes first: another party learns nothing from how its body would be judged.
+        if (accountOf(req).role !== role) throw new AppError(Errors.FORBIDDEN, { action: `take this step (a ${role}'s)` });
         requireJson(req);
         const { id } = parseInput(IdParams, req.params);
         const input = parse(req.body ?? {});
@@ -265,6 +269,7 @@ export function noticeRoutes(deps: NoticeRouteDeps): DocumentedRouter {
     );
 
   step(
+    "platform",
     "decisions",
     "Decide (platform): remove, restrict or reject each listing, with a statement of reasons and a takedown snapshot of each one removed",
     DecisionSchema,
@@ -272,6 +277,7 @@ export function noticeRoutes(deps: NoticeRouteDeps): DocumentedRouter {
     (actor, id, input) => decideNotice(deps.cases, actor, id, input),
   );
   step(
+    "respondent",
     "counter-notices",
     "Counter-notice (respondent), per DMCA §512(g)(3) and DSA art. 20: restoration falls due after the platform's delay",
     CounterNoticeSchema,
@@ -279,6 +285,7 @@ export function noticeRoutes(deps: NoticeRouteDeps): DocumentedRouter {
     (actor, id, input) => fileCounterNotice(deps.cases, actor, id, input),
   );
   step(
+    "rights-holder",
     "responses",
     "Respond (rights-holder): withdraw the notice, or state that an action was filed (restoration stops)",
     ResponseSchema,
@@ -286,6 +293,7 @@ export function noticeRoutes(deps: NoticeRouteDeps): DocumentedRouter {
     (actor, id, input) => respondToNotice(deps.cases, actor, id, input),
   );
   step(
+    "platform",
     "final-decisions",
     "Final decision (platform): restore or uphold, with a statement of reasons",
     FinalDecisionSchema,

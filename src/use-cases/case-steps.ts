@@ -96,12 +96,16 @@ async function recordOnce(deps: CaseDeps, input: StepInput): Promise<NoticeEvent
   };
   // The step's document is owned by whoever took it; the service's own steps by the platform.
   const accountId = input.actor?.id ?? owner.platformId;
-  const record = await prepareEvidence(deps, {
-    accountId,
-    kind: "case-event",
-    file: receivedBytes(new TextEncoder().encode(canonicalJson(document)), "application/json"),
-    claims: { caseRef: input.noticeId, description: `${input.type} (step ${seq} of notice ${input.noticeId})` },
-  });
+  // The item's receivedAt is the system's time, as for any item: the case clock only dates the step.
+  const record = await prepareEvidence(
+    { store: deps.store },
+    {
+      accountId,
+      kind: "case-event",
+      file: receivedBytes(new TextEncoder().encode(canonicalJson(document)), "application/json"),
+      claims: { caseRef: input.noticeId, description: `${input.type} (step ${seq} of notice ${input.noticeId})` },
+    },
+  );
   return deps.index.transaction(async (tx) => {
     if (input.create) await tx.notices.create(input.create.notice, input.create.sellerIds);
     const notice = await tx.notices.get(input.noticeId);

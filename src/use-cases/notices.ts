@@ -21,7 +21,7 @@ import type { CaptureRecord } from "../ports/capture-repository.ts";
 import type { Repositories } from "../ports/index-store.ts";
 import type { NoticeEventRecord, NoticeRecord } from "../ports/notice-repository.ts";
 import { checkedCapture } from "./capture-listing.ts";
-import { type CaseDeps, recordStep } from "./case-steps.ts";
+import { type CaseDeps, recordStep, requireStep } from "./case-steps.ts";
 import type { Access } from "./record-custody.ts";
 import { prepareListingSnapshot } from "./submit-listing-snapshot.ts";
 
@@ -132,6 +132,7 @@ export function viewerOf(account: Account) {
 export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: string, input: DecisionInput): Promise<NoticeEventRecord> {
   const notice = await partyCase(deps, actor, noticeId);
   requireRole(actor, "platform", "decide on notices");
+  requireStep(notice, "decision");
   const known = new Map(notice.listings.map((l) => [l.listingId, l]));
   const decided = new Map(input.listings.map((l) => [l.listingId, l]));
   const unknown = [...decided.keys()].filter((l) => !known.has(l));
@@ -163,11 +164,14 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
   const stored = await Promise.all(
     taken.map(async (l) => ({
       listingId: l.listingId,
-      record: await prepareListingSnapshot(deps, {
-        accountId: actor.account.id,
-        snapshot: snapshots.get(l.listingId)!,
-        claims: { caseRef: noticeId, description: `takedown snapshot of listing ${l.listingId} (notice ${noticeId})` },
-      }),
+      record: await prepareListingSnapshot(
+        { store: deps.store },
+        {
+          accountId: actor.account.id,
+          snapshot: snapshots.get(l.listingId)!,
+          claims: { caseRef: noticeId, description: `takedown snapshot of listing ${l.listingId} (notice ${noticeId})` },
+        },
+      ),
     })),
   );
   const captures = input.capture
@@ -230,6 +234,7 @@ export async function fileCounterNotice(
 ): Promise<NoticeEventRecord> {
   const notice = await partyCase(deps, actor, noticeId);
   requireRole(actor, "respondent", "file counter-notices");
+  requireStep(notice, "counter-notice");
   const sellers = new Set(actor.account.sellerIds ?? []);
   const theirs = new Map(
     notice.listings
@@ -271,6 +276,7 @@ export async function fileCounterNotice(
 export async function respondToNotice(deps: CaseDeps, actor: Actor, noticeId: string, input: ResponseInput): Promise<NoticeEventRecord> {
   const notice = await partyCase(deps, actor, noticeId);
   requireRole(actor, "rights-holder", "respond on notices");
+  requireStep(notice, input.type === "withdraw" ? "withdraw" : "action-filed");
   if (input.type === "action-filed" && !(input.court && input.caseNumber)) {
     throw new AppError(Errors.NOTICE_INCOMPLETE, {
       document: "response",
@@ -304,6 +310,7 @@ export async function respondToNotice(deps: CaseDeps, actor: Actor, noticeId: st
 export async function finalDecision(deps: CaseDeps, actor: Actor, noticeId: string, input: FinalDecisionInput): Promise<NoticeEventRecord> {
   const notice = await partyCase(deps, actor, noticeId);
   requireRole(actor, "platform", "take final decisions");
+  requireStep(notice, "final-decision");
   const at = deps.now().toISOString();
   const restore = input.outcome === "restore";
   const listings = notice.listings.map((l) =>
