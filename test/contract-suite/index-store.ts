@@ -11,6 +11,7 @@ import type { StoredCustodyEntry } from "../../src/ports/custody-log.ts";
 import type { StoredCertificate } from "../../src/ports/certificate-repository.ts";
 import type { NewEvidence } from "../../src/ports/evidence-repository.ts";
 import type { IndexStore } from "../../src/ports/index-store.ts";
+import type { NoticeRecord } from "../../src/ports/notice-repository.ts";
 import { LeaseLostError } from "../../src/ports/leases.ts";
 
 const T0 = "2026-11-27T10:00:00.000Z";
@@ -738,6 +739,107 @@ export function describeIndexStore(
         expect(await index.idempotencyKeys.claim("acc_a", "k2", "f4", at(30), at(40))).to.deep.equal({ state: "claimed" });
         await index.idempotencyKeys.prune(at(41));
         expect(await index.idempotencyKeys.claim("acc_a", "k2", "f5", at(0), at(5))).to.deep.equal({ state: "claimed" });
+      });
+    });
+    describe("notices", () => {
+      const notice = (id: string, changes: Partial<NoticeRecord> = {}): NoticeRecord => ({
+        id,
+        notifierId: "acc_a",
+        platformId: "acc_p",
+        status: "filed",
+        filedAt: T0,
+        decisionDueAt: "2026-11-28T10:00:00.000Z",
+        decidedAt: null,
+        overdueAt: null,
+        restorationDueAt: null,
+        closedAt: null,
+        listings: [{ url: "https://marketplace.example/item/1", listingId: "1" }],
+        summary: { right: { type: "trademark", owner: "Owner", jurisdiction: "EU" }, notifierName: "A" },
+        ...changes,
+      });
+      beforeEach(async () => {
+        await index.accounts.create({ id: "acc_p", name: "Platform", role: "platform", createdAt: T0 });
+        await index.accounts.create({
+          id: "acc_r",
+          name: "Seller",
+          role: "respondent",
+          platformId: "acc_p",
+          sellerIds: ["s-1"],
+          createdAt: T0,
+        });
+      });
+
+      it("shows each party only its cases: the notifier, the platform, and respondents by seller id", async () => {
+        await index.notices.create(notice("ntc_1"), []);
+        await index.notices.create(notice("ntc_2", { notifierId: "acc_b", filedAt: "2026-11-27T11:00:00.000Z" }), ["s-2"]);
+        const ids = async (viewer: Parameters<IndexStore["notices"]["list"]>[0], filter = {}) =>
+          (await index.notices.list(viewer, filter, { limit: 10 })).map((n) => n.id);
+        expect(await ids({ role: "rights-holder", accountId: "acc_a" })).to.deep.equal(["ntc_1"]);
+        expect(await ids({ role: "platform", accountId: "acc_p" })).to.deep.equal(["ntc_2", "ntc_1"]);
+        expect(await ids({ role: "platform", accountId: "acc_b" })).to.deep.equal([]);
+        expect(await ids({ role: "admin" })).to.deep.equal(["ntc_2", "ntc_1"]);
+        const respondent = { role: "respondent" as const, platformId: "acc_p", sellerIds: ["s-1"] };
+        expect(await ids(respondent)).to.deep.equal([]);
+        expect(await index.notices.parties("ntc_1")).to.deep.equal(["acc_a", "acc_p"]);
+        await index.notices.update("ntc_1", { status: "decided" }, ["s-1"]);
+        expect(await ids(respondent)).to.deep.equal(["ntc_1"]);
+        expect(await index.notices.isParty("ntc_1", respondent)).to.equal(true);
+        expect(await index.notices.isParty("ntc_2", respondent)).to.equal(false);
+        expect(await index.notices.parties("ntc_1")).to.deep.equal(["acc_a", "acc_p", "acc_r"]);
+        expect(await ids({ role: "admin" }, { status: "decided" })).to.deep.equal(["ntc_1"]);
+        expect(await ids({ role: "admin" }, { from: "2026-11-27T10:30:00.000Z" })).to.deep.equal(["ntc_2"]);
+        expect((await index.notices.list({ role: "admin" }, {}, { limit: 10, before: "ntc_2" })).map((n) => n.id)).to.deep.equal(["ntc_1"]);
+      });
+
+      it("numbers a case's steps one after another", async () => {
+        await index.notices.create(notice("ntc_1"), []);
+        const step = (id: string) => ({
+          noticeId: "ntc_1",
+          id,
+          type: "notice.filed" as const,
+          actorId: "acc_a",
+          at: T0,
+          evidenceId: null,
+          data: { n: id },
+        });
+        expect((await index.notices.appendEvent(step("evt_1"))).seq).to.equal(1);
+        expect((await index.notices.appendEvent(step("evt_2"))).seq).to.equal(2);
+        expect((await index.notices.events("ntc_1")).map((e) => [e.seq, e.id, e.data])).to.deep.equal([
+          [1, "evt_1", { n: "evt_1" }],
+          [2, "evt_2", { n: "evt_2" }],
+        ]);
+      });
+
+      it("fires each due timer once across instances, and not one that was cancelled or is not due", async () => {
+        await index.notices.create(notice("ntc_1"), []);
+        await index.notices.create(notice("ntc_2"), []);
+        await index.notices.setTimer({ id: "tmr_1", noticeId: "ntc_1", kind: "decision-due", runAt: "2026-11-28T10:00:00.000Z" });
+        await index.notices.setTimer({ id: "tmr_2", noticeId: "ntc_2", kind: "decision-due", runAt: "2026-11-28T10:00:00.000Z" });
+        await index.notices.setTimer({ id: "tmr_3", noticeId: "ntc_2", kind: "restoration-due", runAt: "2026-12-18T10:00:00.000Z" });
+        await index.notices.cancelTimer("ntc_2", "decision-due");
+        expect(await index.notices.claimDueTimers("2026-11-28T09:59:59.999Z", "one", 60_000, 10)).to.deep.equal([]);
+        const other = peer ? await peer() : index;
+        try {
+          const [a, b] = await Promise.all([
+            index.notices.claimDueTimers("2026-11-28T10:00:00.000Z", "one", 60_000, 10),
+            other.notices.claimDueTimers("2026-11-28T10:00:00.000Z", "two", 60_000, 10),
+          ]);
+          expect([...a, ...b].map((t) => [t.id, t.kind])).to.deep.equal([["tmr_1", "decision-due"]]);
+          const owner = a.length ? "one" : "two";
+          expect(await index.notices.finishTimer("tmr_1", owner === "one" ? "two" : "one")).to.equal(false);
+          expect(await index.notices.finishTimer("tmr_1", owner)).to.equal(true);
+        } finally {
+          if (other !== index) await other.close();
+        }
+        expect((await index.notices.pendingTimers("ntc_2")).map((t) => [t.kind, t.runAt])).to.deep.equal([
+          ["restoration-due", "2026-12-18T10:00:00.000Z"],
+        ]);
+        const [claimed] = await index.notices.claimDueTimers("2026-12-18T10:00:00.000Z", "one", 60_000, 10);
+        expect(await index.notices.postponeTimer(claimed!.id, "one", "2026-12-18T10:00:02.000Z")).to.equal(true);
+        expect(await index.notices.claimDueTimers("2026-12-18T10:00:01.000Z", "one", 60_000, 10)).to.deep.equal([]);
+        expect((await index.notices.claimDueTimers("2026-12-18T10:00:02.000Z", "two", 60_000, 10)).map((t) => t.id)).to.deep.equal([
+          "tmr_3",
+        ]);
       });
     });
   });
