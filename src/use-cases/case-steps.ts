@@ -84,15 +84,16 @@ async function recordOnce(deps: CaseDeps, input: StepInput): Promise<NoticeEvent
   const last = before.at(-1);
   const previous = last?.evidenceId ? await deps.index.evidence.get(last.actorId ?? owner.platformId, last.evidenceId) : undefined;
   const seq = (last?.seq ?? 0) + 1;
+  // The step's own content first: the names that place the step in its case cannot be overwritten.
   const document = {
+    ...input.body,
     version: CASE_EVENT_VERSION,
-    notice: input.noticeId,
+    case: input.noticeId,
     seq,
     type: input.type,
     at: at.toISOString(),
     actor: input.actor ? { account: input.actor.id, name: input.actor.name, role: input.actor.role } : { service: true },
     previous: previous ? { evidenceId: previous.id, sha256: previous.sha256 } : null,
-    ...input.body,
   };
   // The step's document is owned by whoever took it; the service's own steps by the platform.
   const accountId = input.actor?.id ?? owner.platformId;

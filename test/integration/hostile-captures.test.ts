@@ -165,6 +165,8 @@ describe("captures of hostile pages", function () {
         "--disable-quic",
         "--webrtc-ip-handling-policy=disable_non_proxied_udp",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        "--component-updater=url-source=http://0.0.0.0:9/",
+        "--gaia-url=http://0.0.0.0:9/",
       ]);
       expect(Object.keys(manifest.browser.closedExits).sort()).to.deep.equal([
         "dns",

@@ -23,7 +23,7 @@ import { clockState, hostEnvironment, serviceCommit } from "./host-environment.t
 import { startScreencast, videoNotRecorded, type ScreencastRecorder } from "./screencast-recorder.ts";
 import { EXTRACT_LISTING_SCRIPT, type ExtractedListing } from "./listing-extraction.ts";
 import { recordNavigations, type NavigationLog, type NavigationOutcome } from "./navigation-log.ts";
-import { watchRefusedRequests, type RefusedRequests } from "./refused-requests.ts";
+import { BROWSER_SERVICES_SINK, watchRefusedRequests, type RefusedRequests } from "./refused-requests.ts";
 import { deviceSeen, emulationOf } from "./device-profiles.ts";
 import { screenshotArea, scrollThrough } from "./scroll-page.ts";
 import { waczArtifact } from "./wacz.ts";
@@ -42,6 +42,10 @@ export const CHROMIUM_FLAGS = [
   "--no-first-run",
   "--disable-extensions",
   "--disable-quic",
+  // Chromium's own services (component updates, Google accounts) still call out now and then, through
+  // the proxy: pointed at a sink the proxy refuses, they reach nothing (refused-requests.ts leaves them out).
+  `--component-updater=url-source=${BROWSER_SERVICES_SINK}`,
+  `--gaia-url=${BROWSER_SERVICES_SINK}`,
   "--webrtc-ip-handling-policy=disable_non_proxied_udp",
   // Resolve no name: only the proxy (an IP literal) is reached directly; it resolves and checks every host.
   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",

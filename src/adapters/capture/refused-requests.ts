@@ -21,6 +21,10 @@ const STOPPED_IN_BROWSER: Record<string, string> = {
   "service-worker": "service workers are not run in the capture browser",
 };
 
+/** Where Chromium's own services are sent (CHROMIUM_FLAGS): a non-public address the proxy refuses. */
+export const BROWSER_SERVICES_SINK = "http://0.0.0.0:9/";
+const SINK = endpointOf(new URL(BROWSER_SERVICES_SINK)).key;
+
 /** A page can make any number of attempts; the manifest lists this many and counts the rest. */
 export const MAX_LISTED_REFUSALS = 200;
 
@@ -87,11 +91,11 @@ export async function watchRefusedRequests(context: BrowserContext, page: Page):
         add({ protocol: url.protocol.slice(0, -1), target: url.href, host: record.host, port: record.port, reason: record.refused! });
       }
       // Refusals no request of the page explains: tunnels it caused without a request (preconnects).
-      // Those of non-public addresses only: Chromium's own background calls (to Google's update and
-      // account services) are refused too where DNS fails, and are not the page's.
+      // Those of non-public addresses only, and not at the sink Chromium's own services are sent to: its
+      // own calls (were DNS to fail for them, or at the sink) are not the page's.
       for (const record of records) {
         const key = `${bareHost(record.host)}:${record.port}`;
-        if (!record.refused || record.addresses.length === 0 || explained.has(key)) continue;
+        if (!record.refused || record.addresses.length === 0 || explained.has(key) || key === SINK) continue;
         add({ protocol: record.kind, target: record.target, host: record.host, port: record.port, reason: record.refused });
       }
       const all = [...entries.values()];
