@@ -23,7 +23,7 @@ export const MAX_REPORT_DAYS = 366;
 export interface ReportDeps {
   index: Pick<IndexStore, "transaction" | "notices" | "accounts">;
   store: ContentStore;
-  /** The service's clock (the cases' own): `to` defaults to it, and the report is dated by it. */
+  /** The cases' clock (the system's, unless a test moves it): `to` defaults to it, and the report's generatedAt is read from it. */
   now: () => Date;
 }
 
@@ -80,14 +80,19 @@ export async function anchorNoticeReport(
   request: ReportRequest,
 ): Promise<{ report: NoticeReport; evidence: EvidenceRecord }> {
   const report = await noticeReport(deps, caller.account, request);
-  const evidence = await prepareEvidence(deps, {
-    accountId: caller.account.id,
-    kind: "report",
-    file: receivedBytes(new TextEncoder().encode(canonicalJson(report)), "application/json"),
-    claims: {
-      description: `notice report: notices filed from ${report.period.from} to ${report.period.to} (exclusive), platform ${report.platform ?? "any"}`,
+  // The item's receivedAt and custody entry are on the system's time, as for any item (case-steps.ts):
+  // the case clock dates the report's contents only.
+  const evidence = await prepareEvidence(
+    { store: deps.store },
+    {
+      accountId: caller.account.id,
+      kind: "report",
+      file: receivedBytes(new TextEncoder().encode(canonicalJson(report)), "application/json"),
+      claims: {
+        description: `notice report: notices filed from ${report.period.from} to ${report.period.to} (exclusive), platform ${report.platform ?? "any"}`,
+      },
     },
-  });
-  await indexStored(deps, [evidence], caller.access);
+  );
+  await indexStored({ index: deps.index }, [evidence], caller.access);
   return { report, evidence };
 }

@@ -25,9 +25,8 @@ const reasons = {
   facts: "The listing offers counterfeit goods bearing the mark.",
   ground: "illegal-content",
   legalGround: "Trade mark infringement (EUTMR art. 9)",
-  // true: the decision's required-element check (domain/notice.ts) takes a false here for a missing element.
-  automatedDetection: true,
-  automatedDecision: true,
+  automatedDetection: false,
+  automatedDecision: false,
   redress: "Internal complaint within six months; out-of-court dispute settlement; courts.",
 };
 
