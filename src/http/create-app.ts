@@ -1,5 +1,6 @@
 /** The Express app, built without listen() so tests can start it on port 0 in-process. */
 import { noticeRoutes } from "./notice-routes.ts";
+import { reportRoutes } from "./report-routes.ts";
 import type { CaseDeps } from "../use-cases/case-steps.ts";
 import express, { type Express } from "express";
 import type { Logger } from "pino";
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps): Express {
       receipts: { anchors: deps.anchors, timestamps: deps.index.timestamps },
       idempotency,
     }),
+    reportRoutes({ cases: deps.cases, index: deps.index, idempotency }),
     ...(deps.webhookEgress ? [webhookRoutes({ index: deps.index, egress: deps.webhookEgress })] : []),
   ];
   routers.push(apiDocsRoutes(() => routers.flatMap((r) => r.operations)));

@@ -84,8 +84,8 @@ export interface NoticeRepository {
   isParty(id: string, viewer: CaseViewer): Promise<boolean>;
   /** The cases `viewer` is party to, newest first, after the cursor (a notice id). */
   list(viewer: CaseViewer, filter: NoticeFilter, page: { limit: number; before?: string }): Promise<NoticeRecord[]>;
-  /** Every case filed in [from, to) on a platform (or all), for reports. */
-  filedBetween(from: string, to: string, platformId?: string): Promise<NoticeRecord[]>;
+  /** Every case filed in [from, to) on a platform (or all), by a notifier (or any), for reports. */
+  filedBetween(from: string, to: string, platformId?: string, notifierId?: string): Promise<NoticeRecord[]>;
   /** Appends the case's next event, numbered after the last. */
   appendEvent(event: Omit<NoticeEventRecord, "seq">): Promise<NoticeEventRecord>;
   events(noticeId: string): Promise<NoticeEventRecord[]>;

@@ -148,6 +148,11 @@ describe("the OpenAPI description, against the running service", function () {
     await call("get", "/v1/custody", "/v1/custody", { auth: false, headers: { authorization: `Bearer ${key.body.apiKey}` } });
     await call("delete", "/v1/accounts/{id}/keys/{keyId}", `/v1/accounts/${account.body.id}/keys/${key.body.id}`);
 
+    await call("get", "/v1/reports/notices", "/v1/reports/notices");
+    await call("get", "/v1/reports/notices", "/v1/reports/notices?format=csv");
+    await call("get", "/v1/reports/notices", "/v1/reports/notices?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z"); // 400
+    expect((await call("post", "/v1/reports/notices", "/v1/reports/notices", json({}))).status).to.equal(201);
+
     const documented = Object.entries(document.paths as Json).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect([...called].sort()).to.deep.equal(documented.sort());
   });

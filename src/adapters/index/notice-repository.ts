@@ -107,9 +107,10 @@ export class SqlNoticeRepository implements NoticeRepository {
     return (await q.orderBy("n.id", "desc").limit(page.limit).execute()).map(toNotice);
   }
 
-  async filedBetween(from: string, to: string, platformId?: string): Promise<NoticeRecord[]> {
+  async filedBetween(from: string, to: string, platformId?: string, notifierId?: string): Promise<NoticeRecord[]> {
     let q = this.#db.selectFrom("notices").selectAll().where("filed_at", ">=", from).where("filed_at", "<", to);
     if (platformId) q = q.where("platform_id", "=", platformId);
+    if (notifierId) q = q.where("notifier_id", "=", notifierId);
     return (await q.orderBy("id").execute()).map(toNotice);
   }
 
