@@ -101,6 +101,7 @@ export function createApp(deps: AppDeps): Express {
       index: deps.index,
       receipts: { anchors: deps.anchors, timestamps: deps.index.timestamps },
       idempotency,
+      bundles: documents,
     }),
     ...(deps.webhookEgress ? [webhookRoutes({ index: deps.index, egress: deps.webhookEgress })] : []),
   ];
