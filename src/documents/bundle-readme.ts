@@ -41,6 +41,10 @@ export interface ReadmeInput {
   items: ReadmeItem[];
   /** Lines describing the bundle's layout, after the common files. */
   layout: string[];
+  /** What the main item's proven time is the time of (default: the file, or the capture). */
+  subject?: string;
+  /** The line on the certificate (default: certificate.pdf at the root). */
+  certificateLine?: string;
   developmentChainIds?: readonly number[];
 }
 
@@ -88,9 +92,10 @@ function provenLines(input: ReadmeInput, chain: ChainInfo): string {
   const { receipt: r, verification: v } = input.main;
   const trusted = v.times.filter((t) => t.trusted);
   const what =
-    input.items.length > 1
+    input.subject ??
+    (input.items.length > 1
       ? "The capture in this bundle (its manifest, which names every artifact by its SHA-256)"
-      : "The file in this bundle";
+      : "The file in this bundle");
   const lines: string[] = [];
   if (trusted.length) {
     const [first, ...rest] = trusted;
@@ -114,7 +119,7 @@ function provenLines(input: ReadmeInput, chain: ChainInfo): string {
 function whatIsHere(input: ReadmeInput): string[] {
   const lines = [
     `${pad(BUNDLE_FILES.readme)}this file`,
-    `${pad(BUNDLE_FILES.certificate)}the same facts for a court, with a declaration template`,
+    input.certificateLine ?? `${pad(BUNDLE_FILES.certificate)}the same facts for a court, with a declaration template`,
     `${pad(BUNDLE_FILES.verifyScript)}the verifier: "node ${BUNDLE_FILES.verifyScript}" checks everything below (step 1)`,
     `${pad(BUNDLE_FILES.verifyPage)}the same verifier as a page: open it in a browser (step 1)`,
     ...input.layout,

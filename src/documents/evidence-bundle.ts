@@ -89,21 +89,8 @@ export function bundleZip(input: BundleInput): Readable {
 
 /** A capture's evidence: its manifest and every artifact, each in its folder. */
 export function captureBundleZip(input: CaptureBundleInput): Readable {
-  const manifest = {
-    ...input.manifest,
-    folder: "manifest",
-    fileName: bundleFileName(input.manifest.receipt),
-    title: "the capture manifest",
-  };
-  const folders = new Set<string>();
-  const artifacts = input.artifacts.map((a) => {
-    const role = safeFileName(a.role.toLowerCase().replace(/[^a-z0-9-]+/g, "-"), "artifact");
-    let folder = `artifacts/${role}`;
-    for (let n = 2; folders.has(folder); n++) folder = `artifacts/${role}-${n}`;
-    folders.add(folder);
-    return { ...a, folder, fileName: bundleFileName(a.receipt), title: `the ${a.role} of the page` };
-  });
-  const items = [manifest, ...artifacts];
+  const items = captureItems("", input.manifest, input.artifacts);
+  const [manifest, ...artifacts] = items as [BundleItem & ReadmeItem, ...(BundleItem & ReadmeItem)[]];
   const readme = bundleReadme({
     heading: `CAPTURE BUNDLE ${input.captureId}`,
     main: manifest,
@@ -111,11 +98,34 @@ export function captureBundleZip(input: CaptureBundleInput): Readable {
     layout: [
       `${"manifest/".padEnd(24)}the capture manifest (${manifest.fileName}): what was captured, how, when and from`,
       `${"".padEnd(24)}where, and the SHA-256 of every artifact`,
-      ...artifacts.map((a) => `${`${a.folder}/`.padEnd(24)}${a.fileName}: the ${a.role} of the page`),
+      ...artifacts.map((a) => `${`${a.folder}/`.padEnd(24)}${a.fileName}: ${a.title}`),
     ],
     developmentChainIds: input.developmentChainIds,
   });
   return zipOf(input, items, readme);
+}
+
+/**
+ * A capture's items with their folders under `base` ("" for the bundle's root): the manifest in manifest/,
+ * each artifact in artifacts/<role>/ (artifacts/<role>-2/ for a second of the same role).
+ */
+export function captureItems(
+  base: string,
+  manifest: BundleItem,
+  artifacts: (BundleItem & { role: string })[],
+): (BundleItem & ReadmeItem)[] {
+  const under = (folder: string) => (base ? `${base}/${folder}` : folder);
+  const folders = new Set<string>();
+  return [
+    { ...manifest, folder: under("manifest"), fileName: bundleFileName(manifest.receipt), title: "the capture manifest" },
+    ...artifacts.map((a) => {
+      const role = safeFileName(a.role.toLowerCase().replace(/[^a-z0-9-]+/g, "-"), "artifact");
+      let folder = `artifacts/${role}`;
+      for (let n = 2; folders.has(folder); n++) folder = `artifacts/${role}-${n}`;
+      folders.add(folder);
+      return { ...a, folder: under(folder), fileName: bundleFileName(a.receipt), title: `the ${a.role} of the page` };
+    }),
+  ];
 }
 
 function zipOf(documents: Documents, items: (BundleItem & ReadmeItem)[], readme: string): Readable {
@@ -123,14 +133,20 @@ function zipOf(documents: Documents, items: (BundleItem & ReadmeItem)[], readme:
   const mtime = documents.generatedAt ?? new Date();
   for (const item of items) addItem(zip, item, mtime);
   zip.addBuffer(documents.certificate, BUNDLE_FILES.certificate, { mtime });
-  zip.addBuffer(VERIFIERS[BUNDLE_FILES.verifyScript]!, BUNDLE_FILES.verifyScript, { mtime, mode: 0o100755 });
-  zip.addBuffer(VERIFIERS[BUNDLE_FILES.verifyPage]!, BUNDLE_FILES.verifyPage, { mtime });
-  zip.addBuffer(Buffer.from(readme), BUNDLE_FILES.readme, { mtime });
+  addVerifiers(zip, readme, mtime);
   zip.end();
   return zip.outputStream as Readable;
 }
 
-function addItem(zip: yazl.ZipFile, item: BundleItem & ReadmeItem, mtime: Date) {
+/** The verifiers and the README, at the zip's root. */
+export function addVerifiers(zip: yazl.ZipFile, readme: string, mtime: Date): void {
+  zip.addBuffer(VERIFIERS[BUNDLE_FILES.verifyScript]!, BUNDLE_FILES.verifyScript, { mtime, mode: 0o100755 });
+  zip.addBuffer(VERIFIERS[BUNDLE_FILES.verifyPage]!, BUNDLE_FILES.verifyPage, { mtime });
+  zip.addBuffer(Buffer.from(readme), BUNDLE_FILES.readme, { mtime });
+}
+
+/** One item's files in its folder: the evidence file, receipt, metadata, CAR, custody log and time-stamps. */
+export function addItem(zip: yazl.ZipFile, item: BundleItem & ReadmeItem, mtime: Date) {
   const r = item.receipt;
   const path = (name: string) => (item.folder ? `${item.folder}/${name}` : name);
   zip.addReadStream(Readable.from(item.content), path(item.fileName), { mtime });

@@ -102,6 +102,7 @@ export function createApp(deps: AppDeps): Express {
       index: deps.index,
       receipts: { anchors: deps.anchors, timestamps: deps.index.timestamps },
       idempotency,
+      bundles: documents,
     }),
     reportRoutes({ cases: deps.cases, index: deps.index, idempotency }),
     ...(deps.webhookEgress ? [webhookRoutes({ index: deps.index, egress: deps.webhookEgress })] : []),

@@ -25,6 +25,10 @@ import type { CaseDeps } from "../use-cases/case-steps.ts";
 import { decideNotice, fileCounterNotice, fileNotice, finalDecision, respondToNotice, type Actor } from "../use-cases/notices.ts";
 import { caseEvidence, caseFile, type CaseFile, getCase, listCases } from "../use-cases/read-cases.ts";
 import { receiptOf, type ReadDeps } from "../use-cases/read-evidence.ts";
+import { caseBundle } from "../use-cases/export-case-bundle.ts";
+import type { ExportDeps } from "../use-cases/export-evidence.ts";
+import { pipeline } from "node:stream/promises";
+import { requestSignal } from "./request-signal.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
 import { accessOf, custodyRecorder } from "./custody-access.ts";
 import { attachment } from "./download.ts";
@@ -37,6 +41,8 @@ export interface NoticeRouteDeps {
   index: Pick<IndexStore, "accounts" | "custody" | "evidence" | "notices" | "captures">;
   receipts: Pick<ReadDeps, "anchors" | "timestamps">;
   idempotency: IdempotencySettings;
+  /** The case bundle's documents (as an evidence bundle's); without them, GET /:id/bundle is not served. */
+  bundles?: ExportDeps;
 }
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
@@ -363,6 +369,39 @@ export function noticeRoutes(deps: NoticeRouteDeps): DocumentedRouter {
       });
     },
   );
+
+  if (deps.bundles) {
+    const bundles = { ...deps.bundles, index: deps.index };
+    routes.add(
+      {
+        ...common,
+        method: "get",
+        path: "/:id/bundle",
+        summary:
+          "The case bundle (zip) for a lawyer: every step in order with its document, receipt and certificate, the takedown snapshots and captures, an index, the verifiers",
+        description:
+          "INDEX.txt and index.json list each step (time, who took it, evidence id, SHA-256, anchor, its files) and what is missing and why (an item not anchored yet comes without its receipt; a certificate not final yet is left out). Each item handed out is recorded in its custody log.",
+        request: { params: IdParams },
+        responses: {
+          200: { description: "The bundle", content: { "application/zip": { schema: z.string().meta({ format: "binary" }) } } },
+          ...problems({
+            401: "No valid API key",
+            404: "No such case among this account's (NOTICE_NOT_FOUND)",
+            500: "A stored record, content, receipt or custody log no longer checks out (RECORD_INTEGRITY, CONTENT_INTEGRITY, CUSTODY_INTEGRITY)",
+            503: "The chain or the content store cannot be reached (Retry-After)",
+          }),
+        },
+      },
+      async (req: Request, res: Response) => {
+        const { id } = parseInput(IdParams, req.params);
+        const bundle = await caseBundle(bundles, accountOf(req), id, { signal: requestSignal(req, res), timeline: caseView });
+        custody.name(res, bundle.itemIds[0]!);
+        await custody.record(req, res, 200, bundle.itemIds);
+        res.type("application/zip").setHeader("Content-Disposition", attachment(bundle.fileName, id));
+        await pipeline(bundle.zip, res);
+      },
+    );
+  }
 
   return routes;
 }

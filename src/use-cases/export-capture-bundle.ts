@@ -37,6 +37,25 @@ export async function captureManifestId(captures: Pick<CaptureRepository, "get">
 }
 
 async function manifestBundle(deps: ExportDeps, accountId: string, manifest: EvidenceRecord, options: Options): Promise<Bundle> {
+  const { captureId, main, artifacts } = await captureParts(deps, accountId, manifest, options);
+  const zip = captureBundleZip({
+    captureId,
+    manifest: main,
+    artifacts,
+    // The manifest's fixed certificate: the certificate of the whole capture (its facts, its artifacts).
+    certificate: (await fixedCertificate(deps, accountId, manifest.id, options)).bytes,
+    developmentChainIds: deps.timeTrust.developmentChainIds,
+  });
+  return { zip, fileName: `${captureId}.bundle.zip`, itemIds: [manifest.id, ...artifacts.map((a) => a.receipt.evidence.id)] };
+}
+
+/** A capture's parts of a bundle: its manifest and each artifact the manifest lists, in its order (`accountId`: the capture's). */
+export async function captureParts(
+  deps: ExportDeps,
+  accountId: string,
+  manifest: EvidenceRecord,
+  options: Options,
+): Promise<{ captureId: string; main: BundleItem; artifacts: (BundleItem & { role: string })[] }> {
   const main = await bundleItem(deps, accountId, manifest, options);
   const { captureId, listed } = await readManifest(deps, manifest, options);
   const artifacts: (BundleItem & { role: string })[] = [];
@@ -50,15 +69,7 @@ async function manifestBundle(deps: ExportDeps, accountId: string, manifest: Evi
     }
     artifacts.push({ ...(await bundleItem(deps, accountId, record, options)), role: entry.role });
   }
-  const zip = captureBundleZip({
-    captureId,
-    manifest: main,
-    artifacts,
-    // The manifest's fixed certificate: the certificate of the whole capture (its facts, its artifacts).
-    certificate: (await fixedCertificate(deps, accountId, manifest.id, options)).bytes,
-    developmentChainIds: deps.timeTrust.developmentChainIds,
-  });
-  return { zip, fileName: `${captureId}.bundle.zip`, itemIds: [manifest.id, ...artifacts.map((a) => a.receipt.evidence.id)] };
+  return { captureId, main, artifacts };
 }
 
 interface ListedArtifact {

@@ -13,40 +13,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { getSurt, WARCParser, type WARCRecord } from "warcio";
-import yauzl from "yauzl";
 import { startMarketplace, type Marketplace } from "../helpers/fixture-marketplace.ts";
 import { client, startTestService, waitForAnchored, waitForCapture, type TestService } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { unzip, type ZipEntry } from "../helpers/unzip.ts";
 
 type Json = Record<string, any>;
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 const run = promisify(execFile);
-
-interface ZipEntry {
-  bytes: Buffer;
-  compressionMethod: number;
-}
-
-function unzip(zip: Buffer): Promise<Map<string, ZipEntry>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true }, (error, file) => {
-      if (error) return reject(error);
-      const entries = new Map<string, ZipEntry>();
-      file.on("entry", (entry: yauzl.Entry) =>
-        file.openReadStream(entry, async (err, stream) => {
-          if (err) return reject(err);
-          const chunks: Buffer[] = [];
-          for await (const chunk of stream) chunks.push(chunk as Buffer);
-          entries.set(entry.fileName, { bytes: Buffer.concat(chunks), compressionMethod: entry.compressionMethod });
-          file.readEntry();
-        }),
-      );
-      file.on("end", () => resolve(entries));
-      file.on("error", reject);
-      file.readEntry();
-    });
-  });
-}
 
 /** Every record of a WARC, with its offset and length in the (gzipped) file and its payload. */
 async function readWarc(bytes: Buffer): Promise<{ record: WARCRecord; offset: number; length: number; payload: Uint8Array }[]> {

@@ -124,6 +124,7 @@ describe("the OpenAPI description, against the running service", function () {
     await call("get", "/v1/captures/{id}", `/v1/captures/${capture.body.id}`);
     await call("get", "/v1/captures/{id}/bundle", `/v1/captures/${capture.body.id}/bundle`); // 409: no evidence yet
     await call("get", "/v1/captures/{id}/bundle", "/v1/captures/cap_nope/bundle");
+    await call("get", "/v1/notices/{id}/bundle", "/v1/notices/ntc_nope/bundle"); // 404: no such case
 
     await call("get", "/v1/webhooks", "/v1/webhooks");
     const hookDeliveries = await eventually(async () => {
