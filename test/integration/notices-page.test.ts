@@ -2,13 +2,15 @@
  * The tracking page (GET /notices) in a real headless Chromium, on a real service (embedded chain):
  * a rights-holder pastes its key, files a notice through the form, follows it to "anchored" and
  * downloads the receipt of its first step; an incomplete notice names what the law asks for; a wrong
- * key says so. Notices are filed without captures, so no listing is fetched. Screenshots go to test-results/.
+ * key says so. Notices are filed without captures (no listing is fetched) but one, whose listing is on the
+ * fixture marketplace on 127.0.0.1; the case clock is moved, not waited for. Screenshots go to test-results/.
  */
 import { expect } from "chai";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.ts";
+import { startMarketplace, type Marketplace } from "../helpers/fixture-marketplace.ts";
 import { client, startTestService, type TestService } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -22,6 +24,9 @@ describe("the tracking page (GET /notices) in Chromium", function () {
   this.timeout(60_000);
   const dir = tempDir("notices-page-");
   let service: TestService;
+  let market: Marketplace;
+  /** How far the service's case clock is ahead of real time (a test moves it past a deadline). */
+  let clockOffsetMs = 0;
   let browser: Browser;
   let page: Page;
   let platform: Json;
@@ -30,7 +35,13 @@ describe("the tracking page (GET /notices) in Chromium", function () {
   const problems: string[] = [];
 
   before(async () => {
-    service = await startTestService(join(dir.path, "data"));
+    market = await startMarketplace();
+    market.serve("/item/L-300", "<!doctype html><title>ACME sneakers</title><h1>ACME sneakers, 19.99</h1>");
+    service = await startTestService(
+      join(dir.path, "data"),
+      { CAPTURE_ALLOW_HOSTS: `127.0.0.1:${market.port}`, CAPTURE_TIMEOUT_MS: "8000", CASE_TIMER_INTERVAL_MS: "100" },
+      { clock: () => new Date(Date.now() + clockOffsetMs) },
+    );
     const admin = client(service.url);
     platform = (await (await admin.postJson("/v1/accounts", { name: "Marketplace Ltd", role: "platform" })).json()) as Json;
     browser = await launchBrowser();
@@ -49,10 +60,14 @@ describe("the tracking page (GET /notices) in Chromium", function () {
     page.on("response", (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
     await page.goto(`${service.url}/notices`);
   });
-  afterEach(async () => page.close());
+  afterEach(async () => {
+    clockOffsetMs = 0;
+    await page.close();
+  });
   after(async () => {
     await browser?.close();
     await service?.stop();
+    await market?.close();
     dir.remove();
   });
 
@@ -61,9 +76,12 @@ describe("the tracking page (GET /notices) in Chromium", function () {
     await page.getByRole("button", { name: "Use this key" }).click();
   }
 
-  async function fillNotice(listingId: string, { goodFaith = true } = {}) {
+  async function fillNotice(
+    listingId: string,
+    { goodFaith = true, capture = false, url = `https://market.example/item/${listingId}` } = {},
+  ) {
     await page.getByLabel("Platform account id", { exact: true }).fill(platform.id);
-    await page.getByLabel("Listing URL", { exact: true }).fill(`https://market.example/item/${listingId}`);
+    await page.getByLabel("Listing URL", { exact: true }).fill(url);
     await page.getByLabel("Listing id", { exact: true }).fill(listingId);
     await page.locator("#right-type").selectOption("trademark");
     await page.getByLabel("Owner", { exact: true }).fill(OWNER);
@@ -78,9 +96,9 @@ describe("the tracking page (GET /notices) in Chromium", function () {
     if (goodFaith) await page.getByLabel(/good faith/).check();
     await page.getByLabel(/accurate and complete/).check();
     await page.getByLabel(/penalty of perjury/).check();
-    // Captures would fetch the listing from the internet: off here (the box is ticked by default).
+    // Off unless asked, so that no listing is fetched (the box is ticked by default).
     expect(await page.getByLabel(/Capture each listing/).isChecked()).to.equal(true);
-    await page.getByLabel(/Capture each listing/).uncheck();
+    if (!capture) await page.getByLabel(/Capture each listing/).uncheck();
   }
 
   it("files a notice through the form, lists it, shows its timeline until anchored and downloads its receipt", async () => {
@@ -185,6 +203,67 @@ describe("the tracking page (GET /notices) in Chromium", function () {
     await page.keyboard.press("Enter");
     await page.locator("#case:not([hidden])").waitFor();
     expect(await page.locator("#notice-form .field-error").count()).to.equal(0);
+  });
+
+  it("shows each listing's capture, refreshed until it is anchored, with its manifest's receipt", async () => {
+    await signIn(holder.apiKey);
+    await page.locator("#account", { hasText: "Signed in" }).waitFor();
+    const url = `${market.origin}/item/L-300`;
+    await fillNotice("L-300", { capture: true, url });
+    await page.getByRole("button", { name: "File the notice" }).click();
+    await page.locator("#case:not([hidden])").waitFor();
+
+    const cells = page.locator("#captures tbody tr td");
+    const deadline = Date.now() + 25_000;
+    while ((await cells.nth(2).textContent()) !== "anchored") {
+      if (Date.now() > deadline) throw new Error(`capture still "${await cells.nth(2).textContent()}" after 25 s`);
+      await page.waitForTimeout(300);
+      await page.getByRole("button", { name: "Refresh", exact: true }).click();
+    }
+    const api = client(service.url, holder.apiKey);
+    const { notices } = (await (await api.get("/v1/notices")).json()) as Json;
+    const [capture] = ((await (await api.get(`/v1/notices/${notices[0].id}`)).json()) as Json).captures;
+    expect(capture.status).to.equal("anchored");
+    expect(await cells.allTextContents()).to.deep.equal(["L-300", "reported", "anchored", url, "Download"]);
+    expect(await page.getByRole("button", { name: `Download the receipt of ${capture.manifestId}` }).count()).to.equal(1);
+    expect(market.hits).to.include("/item/L-300");
+  });
+
+  it("flags a notice the platform left undecided past its deadline, in the list and in its timeline", async () => {
+    const api = client(service.url, holder.apiKey);
+    const filed = await api.postJson("/v1/notices", {
+      platform: platform.id,
+      listings: [{ url: "https://market.example/item/L-400", listingId: "L-400" }],
+      right: { type: "copyright", owner: "Acme Photos", jurisdiction: "US" },
+      explanation: "Our product photos, copied.",
+      notifier: { name: "Jane Agent", email: "jane@brand.example", signature: "Jane Agent" },
+      statements: { goodFaith: true, accuracy: true, authorised: true },
+      capture: false,
+    });
+    expect(filed.status).to.equal(201);
+    const { id } = (await filed.json()) as Json;
+    clockOffsetMs = 25 * 3600_000; // a day and an hour later: past the platform's 24 h
+
+    await signIn(holder.apiKey);
+    const overdueCell = page.locator(`#notices tr[data-notice="${id}"] td`).nth(5);
+    const deadline = Date.now() + 10_000;
+    while (!(await overdueCell.textContent())?.startsWith("overdue")) {
+      if (Date.now() > deadline) throw new Error(`still "${await overdueCell.textContent()}" after 10 s`);
+      await page.waitForTimeout(200);
+      await page.getByRole("button", { name: "Refresh the list" }).click();
+    }
+    const notice = (await (await api.get(`/v1/notices/${id}`)).json()) as Json;
+    expect(await overdueCell.textContent()).to.equal(`overdue since ${utc(notice.overdueAt)}`);
+
+    // Opened from the keyboard: the overdue step is in its timeline, and no deadline is left.
+    await page.getByRole("button", { name: `Open notice ${id}` }).focus();
+    await page.keyboard.press("Enter");
+    await page.locator("#case:not([hidden])").waitFor();
+    expect(await page.locator("#steps tbody tr").evaluateAll((rows) => rows.map((r: any) => r.dataset.step))).to.deep.equal([
+      "notice.filed",
+      "notice.overdue",
+    ]);
+    expect(await page.locator("#deadlines").textContent()).to.equal("none pending");
   });
 
   it("says so when the key is wrong, and shows nothing of any account", async () => {
