@@ -15,6 +15,8 @@ class ApiError extends Error {
 
 /** A call to this service's API with the key; a problem answer becomes an ApiError. */
 async function api(path, { method = "GET", body } = {}) {
+  // The key goes to this origin's API and nowhere else (the CSP's connect-src 'self' says the same).
+  if (!path.startsWith("/v1/")) throw new Error(`not an API path: ${path}`);
   const headers = { authorization: `Bearer ${sessionStorage.getItem(KEY) ?? ""}` };
   if (body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -59,7 +61,7 @@ async function signIn(key) {
     $("api-key").value = "";
     await loadList();
   } catch (error) {
-    if (error.status !== 401) signOut(`The service could not be reached: ${error.message}`);
+    if (error.status !== 401) signOut(`The key could not be checked: ${error.message}`);
   }
 }
 
