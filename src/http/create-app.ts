@@ -17,6 +17,7 @@ import type { AnchorCheckDeps } from "../use-cases/confirm-anchors.ts";
 import { evidenceRoutes } from "./evidence-routes.ts";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.ts";
 import { verifyRoutes } from "./verify-routes.ts";
+import { noticesPageRoutes } from "./notices-page-routes.ts";
 import { captureRoutes, type CaptureRouteDeps } from "./capture-routes.ts";
 import { webhookRoutes } from "./webhook-routes.ts";
 import type { EgressGuard } from "../ports/egress-guard.ts";
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): Express {
       bundles: documents,
     }),
     reportRoutes({ cases: deps.cases, index: deps.index, idempotency }),
+    noticesPageRoutes(),
     ...(deps.webhookEgress ? [webhookRoutes({ index: deps.index, egress: deps.webhookEgress })] : []),
   ];
   routers.push(apiDocsRoutes(() => routers.flatMap((r) => r.operations)));

@@ -134,13 +134,6 @@ export function verifyRoutes(deps: VerifyRouteDeps): DocumentedRouter {
 
   // The page: plain HTML and ES modules, no build step. Its only scripts are its own and two vendored
   // hash/JSON modules, so the CSP can forbid everything else.
-  const pageHeaders = (res: Response) => {
-    res.setHeader(
-      "Content-Security-Policy",
-      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    );
-  };
   routes.add(
     {
       tags: ["Verification"],
@@ -161,6 +154,15 @@ export function verifyRoutes(deps: VerifyRouteDeps): DocumentedRouter {
   });
   router.use("/verify", express.static(PAGE_DIR, { index: false, setHeaders: pageHeaders }));
   return routes;
+}
+
+/** The pages' CSP: their own scripts, styles and API only; no inline script, no other origin, no framing. */
+export function pageHeaders(res: Response): void {
+  res.setHeader(
+    "Content-Security-Policy",
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+      "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  );
 }
 
 interface StoredPart {

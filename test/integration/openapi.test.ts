@@ -72,6 +72,7 @@ describe("the OpenAPI description, against the running service", function () {
     await call("get", "/openapi.json", "/openapi.json", { auth: false });
     await call("get", "/docs", "/docs", { auth: false });
     await call("get", "/verify", "/verify", { auth: false });
+    await call("get", "/notices", "/notices", { auth: false });
     await call("get", "/problems/{code}", "/problems/STORE_UNAVAILABLE", { auth: false });
     await call("get", "/problems/{code}", "/problems/NO_SUCH_THING", { auth: false });
 
