@@ -45,9 +45,8 @@ const DECISION = {
     facts: "The listing offers goods bearing the notifier's mark without authorisation.",
     ground: "illegal-content",
     legalGround: "Regulation (EU) 2017/1001 art. 9",
-    // true: the core's missingElements reads false as "not stated" (reported to the lead).
-    automatedDetection: true,
-    automatedDecision: true,
+    automatedDetection: false,
+    automatedDecision: false,
     redress: "Internal complaint within six months; out-of-court dispute settlement; the courts.",
   },
   takedownSnapshots: [{ listingId: "L1", snapshot: SNAPSHOT }],
@@ -154,8 +153,9 @@ describe("a case's bundle (GET /v1/notices/:id/bundle)", function () {
       const document = JSON.parse(bytes.toString("utf8")) as Json;
       expect(canonicalJson(document)).to.equal(bytes.toString("utf8"));
       expect(document).to.deep.include({ version: "case-event/v1", seq: i + 1, type: STEPS[i], at: step.at, previous });
-      // The first step's `notice` is the notice itself (its body replaces the case id there); the others name the case.
-      expect(i === 0 ? document.notice.explanation : document.notice).to.equal(i === 0 ? NOTICE.explanation : caseId);
+      // Each step names its case; the first holds the notice itself.
+      expect(document.case).to.equal(caseId);
+      if (i === 0) expect(document.notice.explanation).to.equal(NOTICE.explanation);
       previous = { evidenceId: step.document.evidenceId, sha256: step.document.sha256 };
     }
   });

@@ -40,10 +40,10 @@ describe("the OpenAPI description, against the running service", function () {
     method: string,
     template: string,
     path: string,
-    init: RequestInit & { auth?: boolean } = {},
+    init: RequestInit & { auth?: boolean; key?: string } = {},
   ): Promise<{ status: number; body: any }> {
     const headers = new Headers(init.headers);
-    if (init.auth !== false) headers.set("authorization", `Bearer ${ADMIN_KEY}`);
+    if (init.auth !== false) headers.set("authorization", `Bearer ${init.key ?? ADMIN_KEY}`);
     const response = await fetch(service.url + path, { ...init, method: method.toUpperCase(), headers });
     const operation = document.paths[template]?.[method];
     expect(operation, `${method} ${template} is documented`).to.exist;
@@ -149,6 +149,61 @@ describe("the OpenAPI description, against the running service", function () {
     await call("get", "/v1/accounts/{id}/keys", `/v1/accounts/${account.body.id}/keys`);
     await call("get", "/v1/custody", "/v1/custody", { auth: false, headers: { authorization: `Bearer ${key.body.apiKey}` } });
     await call("delete", "/v1/accounts/{id}/keys/{keyId}", `/v1/accounts/${account.body.id}/keys/${key.body.id}`);
+
+    // A case through each of its steps, each as the party whose step it is.
+    const party = async (body: Json) => (await call("post", "/v1/accounts", "/v1/accounts", json(body))).body;
+    const platform = await party({ name: "Platform", role: "platform" });
+    const holder = await party({ name: "Holder", role: "rights-holder" });
+    const seller = await party({ name: "Seller", role: "respondent", platformId: platform.id, sellerIds: ["s-1"] });
+    const as = (party: Json, body?: unknown) => ({ ...(body === undefined ? {} : json(body)), key: party.apiKey as string });
+    const filing = {
+      platform: platform.id,
+      listings: [{ url: "https://marketplace.example/item/1", listingId: "L1", sellerId: "s-1" }],
+      right: { type: "copyright", owner: "Holder", jurisdiction: "US" },
+      explanation: "A copy of our photograph.",
+      notifier: { name: "Holder", email: "legal@holder.example", signature: "/H/" },
+      statements: { goodFaith: true, accuracy: true, authorised: true },
+      capture: false,
+    };
+    await call("post", "/v1/notices", "/v1/notices", as(holder, { ...filing, explanation: "" })); // 422 NOTICE_INCOMPLETE
+    const filed = await call("post", "/v1/notices", "/v1/notices", as(holder, filing));
+    expect(filed.status).to.equal(201);
+    const notice = `/v1/notices/${filed.body.id}`;
+    await call("get", "/v1/notices", "/v1/notices?status=filed", as(holder));
+    await call("get", "/v1/notices/{id}", notice, as(holder));
+    await call("get", "/v1/notices/{id}", "/v1/notices/ntc_nope", as(holder));
+    const reasons = {
+      facts: "A copy.",
+      ground: "illegal-content",
+      automatedDetection: false,
+      automatedDecision: false,
+      redress: "Appeal.",
+    };
+    const decision = { listings: [{ listingId: "L1", action: "remove" }], statementOfReasons: reasons, capture: false };
+    await call("post", "/v1/notices/{id}/decisions", `${notice}/decisions`, as(holder, decision)); // 403
+    const snapshot = { ...SNAPSHOT, url: "https://marketplace.example/item/1", listingId: "L1" };
+    const decided = { ...decision, takedownSnapshots: [{ listingId: "L1", snapshot }] };
+    expect((await call("post", "/v1/notices/{id}/decisions", `${notice}/decisions`, as(platform, decided))).status).to.equal(201);
+    await call("post", "/v1/notices/{id}/decisions", `${notice}/decisions`, as(platform, decided)); // 409
+    const counter = {
+      listings: ["L1"],
+      statement: "Mistaken.",
+      respondent: { name: "Seller", address: "1 Street", email: "s@seller.example", phone: "+1 555 0100" },
+      consentToJurisdiction: true,
+      acceptsServiceOfProcess: true,
+      signature: "/S/",
+    };
+    expect((await call("post", "/v1/notices/{id}/counter-notices", `${notice}/counter-notices`, as(seller, counter))).status).to.equal(201);
+    const response = { type: "action-filed", court: "N.D. Cal.", caseNumber: "3:26-cv-01234" };
+    expect((await call("post", "/v1/notices/{id}/responses", `${notice}/responses`, as(holder, response))).status).to.equal(201);
+    const final = { outcome: "uphold", statementOfReasons: reasons };
+    expect((await call("post", "/v1/notices/{id}/final-decisions", `${notice}/final-decisions`, as(platform, final))).status).to.equal(201);
+    const step = `${notice}/evidence/${filed.body.steps[0].evidenceId}`;
+    await call("get", "/v1/notices/{id}/evidence/{evidenceId}", step, as(seller));
+    await call("get", "/v1/notices/{id}/evidence/{evidenceId}/receipt", `${step}/receipt`, as(seller)); // 409 before the anchor, or 200
+    await waitForAnchored(client(service.url, holder.apiKey), filed.body.steps[0].evidenceId);
+    await call("get", "/v1/notices/{id}/evidence/{evidenceId}/receipt", `${step}/receipt`, as(seller));
+    await call("get", "/v1/notices/{id}/evidence/{evidenceId}", `${notice}/evidence/ev_nope`, as(seller));
 
     await call("get", "/v1/reports/notices", "/v1/reports/notices");
     await call("get", "/v1/reports/notices", "/v1/reports/notices?format=csv");
