@@ -307,14 +307,13 @@ function readmeOf(input: CaseBundleInput, anchored: ReadmeItem[]): string {
 -------------------
    "node ${BUNDLE_FILES.verifyScript}" here checks every folder that holds a ${ITEM_FILES.receipt}: each step's document, each
    takedown snapshot, each capture's manifest and artifacts. An item not anchored when the bundle was made has
-   no ${ITEM_FILES.receipt} (${CASE_INDEX_FILES.text} says so): the verifier passes it by. Its "capture complete" check (that
-   every artifact a manifest lists is here) covers one capture manifest only; to check each capture
-   on its own, copy ${BUNDLE_FILES.verifyScript} into the capture's folder and run it there:
-     cp ${BUNDLE_FILES.verifyScript} 01-notice.filed/capture-reported-<listing id>/
-     node 01-notice.filed/capture-reported-<listing id>/${BUNDLE_FILES.verifyScript}
+   no ${ITEM_FILES.receipt} (${CASE_INDEX_FILES.text} says so): the verifier passes it by. Its "captures complete" check
+   finds every artifact each capture manifest lists here, with its receipt. Its "the case's steps" check
+   finds steps 1 to n all here, of one case, each step's document naming the SHA-256 (and evidence id) of
+   the one before it ("previous"): a step taken out, reordered or replaced fails it. A step without its
+   receipt is still checked in the chain, with a warning that its time is not proven.
    One item alone: "node ${BUNDLE_FILES.verifyScript} <folder>/${ITEM_FILES.receipt}" (its file, time-stamp CAs and custody log
-   are read from beside it). The steps form a chain: each step's document names the evidence id and SHA-256
-   of the step before it ("previous"), which ${CASE_INDEX_FILES.text} lets you compare by eye.`;
+   are read from beside it).`;
   if (!anchored.length) {
     return `${heading}\n${"=".repeat(heading.length)}\nNothing in this case was anchored when this bundle was made: there are no receipts to check yet.\n${CASE_INDEX_FILES.text} lists each step's document and its SHA-256; download the bundle again once the steps are anchored.\n`;
   }

@@ -227,6 +227,29 @@ describe("a case's bundle (GET /v1/notices/:id/bundle)", function () {
       [FOLDERS[2], `${FOLDERS[2]}/takedown.confirmed.json`, null],
     ]);
     expect(result.code).to.equal(0);
+    expect(report.steps).to.deep.equal({
+      id: "case.steps",
+      label: "the case's steps",
+      status: "pass",
+      detail: `steps 1 to 3 of case ${caseId} are here, each naming the one before it by SHA-256 (the receipts above prove each step's time and content)`,
+    });
+
+    // A step taken out of the bundle: every other item still verifies, but the case does not.
+    await run("rm", ["-r", join(out, FOLDERS[1]!)]);
+    const thinned = await run(SYSTEM_NODE, ["verify.mjs", "--json", "--rpc", service.chain.rpcUrl, "--allow-development-chain"], {
+      cwd: out,
+    }).then(
+      () => ({ code: 0, stdout: "" }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+    );
+    expect(thinned.code).to.equal(1);
+    const after = JSON.parse(thinned.stdout) as Json;
+    expect(after.items.map((i: Json) => [i.folder, i.problem])).to.deep.equal([
+      [FOLDERS[0], null],
+      [FOLDERS[2], null],
+    ]);
+    expect(after.steps.status).to.equal("fail");
+    expect(after.steps.detail).to.equal(`step 2 is not in this bundle (next is step 3, ${FOLDERS[2]}/takedown.confirmed.json)`);
   });
 
   it("is refused to an account not party to the case, as if there were no case", async () => {

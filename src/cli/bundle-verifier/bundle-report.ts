@@ -26,7 +26,8 @@ export interface BundleVerdict {
 export function bundleVerdict(result: BundleVerification, allow: ChainAllowance): BundleVerdict {
   const codes = result.items.map((i) => itemExitCode(i, allow));
   const capture = result.capture?.status === "fail" ? EXIT.failed : EXIT.ok;
-  const exitCode = worstExitCode([...codes, capture]);
+  const steps = result.steps?.status === "fail" ? EXIT.failed : EXIT.ok;
+  const exitCode = worstExitCode([...codes, capture, steps]);
   const which = (code: number) =>
     result.items
       .filter((_, i) => codes[i] === code)
@@ -37,7 +38,13 @@ export function bundleVerdict(result: BundleVerification, allow: ChainAllowance)
   let verdict: string;
   if (n === 0) verdict = "NOT VERIFIED: no receipt.json was found in this bundle.";
   else if (exitCode === EXIT.failed)
-    verdict = `NOT VERIFIED: ${[which(EXIT.failed), capture === EXIT.failed ? "the capture is incomplete" : ""].filter(Boolean).join("; ")} failed the checks above.`;
+    verdict = `NOT VERIFIED: ${[
+      which(EXIT.failed),
+      capture === EXIT.failed ? "the capture is incomplete" : "",
+      steps === EXIT.failed ? "the case's steps are incomplete or out of order" : "",
+    ]
+      .filter(Boolean)
+      .join("; ")} failed the checks above.`;
   else if (exitCode === EXIT.usage) verdict = `NOT VERIFIED: ${result.items.flatMap((i) => (i.problem ? [i.problem] : [])).join("; ")}.`;
   else if (exitCode === EXIT.unreachable)
     verdict = `NOT VERIFIED: the chain could not be read for ${which(EXIT.unreachable)}; nothing checked was found wrong. Try again, or another RPC endpoint.`;
@@ -62,6 +69,7 @@ export function renderBundle(result: BundleVerification, allow: ChainAllowance):
   const { exitCode, verdict } = bundleVerdict(result, allow);
   const tail = ["The bundle", "=========="];
   if (result.capture) tail.push(renderCheck(result.capture));
+  if (result.steps) tail.push(renderCheck(result.steps));
   tail.push(`${result.items.length} evidence item${result.items.length === 1 ? "" : "s"}, exit code ${exitCode}.`, "", verdict);
   return { text: [...blocks, tail.join("\n")].join("\n\n"), exitCode };
 }

@@ -108,7 +108,9 @@ async function main(argv: string[]): Promise<number> {
       problem: i.problem ?? null,
       ...i.verification,
     }));
-    process.stdout.write(`${JSON.stringify({ bundle: root, items, capture: result.capture ?? null, exitCode }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bundle: root, items, capture: result.capture ?? null, steps: result.steps ?? null, exitCode }, null, 2)}\n`,
+    );
   } else {
     process.stdout.write(`${text}\n`);
   }

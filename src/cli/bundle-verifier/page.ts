@@ -79,7 +79,7 @@ function show(result: BundleVerification, rpc: string | null) {
 
   const items = $("items");
   items.replaceChildren();
-  if (result.capture) items.append(el("p", `${result.capture.label}: ${result.capture.detail}`, result.capture.status));
+  for (const check of [result.capture, result.steps]) if (check) items.append(el("p", `${check.label}: ${check.detail}`, check.status));
   for (const item of result.items) {
     const article = el("article");
     article.append(el("h3", itemName(item), EXIT_MEANING[itemExitCode(item, {})]!.tone));
