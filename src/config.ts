@@ -84,7 +84,7 @@ const schema = z
     TSA_TIMEOUT_MS: positiveInt.min(100).default(10_000),
     TSA_RETRY_MS: positiveInt.min(100).default(5000),
     NOTICE_DECISION_HOURS: positiveInt.max(24 * 90).default(24),
-    NOTICE_COUNTER_NOTICE_DAYS: positiveInt.max(3650).default(184),
+    NOTICE_COUNTER_NOTICE_DAYS: positiveInt.min(184).max(3650).default(184),
     NOTICE_RESTORE_BUSINESS_DAYS: positiveInt.min(10).max(14).default(10),
     CASE_TIMER_INTERVAL_MS: positiveInt.min(10).default(1000),
     WEBHOOK_TIMEOUT_MS: positiveInt.min(100).max(60_000).default(10_000),

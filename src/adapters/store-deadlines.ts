@@ -64,7 +64,14 @@ class StepGuard {
     if (this.#caller?.aborted) return this.#caller.reason ?? error;
     if (this.#controller.signal.aborted) return this.#controller.signal.reason;
     if (error instanceof ContentIntegrityError || isAppError(error)) return error;
-    const message = error instanceof Error ? error.message : String(error);
+    // A system error names its code, not its message: the message holds the server's paths (the cause keeps them, for the log).
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    const message =
+      typeof code === "string" && /^E[A-Z]+$/.test(code)
+        ? `${code} from the file system`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     return new AppError(Errors.STORE_UNAVAILABLE, { reason: `${message} (while ${this.#what})` }, error);
   }
 

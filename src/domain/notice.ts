@@ -24,7 +24,7 @@ export const CLOSED_STATUSES: readonly NoticeStatus[] = ["rejected", "restored",
 export const NOTICE_EVENT_TYPES = [
   "notice.filed",
   "notice.decided",
-  "takedown.confirmed",
+  "takedown.preserved",
   "counter-notice.filed",
   "notice.response",
   "notice.restoration-due",
@@ -38,11 +38,42 @@ export type ListingAction = "remove" | "restrict" | "reject";
 export interface NoticeListing {
   url: string;
   listingId: string;
+  /** The seller as the platform named it in its decision: its respondents are parties to the case. */
   sellerId?: string;
+  /** The seller as the notifier named it (a claim: it binds no one). */
+  reportedSellerId?: string;
   /** What the platform decided about it. */
   action?: ListingAction;
+  /** When its respondent counter-noticed it, and when its restoration falls due. */
+  counterNoticedAt?: string;
+  restorationDueAt?: string;
+  /** Its restoration delay passed (announced). */
+  restorationFallenDue?: boolean;
+  /** The rights-holder said it filed an action: no restoration falls due. */
+  actionFiled?: boolean;
+  /** The final decision on its counter-notice. */
+  outcome?: "restored" | "upheld";
   /** Set when a final decision restored it. */
   restored?: boolean;
+}
+
+/** A listing removed or restricted, counter-noticed, with no final decision yet. */
+export const awaitingFinalDecision = (l: NoticeListing) => l.counterNoticedAt !== undefined && l.outcome === undefined;
+
+/**
+ * A decided case's status, from its listings: counter-notices still open come first (restoration due,
+ * then counter-noticed, then an action filed on all of them); then, once every listing removed or
+ * restricted has a final decision, restored (at least one restored) or upheld; else decided.
+ */
+export function decidedStatus(listings: readonly NoticeListing[]): NoticeStatus {
+  const taken = listings.filter((l) => l.action === "remove" || l.action === "restrict");
+  if (taken.length === 0) return "rejected";
+  const open = taken.filter(awaitingFinalDecision);
+  if (open.some((l) => l.restorationFallenDue && !l.actionFiled)) return "restoration-due";
+  if (open.some((l) => !l.actionFiled)) return "counter-noticed";
+  if (open.length > 0) return "action-filed";
+  if (taken.every((l) => l.outcome)) return taken.some((l) => l.outcome === "restored") ? "restored" : "upheld";
+  return "decided";
 }
 
 /** What lists and reports show of a notice without reading its document. */
@@ -124,6 +155,8 @@ export type DecisionInput = z.infer<typeof DecisionSchema>;
 export const CounterNoticeSchema = z.strictObject({
   listings: z.array(id).min(1).max(100),
   statement: text(20_000),
+  /** The statement is made under penalty of perjury (DMCA §512(g)(3)(C)). */
+  underPenaltyOfPerjury: z.literal(true),
   respondent: z.strictObject({ name: text(500), address: text(1000), email: z.email().max(320), phone: text(50) }),
   consentToJurisdiction: z.literal(true),
   /** Accepts service of process from the notifier (DMCA §512(g)(3)(D)). */
@@ -141,6 +174,8 @@ export const ResponseSchema = z.strictObject({
 export type ResponseInput = z.infer<typeof ResponseSchema>;
 
 export const FinalDecisionSchema = z.strictObject({
+  /** The counter-noticed listings it decides: all of those still open by default. */
+  listings: z.array(id).min(1).max(100).optional(),
   outcome: z.enum(["restore", "uphold"]),
   statementOfReasons: StatementOfReasonsSchema,
 });
@@ -159,16 +194,17 @@ const STATEMENTS = new Set([
   "statements.authorised",
   "consentToJurisdiction",
   "acceptsServiceOfProcess",
+  "underPenaltyOfPerjury",
 ]);
 
 const NOTICE_ELEMENTS: RequiredElement[] = [
   { element: "platform", requiredBy: ["this service: the platform the notice is addressed to"] },
   { element: "listings", requiredBy: ["DSA art. 16(2)(b)", "DMCA §512(c)(3)(A)(iii)"] },
   { element: "listings[].url", requiredBy: ["DSA art. 16(2)(b)", "DMCA §512(c)(3)(A)(iii)"] },
-  { element: "listings[].listingId", requiredBy: ["DMCA §512(c)(3)(A)(iii)"] },
-  { element: "right.type", requiredBy: ["DMCA §512(c)(3)(A)(ii)"] },
-  { element: "right.owner", requiredBy: ["DMCA §512(c)(3)(A)(ii)", "DMCA §512(c)(3)(A)(vi)"] },
-  { element: "right.jurisdiction", requiredBy: ["DSA art. 16(2)(a)"] },
+  { element: "listings[].listingId", requiredBy: ["this service: the platform's id of each listing, to decide on it"] },
+  { element: "right.type", requiredBy: ["this service: the kind of right, to identify it (DMCA §512(c)(3)(A)(ii))"] },
+  { element: "right.owner", requiredBy: ["DMCA §512(c)(3)(A)(vi)"] },
+  { element: "right.jurisdiction", requiredBy: ["this service: where the right holds, to identify it"] },
   { element: "explanation", requiredBy: ["DSA art. 16(2)(a)", "DMCA §512(c)(3)(A)(ii)"] },
   { element: "notifier.name", requiredBy: ["DSA art. 16(2)(c)", "DMCA §512(c)(3)(A)(iv)"] },
   { element: "notifier.email", requiredBy: ["DSA art. 16(2)(c)", "DMCA §512(c)(3)(A)(iv)"] },
@@ -181,9 +217,10 @@ const NOTICE_ELEMENTS: RequiredElement[] = [
 const COUNTER_NOTICE_ELEMENTS: RequiredElement[] = [
   { element: "listings", requiredBy: ["DMCA §512(g)(3)(B)"] },
   { element: "statement", requiredBy: ["DMCA §512(g)(3)(C)", "DSA art. 20(1)"] },
+  { element: "underPenaltyOfPerjury", requiredBy: ["DMCA §512(g)(3)(C)"] },
   { element: "respondent.name", requiredBy: ["DMCA §512(g)(3)(D)"] },
   { element: "respondent.address", requiredBy: ["DMCA §512(g)(3)(D)"] },
-  { element: "respondent.email", requiredBy: ["DMCA §512(g)(3)(D)"] },
+  { element: "respondent.email", requiredBy: ["this service: to reach the respondent"] },
   { element: "respondent.phone", requiredBy: ["DMCA §512(g)(3)(D)"] },
   { element: "consentToJurisdiction", requiredBy: ["DMCA §512(g)(3)(D)"] },
   { element: "acceptsServiceOfProcess", requiredBy: ["DMCA §512(g)(3)(D)"] },
@@ -227,9 +264,23 @@ function absent(value: unknown, statement: boolean): boolean {
   );
 }
 
+/** The ground's own element: the legal ground of illegal content (DSA art. 17(3)(d)), the contractual one otherwise (17(3)(e)). */
+function groundElement(reasons: unknown, prefix: string): RequiredElement | undefined {
+  const r = (reasons ?? {}) as { ground?: unknown; legalGround?: unknown; contractualGround?: unknown };
+  if (r.ground === "illegal-content" && absent(r.legalGround, false))
+    return { element: `${prefix}.legalGround`, requiredBy: ["DSA art. 17(3)(d)"] };
+  if (r.ground === "terms-of-service" && absent(r.contractualGround, false)) {
+    return { element: `${prefix}.contractualGround`, requiredBy: ["DSA art. 17(3)(e)"] };
+  }
+  return undefined;
+}
+
 /** The elements `body` lacks ("listings[].url" is checked in every listing). */
 export function missingElements(body: unknown, elements: readonly RequiredElement[]): RequiredElement[] {
   const missing: RequiredElement[] = [];
+  const reasons = elements.some((e) => e.element.startsWith("statementOfReasons."))
+    ? groundElement((body as { statementOfReasons?: unknown } | null)?.statementOfReasons, "statementOfReasons")
+    : undefined;
   for (const element of elements) {
     const [head, tail] = element.element.split("[].");
     const at = (value: unknown, path: string) =>
@@ -241,6 +292,7 @@ export function missingElements(body: unknown, elements: readonly RequiredElemen
     const list = at(body, head!);
     if (Array.isArray(list) && list.some((item) => absent(at(item, tail), false))) missing.push(element);
   }
+  if (reasons) missing.push(reasons);
   return missing;
 }
 
@@ -261,9 +313,10 @@ export const NEXT_STEPS: Readonly<Record<NoticeStatus, readonly string[]>> = {
   filed: ["decision", "withdraw"],
   decided: ["counter-notice", "withdraw"],
   rejected: [],
-  "counter-noticed": ["action-filed", "withdraw", "final-decision"],
-  "action-filed": ["withdraw", "final-decision"],
-  "restoration-due": ["action-filed", "withdraw", "final-decision"],
+  // Each respondent counters its own listings: one counter-notice does not close the way to another's.
+  "counter-noticed": ["counter-notice", "action-filed", "withdraw", "final-decision"],
+  "action-filed": ["counter-notice", "withdraw", "final-decision"],
+  "restoration-due": ["counter-notice", "action-filed", "withdraw", "final-decision"],
   restored: [],
   upheld: [],
   withdrawn: [],

@@ -4,7 +4,7 @@
  */
 // A namespace import: the bundle's verifiers (scripts/build-verifier.ts) then carry only the parts of zod used.
 import * as z from "zod";
-import { illFormedStringPath } from "./canonical-json.ts";
+import { illFormedStringPath, MAX_JSON_DEPTH, nestedDeeperThan } from "./canonical-json.ts";
 import { EVIDENCE_KINDS } from "./evidence.ts";
 import { RECEIPT_VERSIONS, type EvidenceReceipt } from "./receipt.ts";
 
@@ -86,6 +86,7 @@ export const ReceiptSchema = z.discriminatedUnion("version", [ReceiptV2Schema, R
 
 /** The receipt, or a message saying what is wrong with it. */
 export function parseReceipt(value: unknown): { receipt: EvidenceReceipt } | { error: string } {
+  if (nestedDeeperThan(value)) return { error: `it nests deeper than ${MAX_JSON_DEPTH} levels` };
   const illFormed = illFormedStringPath(value);
   if (illFormed) return { error: `${illFormed}: holds invalid Unicode (a lone surrogate)` };
   const version = (value as { version?: unknown } | null)?.version;

@@ -265,7 +265,8 @@ export const PlatformSettingsSchema = z.strictObject({
     .int()
     .min(1)
     .max(24 * 90),
-  counterNoticeWindowDays: z.number().int().min(1).max(3650),
+  // DSA art. 20(1): at least six months; 184 days is the longest six months run.
+  counterNoticeWindowDays: z.number().int().min(184).max(3650),
   restoreAfterBusinessDays: z.number().int().min(10).max(14),
 });
 

@@ -1,10 +1,12 @@
 /** Request handling at the edge: zod validation (a 400 that names the field), and middleware run inside a route. */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { z } from "zod";
-import { illFormedStringPath } from "../domain/canonical-json.ts";
+import { illFormedStringPath, MAX_JSON_DEPTH, nestedDeeperThan } from "../domain/canonical-json.ts";
 import { AppError, Errors } from "../errors.ts";
 
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  if (nestedDeeperThan(value))
+    throw new AppError(Errors.INVALID_REQUEST, { reason: `the body nests deeper than ${MAX_JSON_DEPTH} levels` });
   const illFormed = illFormedStringPath(value);
   if (illFormed) {
     throw new AppError(Errors.INVALID_REQUEST, { reason: `${illFormed}: holds invalid Unicode (a lone surrogate); send well-formed text` });

@@ -74,7 +74,7 @@ export interface NoticeFilter {
 export interface NoticeRepository {
   create(notice: NoticeRecord, sellerIds: string[]): Promise<void>;
   get(id: string): Promise<NoticeRecord | undefined>;
-  /** Changes what changed; `sellerIds` are added to those bound to the case. */
+  /** Changes what changed; `sellerIds`, when given, are the case's sellers from then on (replacing those bound before). */
   update(
     id: string,
     change: Partial<Pick<NoticeRecord, "status" | "decidedAt" | "overdueAt" | "restorationDueAt" | "closedAt" | "listings">>,

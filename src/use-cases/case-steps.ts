@@ -42,6 +42,8 @@ export interface StepInput {
   body: Record<string, unknown>;
   /** The step in NEXT_STEPS it is (checked against the case's status), or none (the service's own steps). */
   step?: string;
+  /** When the step is taken: the time its deadlines were computed from (the case clock's now by default). */
+  at?: Date;
   /** Other evidence committed with the step (takedown snapshots). */
   evidence?: EvidenceRecord[];
   /** A new case: created with its first step. */
@@ -76,7 +78,7 @@ export async function recordStep(deps: CaseDeps, input: StepInput): Promise<Noti
 class StepRaced extends Error {}
 
 async function recordOnce(deps: CaseDeps, input: StepInput): Promise<NoticeEventRecord> {
-  const at = deps.now();
+  const at = input.at ?? deps.now();
   const owner = input.create?.notice ?? (await deps.index.notices.get(input.noticeId));
   if (!owner) throw new AppError(Errors.NOTICE_NOT_FOUND, { id: input.noticeId });
   if (input.step && !input.create) requireStep(owner, input.step);

@@ -1,12 +1,14 @@
 /**
  * The case timers that fell due, each acted on once across instances (claimed under a lease): a notice
  * still undecided at its deadline is flagged overdue and announced; a counter-notice's restoration
- * delay that passed is announced; a removal is confirmed once its takedown captures have ended. Each is
+ * delay that passed is announced; a decision's takedown evidence is preserved once its captures have ended. Each is
  * a step of the case (case-steps.ts), taken by the service.
  */
 import { AppError, isAppError, Errors } from "../errors.ts";
-import type { CaseTimer, NoticeRecord } from "../ports/notice-repository.ts";
+import { awaitingFinalDecision, type NoticeListing } from "../domain/notice.ts";
+import type { CaseTimer } from "../ports/notice-repository.ts";
 import { type CaseDeps, recordStep } from "./case-steps.ts";
+import { settle } from "./notices.ts";
 
 /** How long a claimed timer is held, and how soon a removal waiting for its captures is looked at again. */
 export const TIMER_LEASE_MS = 60_000;
@@ -22,22 +24,6 @@ export async function fireDueTimers(deps: CaseDeps, owner: string, max = 20): Pr
   return due.length;
 }
 
-/** A deadline that passed while the case still stood where it was: the step the service takes. */
-const DEADLINES = {
-  "decision-due": {
-    status: "filed",
-    type: "notice.overdue",
-    body: (n: NoticeRecord) => ({ decisionDueAt: n.decisionDueAt }),
-    change: (timer: CaseTimer) => ({ overdueAt: timer.runAt }),
-  },
-  "restoration-due": {
-    status: "counter-noticed",
-    type: "notice.restoration-due",
-    body: (n: NoticeRecord) => ({ restorationDueAt: n.restorationDueAt }),
-    change: (_timer: CaseTimer) => ({ status: "restoration-due" as const }),
-  },
-} as const;
-
 /** Acts on one timer; false when its work cannot be done yet (captures still running). */
 async function fire(deps: CaseDeps, timer: CaseTimer): Promise<boolean> {
   const notice = await deps.index.notices.get(timer.noticeId);
@@ -45,22 +31,54 @@ async function fire(deps: CaseDeps, timer: CaseTimer): Promise<boolean> {
   const service = { service: { accountId: notice.platformId, route: `case-timer ${timer.kind}` } };
   try {
     switch (timer.kind) {
-      case "decision-due":
-      case "restoration-due": {
-        const deadline = DEADLINES[timer.kind];
-        if (notice.status !== deadline.status) return true;
-        const body = deadline.body(notice);
+      case "decision-due": {
+        if (notice.status !== "filed") return true;
+        const body = { decisionDueAt: notice.decisionDueAt };
         await recordStep(deps, {
           noticeId: notice.id,
-          type: deadline.type,
+          type: "notice.overdue",
           actor: null,
           storedBy: service,
           body,
           announce: body,
           apply: async (tx, locked) => {
-            if (locked.status !== deadline.status)
-              throw new AppError(Errors.NOTICE_STATE_CONFLICT, { id: notice.id, status: locked.status, step: deadline.type });
-            await tx.notices.update(notice.id, deadline.change(timer));
+            if (locked.status !== "filed")
+              throw new AppError(Errors.NOTICE_STATE_CONFLICT, { id: notice.id, status: locked.status, step: "overdue" });
+            await tx.notices.update(notice.id, { overdueAt: timer.runAt });
+          },
+        });
+        return true;
+      }
+      case "restoration-due": {
+        // The listings whose restoration delay has passed, with no action filed and no final decision.
+        const now = deps.now().toISOString();
+        const fallingDue = (l: NoticeListing) =>
+          awaitingFinalDecision(l) &&
+          !l.restorationFallenDue &&
+          !l.actionFiled &&
+          l.restorationDueAt !== undefined &&
+          l.restorationDueAt <= now;
+        const due = notice.listings.filter(fallingDue);
+        if (due.length === 0) return true;
+        const body = {
+          listings: due.map((l) => l.listingId),
+          restorationDueAt: due
+            .map((l) => l.restorationDueAt!)
+            .sort()
+            .at(-1),
+        };
+        await recordStep(deps, {
+          noticeId: notice.id,
+          type: "notice.restoration-due",
+          actor: null,
+          storedBy: service,
+          body,
+          announce: body,
+          apply: async (tx, locked) => {
+            const listings = locked.listings.map((l) =>
+              body.listings.includes(l.listingId) && fallingDue(l) ? { ...l, restorationFallenDue: true } : l,
+            );
+            await settle(tx, notice.id, listings, now);
           },
         });
         return true;
@@ -77,7 +95,7 @@ async function fire(deps: CaseDeps, timer: CaseTimer): Promise<boolean> {
         }));
         await recordStep(deps, {
           noticeId: notice.id,
-          type: "takedown.confirmed",
+          type: "takedown.preserved",
           actor: null,
           storedBy: service,
           body: { captures: outcomes },

@@ -7,6 +7,9 @@
  */
 import {
   addBusinessDays,
+  awaitingFinalDecision,
+  CLOSED_STATUSES,
+  decidedStatus,
   type CounterNoticeInput,
   type DecisionInput,
   type FinalDecisionInput,
@@ -90,7 +93,7 @@ export async function fileNotice(deps: CaseDeps, actor: Actor, input: NoticeInpu
     overdueAt: null,
     restorationDueAt: null,
     closedAt: null,
-    listings: input.listings.map((l) => ({ url: l.url, listingId: l.listingId, ...(l.sellerId ? { sellerId: l.sellerId } : {}) })),
+    listings: input.listings.map((l) => ({ url: l.url, listingId: l.listingId, ...(l.sellerId ? { reportedSellerId: l.sellerId } : {}) })),
     summary: { right: input.right, notifierName: input.notifier.name },
   };
   const { capture: _captureAsked, ...document } = input;
@@ -100,7 +103,9 @@ export async function fileNotice(deps: CaseDeps, actor: Actor, input: NoticeInpu
     actor: actor.account,
     storedBy: actor.access,
     body: { notice: document, decisionDueAt: notice.decisionDueAt },
-    create: { notice, sellerIds: input.listings.flatMap((l) => (l.sellerId ? [l.sellerId] : [])) },
+    // The seller the notifier names binds no one: respondents become parties when the platform names them.
+    create: { notice, sellerIds: [] },
+    at: filedAt,
     announce: { captures: captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id })) },
     apply: async (tx, _notice, event) => {
       await queueCaptures(tx, captures, event, "reported");
@@ -192,10 +197,6 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
         })),
       )
     : [];
-  const listings: NoticeListing[] = notice.listings.map((l) => {
-    const d = decided.get(l.listingId)!;
-    return { ...l, action: d.action, ...(d.sellerId ? { sellerId: d.sellerId } : {}) };
-  });
   const status = taken.length > 0 ? "decided" : "rejected";
   return recordStep(deps, {
     noticeId,
@@ -203,6 +204,7 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
     actor: actor.account,
     storedBy: actor.access,
     step: "decision",
+    at,
     body: {
       decision: {
         listings: input.listings,
@@ -212,7 +214,12 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
     },
     evidence: stored.map((s) => s.record),
     announce: { status, captures: captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id })) },
-    apply: async (tx, _notice, event) => {
+    apply: async (tx, locked, event) => {
+      // The seller is the one the platform names: only its respondents become parties to the case.
+      const listings: NoticeListing[] = locked.listings.map(({ sellerId: _unnamed, ...l }) => {
+        const d = decided.get(l.listingId)!;
+        return { ...l, action: d.action, ...(d.sellerId ? { sellerId: d.sellerId } : {}) };
+      });
       await tx.notices.update(
         noticeId,
         { status, decidedAt: at.toISOString(), listings, ...(status === "rejected" ? { closedAt: at.toISOString() } : {}) },
@@ -220,10 +227,37 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
       );
       await tx.notices.cancelTimer(noticeId, "decision-due");
       await queueCaptures(tx, captures, event, "takedown");
-      // The removal is confirmed once the takedown captures have ended (at once when none was asked).
+      // The takedown evidence is preserved once its captures have ended (at once when none was asked).
       if (taken.length > 0) await tx.notices.setTimer({ id: newId.timer(), noticeId, kind: "takedown-captures", runAt: at.toISOString() });
     },
   });
+}
+
+/** The case's restoration timer, at the earliest restoration still to fall due (none: cancelled). */
+export async function armRestoration(tx: Repositories, noticeId: string, listings: readonly NoticeListing[]): Promise<void> {
+  const next = listings
+    .filter((l) => awaitingFinalDecision(l) && !l.restorationFallenDue && !l.actionFiled && l.restorationDueAt)
+    .map((l) => l.restorationDueAt!)
+    .sort()[0];
+  if (next) await tx.notices.setTimer({ id: newId.timer(), noticeId, kind: "restoration-due", runAt: next });
+  else await tx.notices.cancelTimer(noticeId, "restoration-due");
+}
+
+/** Writes the listings and the status they give the case (closed when final), and re-arms its restoration timer. */
+export async function settle(tx: Repositories, noticeId: string, listings: NoticeListing[], at: string): Promise<void> {
+  const status = decidedStatus(listings);
+  await tx.notices.update(noticeId, {
+    status,
+    listings,
+    restorationDueAt:
+      listings
+        .filter(awaitingFinalDecision)
+        .map((l) => l.restorationDueAt ?? "")
+        .filter(Boolean)
+        .sort()[0] ?? null,
+    ...(CLOSED_STATUSES.includes(status) ? { closedAt: at } : {}),
+  });
+  await armRestoration(tx, noticeId, listings);
 }
 
 export async function fileCounterNotice(
@@ -236,15 +270,13 @@ export async function fileCounterNotice(
   requireRole(actor, "respondent", "file counter-notices");
   requireStep(notice, "counter-notice");
   const sellers = new Set(actor.account.sellerIds ?? []);
-  const theirs = new Map(
-    notice.listings
-      .filter((l) => l.sellerId && sellers.has(l.sellerId) && (l.action === "remove" || l.action === "restrict"))
-      .map((l) => [l.listingId, l]),
-  );
+  const countered = (l: NoticeListing) =>
+    l.sellerId !== undefined && sellers.has(l.sellerId) && (l.action === "remove" || l.action === "restrict") && !l.counterNoticedAt;
+  const theirs = new Set(notice.listings.filter(countered).map((l) => l.listingId));
   const others = input.listings.filter((l) => !theirs.has(l));
   if (others.length > 0) {
     throw new AppError(Errors.NOTICE_REFERENCE_UNKNOWN, {
-      reason: `listings: not removed or restricted listings of this respondent: ${others.join(", ")}`,
+      reason: `listings: not removed or restricted listings of this respondent awaiting a counter-notice: ${others.join(", ")}`,
     });
   }
   const platform = await platformOf(deps, notice.platformId);
@@ -258,17 +290,28 @@ export async function fileCounterNotice(
     });
   }
   const restorationDueAt = addBusinessDays(at, platform.settings.restoreAfterBusinessDays).toISOString();
+  const named = new Set(input.listings);
   return recordStep(deps, {
     noticeId,
     type: "counter-notice.filed",
     actor: actor.account,
     storedBy: actor.access,
     step: "counter-notice",
+    at,
     body: { counterNotice: input, restorationDueAt },
-    announce: { restorationDueAt },
-    apply: async (tx) => {
-      await tx.notices.update(noticeId, { status: "counter-noticed", restorationDueAt });
-      await tx.notices.setTimer({ id: newId.timer(), noticeId, kind: "restoration-due", runAt: restorationDueAt });
+    announce: { listings: input.listings, restorationDueAt },
+    apply: async (tx, locked) => {
+      if (locked.listings.some((l) => named.has(l.listingId) && !countered(l))) {
+        throw new AppError(Errors.NOTICE_STATE_CONFLICT, {
+          id: noticeId,
+          status: locked.status,
+          step: "a second counter-notice on a listing",
+        });
+      }
+      const listings = locked.listings.map((l) =>
+        named.has(l.listingId) ? { ...l, counterNoticedAt: at.toISOString(), restorationDueAt } : l,
+      );
+      await settle(tx, noticeId, listings, at.toISOString());
     },
   });
 }
@@ -289,7 +332,8 @@ export async function respondToNotice(deps: CaseDeps, actor: Actor, noticeId: st
       },
     });
   }
-  const at = deps.now().toISOString();
+  const now = deps.now();
+  const at = now.toISOString();
   const withdraw = input.type === "withdraw";
   return recordStep(deps, {
     noticeId,
@@ -297,12 +341,23 @@ export async function respondToNotice(deps: CaseDeps, actor: Actor, noticeId: st
     actor: actor.account,
     storedBy: actor.access,
     step: withdraw ? "withdraw" : "action-filed",
+    at: now,
     body: { response: input },
     announce: { response: input.type, previousStatus: notice.status },
-    apply: async (tx) => {
-      await tx.notices.update(noticeId, withdraw ? { status: "withdrawn", closedAt: at } : { status: "action-filed" });
-      await tx.notices.cancelTimer(noticeId, "restoration-due");
-      if (withdraw) await tx.notices.cancelTimer(noticeId, "decision-due");
+    apply: async (tx, locked) => {
+      if (withdraw) {
+        await tx.notices.update(noticeId, { status: "withdrawn", closedAt: at });
+        await tx.notices.cancelTimer(noticeId, "restoration-due");
+        await tx.notices.cancelTimer(noticeId, "decision-due");
+        return;
+      }
+      // The action is about the counter-notices open now: no restoration falls due for their listings.
+      await settle(
+        tx,
+        noticeId,
+        locked.listings.map((l) => (awaitingFinalDecision(l) ? { ...l, actionFiled: true } : l)),
+        at,
+      );
     },
   });
 }
@@ -311,22 +366,39 @@ export async function finalDecision(deps: CaseDeps, actor: Actor, noticeId: stri
   const notice = await partyCase(deps, actor, noticeId);
   requireRole(actor, "platform", "take final decisions");
   requireStep(notice, "final-decision");
-  const at = deps.now().toISOString();
+  const open = new Set(notice.listings.filter(awaitingFinalDecision).map((l) => l.listingId));
+  const decided = new Set(input.listings ?? open);
+  const notOpen = [...decided].filter((l) => !open.has(l));
+  if (notOpen.length > 0) {
+    throw new AppError(Errors.NOTICE_REFERENCE_UNKNOWN, {
+      reason: `listings: not counter-noticed and awaiting a final decision: ${notOpen.join(", ")}`,
+    });
+  }
+  const now = deps.now();
   const restore = input.outcome === "restore";
-  const listings = notice.listings.map((l) =>
-    restore && (l.action === "remove" || l.action === "restrict") ? { ...l, restored: true } : l,
-  );
   return recordStep(deps, {
     noticeId,
     type: "notice.final-decision",
     actor: actor.account,
     storedBy: actor.access,
     step: "final-decision",
-    body: { finalDecision: input },
-    announce: { outcome: input.outcome },
-    apply: async (tx) => {
-      await tx.notices.update(noticeId, { status: restore ? "restored" : "upheld", closedAt: at, listings });
-      await tx.notices.cancelTimer(noticeId, "restoration-due");
+    at: now,
+    body: { finalDecision: { ...input, listings: [...decided] } },
+    announce: { outcome: input.outcome, listings: [...decided] },
+    apply: async (tx, locked) => {
+      if (locked.listings.some((l) => decided.has(l.listingId) && !awaitingFinalDecision(l))) {
+        throw new AppError(Errors.NOTICE_STATE_CONFLICT, {
+          id: noticeId,
+          status: locked.status,
+          step: "a second final decision on a listing",
+        });
+      }
+      const listings = locked.listings.map((l) =>
+        decided.has(l.listingId)
+          ? { ...l, outcome: restore ? ("restored" as const) : ("upheld" as const), ...(restore ? { restored: true } : {}) }
+          : l,
+      );
+      await settle(tx, noticeId, listings, now.toISOString());
     },
   });
 }

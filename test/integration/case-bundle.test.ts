@@ -40,7 +40,7 @@ const NOTICE = {
   capture: false,
 };
 const DECISION = {
-  listings: [{ listingId: "L1", action: "remove" }],
+  listings: [{ listingId: "L1", action: "remove", sellerId: "seller-7" }],
   statementOfReasons: {
     facts: "The listing offers goods bearing the notifier's mark without authorisation.",
     ground: "illegal-content",
@@ -52,8 +52,8 @@ const DECISION = {
   takedownSnapshots: [{ listingId: "L1", snapshot: SNAPSHOT }],
   capture: false,
 };
-const STEPS = ["notice.filed", "notice.decided", "takedown.confirmed"];
-const FOLDERS = ["01-notice.filed", "02-notice.decided", "03-takedown.confirmed"];
+const STEPS = ["notice.filed", "notice.decided", "takedown.preserved"];
+const FOLDERS = ["01-notice.filed", "02-notice.decided", "03-takedown.preserved"];
 
 describe("a case's bundle (GET /v1/notices/:id/bundle)", function () {
   this.timeout(60_000);
@@ -224,7 +224,7 @@ describe("a case's bundle (GET /v1/notices/:id/bundle)", function () {
       [FOLDERS[0], `${FOLDERS[0]}/notice.filed.json`, null],
       [FOLDERS[1], `${FOLDERS[1]}/notice.decided.json`, null],
       [`${FOLDERS[1]}/takedown-snapshot-L1`, `${FOLDERS[1]}/takedown-snapshot-L1/listing-snapshot.json`, null],
-      [FOLDERS[2], `${FOLDERS[2]}/takedown.confirmed.json`, null],
+      [FOLDERS[2], `${FOLDERS[2]}/takedown.preserved.json`, null],
     ]);
     expect(result.code).to.equal(0);
     expect(report.steps).to.deep.equal({
@@ -249,7 +249,7 @@ describe("a case's bundle (GET /v1/notices/:id/bundle)", function () {
       [FOLDERS[2], null],
     ]);
     expect(after.steps.status).to.equal("fail");
-    expect(after.steps.detail).to.equal(`step 2 is not in this bundle (next is step 3, ${FOLDERS[2]}/takedown.confirmed.json)`);
+    expect(after.steps.detail).to.equal(`step 2 is not in this bundle (next is step 3, ${FOLDERS[2]}/takedown.preserved.json)`);
   });
 
   it("is refused to an account not party to the case, as if there were no case", async () => {

@@ -43,7 +43,7 @@ function noticeBody(platform: string, listingIds: string[]) {
 }
 
 function decision(actions: Record<string, "remove" | "restrict" | "reject">) {
-  const listings = Object.entries(actions).map(([listingId, action]) => ({ listingId, action }));
+  const listings = Object.entries(actions).map(([listingId, action]) => ({ listingId, action, sellerId: "seller-77" }));
   return {
     listings,
     statementOfReasons: reasons,
@@ -134,6 +134,7 @@ describe("notice reports", function () {
     await step(respondent, n1!, "counter-notices", {
       listings: ["a1"],
       statement: "The handbag is genuine: bought from the brand's distributor.",
+      underPenaltyOfPerjury: true,
       respondent: { name: "Bargain Bags", address: "1 Market St, Springfield", email: "shop@bags.example", phone: "+1 555 0100" },
       consentToJurisdiction: true,
       acceptsServiceOfProcess: true,

@@ -194,7 +194,7 @@ describe("notice and takedown, end to end", function () {
 
     // The removal is confirmed once the takedown capture has ended; the respondent is now a party.
     const confirmed = await waitFor(respondent, id, "takedown confirmed", (c) =>
-      c.steps.some((s: Json) => s.type === "takedown.confirmed"),
+      c.steps.some((s: Json) => s.type === "takedown.preserved"),
     );
     const takedown = confirmed.captures.find((c: Json) => c.purpose === "takedown");
     expect(confirmed.steps[2].data.captures).to.deep.equal([
@@ -220,6 +220,7 @@ describe("notice and takedown, end to end", function () {
     const counter = {
       listings: ["8842"],
       statement: "The bags were bought from the owner's authorised distributor; invoices attached to our reply.",
+      underPenaltyOfPerjury: true,
       respondent: { name: "Bargain Bags", address: "1 Market Street, Springfield", email: "bags@seller.example", phone: "+1 555 0100" },
       consentToJurisdiction: true,
       acceptsServiceOfProcess: true,
@@ -244,7 +245,7 @@ describe("notice and takedown, end to end", function () {
     expect(due.steps.map((s: Json) => s.type)).to.deep.equal([
       "notice.filed",
       "notice.decided",
-      "takedown.confirmed",
+      "takedown.preserved",
       "counter-notice.filed",
       "notice.restoration-due",
     ]);
@@ -281,7 +282,7 @@ describe("notice and takedown, end to end", function () {
     const all = [
       "1 notice.filed",
       "2 notice.decided",
-      "3 takedown.confirmed",
+      "3 takedown.preserved",
       "4 counter-notice.filed",
       "5 notice.restoration-due",
       "6 notice.final-decision",
@@ -290,5 +291,81 @@ describe("notice and takedown, end to end", function () {
     expect(await heard("platform", 6)).to.deep.equal(all);
     expect(await heard("respondent", 5)).to.deep.equal(all.slice(1));
     expect(receivers.platform!.received.some((m) => m.answered === 503)).to.equal(true);
+  });
+  it("takes counter-notices and final decisions per listing: one seller's counter-notice restores only its own listings", async () => {
+    const admin = client(service.url);
+    const account = async (body: Json) => json(await admin.postJson("/v1/accounts", body), 201);
+    const platformAccount = await account({ name: "Marketplace Two", role: "platform" });
+    const holderAccount = await account({ name: "Brand Two", role: "rights-holder" });
+    const seller = (id: string) => account({ name: `Seller ${id}`, role: "respondent", platformId: platformAccount.id, sellerIds: [id] });
+    const [one, two, named] = await Promise.all([seller("s-1"), seller("s-2"), seller("s-9")]);
+    const [holder, platform, respondentOne, respondentTwo, respondentNamed] = [holderAccount, platformAccount, one, two, named].map((a) =>
+      client(service.url, a.apiKey),
+    );
+    const listing = (id: string) => ({ url: `${market.origin}/item/${id}`, listingId: id });
+    // The notifier names seller s-9 for L1: a claim, which makes no one a party.
+    const filed = await json(
+      await holder.postJson(
+        "/v1/notices",
+        notice(market, platformAccount.id, { listings: [{ ...listing("L1"), sellerId: "s-9" }, listing("L2")], capture: false }),
+      ),
+      201,
+    );
+    const id = filed.id as string;
+    expect((await json(await respondentNamed.get(`/v1/notices/${id}`), 404)).code).to.equal("NOTICE_NOT_FOUND");
+    const snap = (listingId: string) => ({
+      listingId,
+      snapshot: { ...snapshot(market), listingId, url: `${market.origin}/item/${listingId}` },
+    });
+    await json(
+      await platform.postJson(`/v1/notices/${id}/decisions`, {
+        listings: [
+          { listingId: "L1", action: "remove", sellerId: "s-1" },
+          { listingId: "L2", action: "restrict", sellerId: "s-2" },
+        ],
+        statementOfReasons: reasons,
+        takedownSnapshots: [snap("L1"), snap("L2")],
+        capture: false,
+      }),
+      201,
+    );
+    expect((await json(await respondentNamed.get(`/v1/notices/${id}`), 404)).code).to.equal("NOTICE_NOT_FOUND");
+    const counter = (listings: string[]) => ({
+      listings,
+      statement: "Our own goods.",
+      underPenaltyOfPerjury: true,
+      respondent: { name: "Seller", address: "2 Market Street", email: "seller@example.com", phone: "+1 555 0101" },
+      consentToJurisdiction: true,
+      acceptsServiceOfProcess: true,
+      signature: "/S/",
+    });
+    // Each seller counters its own listing only; the second counter-notice is not shut out by the first.
+    expect((await json(await respondentOne.postJson(`/v1/notices/${id}/counter-notices`, counter(["L2"])), 422)).code).to.equal(
+      "NOTICE_REFERENCE_UNKNOWN",
+    );
+    await json(await respondentOne.postJson(`/v1/notices/${id}/counter-notices`, counter(["L1"])), 201);
+    await json(await respondentTwo.postJson(`/v1/notices/${id}/counter-notices`, counter(["L2"])), 201);
+    expect((await json(await respondentOne.postJson(`/v1/notices/${id}/counter-notices`, counter(["L1"])), 422)).code).to.equal(
+      "NOTICE_REFERENCE_UNKNOWN",
+    );
+
+    const final = (listings: string[], outcome: string) => ({ listings, outcome, statementOfReasons: reasons });
+    await json(await platform.postJson(`/v1/notices/${id}/final-decisions`, final(["L1"], "restore")), 201);
+    const half = await caseOf(holder, id);
+    expect(half.status).to.equal("counter-noticed");
+    expect(half.listings.map((l: Json) => [l.listingId, l.action, l.outcome ?? null, l.restored ?? false])).to.deep.equal([
+      ["L1", "remove", "restored", true],
+      ["L2", "restrict", null, false],
+    ]);
+    expect(half.deadlines.map((d: Json) => d.kind)).to.deep.equal(["restoration-due"]);
+    const upheld = await json(await platform.postJson(`/v1/notices/${id}/final-decisions`, final(["L2"], "uphold")), 201);
+    const closed = await caseOf(holder, id);
+    expect(closed.status).to.equal("restored");
+    expect(closed.listings.map((l: Json) => [l.listingId, l.outcome, l.restored ?? false])).to.deep.equal([
+      ["L1", "restored", true],
+      ["L2", "upheld", false],
+    ]);
+    expect(closed.deadlines).to.deep.equal([]);
+    expect(closed.closedAt).to.equal(upheld.at);
   });
 });

@@ -175,11 +175,12 @@ describe("the OpenAPI description, against the running service", function () {
     const reasons = {
       facts: "A copy.",
       ground: "illegal-content",
+      legalGround: "17 U.S.C. §106",
       automatedDetection: false,
       automatedDecision: false,
       redress: "Appeal.",
     };
-    const decision = { listings: [{ listingId: "L1", action: "remove" }], statementOfReasons: reasons, capture: false };
+    const decision = { listings: [{ listingId: "L1", action: "remove", sellerId: "s-1" }], statementOfReasons: reasons, capture: false };
     await call("post", "/v1/notices/{id}/decisions", `${notice}/decisions`, as(holder, decision)); // 403
     const snapshot = { ...SNAPSHOT, url: "https://marketplace.example/item/1", listingId: "L1" };
     const decided = { ...decision, takedownSnapshots: [{ listingId: "L1", snapshot }] };
@@ -188,6 +189,7 @@ describe("the OpenAPI description, against the running service", function () {
     const counter = {
       listings: ["L1"],
       statement: "Mistaken.",
+      underPenaltyOfPerjury: true,
       respondent: { name: "Seller", address: "1 Street", email: "s@seller.example", phone: "+1 555 0100" },
       consentToJurisdiction: true,
       acceptsServiceOfProcess: true,

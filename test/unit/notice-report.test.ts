@@ -54,7 +54,7 @@ describe("notice reports: numbers over the notices filed in a period", () => {
       "n_a",
       ["notice.filed", A],
       ["notice.decided", at(A, HOUR), { status: "decided" }],
-      ["takedown.confirmed", at(A, HOUR)],
+      ["takedown.preserved", at(A, HOUR)],
       ["counter-notice.filed", at(A, 48 * HOUR)],
       ["notice.final-decision", at(A, 400 * HOUR), { finalDecision: { outcome: "restore" }, outcome: "restore" }],
     ),

@@ -69,7 +69,7 @@ export class SqlNoticeRepository implements NoticeRepository {
   async update(
     id: string,
     change: Partial<Pick<NoticeRecord, "status" | "decidedAt" | "overdueAt" | "restorationDueAt" | "closedAt" | "listings">>,
-    sellerIds: string[] = [],
+    sellerIds?: string[],
   ): Promise<void> {
     const set = {
       ...(change.status !== undefined ? { status: change.status } : {}),
@@ -80,7 +80,10 @@ export class SqlNoticeRepository implements NoticeRepository {
       ...(change.listings !== undefined ? { listings_json: JSON.stringify(change.listings) } : {}),
     };
     if (Object.keys(set).length > 0) await this.#db.updateTable("notices").set(set).where("id", "=", id).execute();
-    await this.#bindSellers(id, sellerIds);
+    if (sellerIds) {
+      await this.#db.deleteFrom("notice_sellers").where("notice_id", "=", id).execute();
+      await this.#bindSellers(id, sellerIds);
+    }
   }
 
   async isParty(id: string, viewer: CaseViewer): Promise<boolean> {
