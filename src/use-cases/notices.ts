@@ -102,11 +102,15 @@ export async function fileNotice(deps: CaseDeps, actor: Actor, input: NoticeInpu
     type: "notice.filed",
     actor: actor.account,
     storedBy: actor.access,
-    body: { notice: document, decisionDueAt: notice.decisionDueAt },
+    // The captures the step asked for are named in its document: none can be left out of the case unseen.
+    body: {
+      notice: document,
+      decisionDueAt: notice.decisionDueAt,
+      captures: captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id })),
+    },
     // The seller the notifier names binds no one: respondents become parties when the platform names them.
     create: { notice, sellerIds: [] },
     at: filedAt,
-    announce: { captures: captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id })) },
     apply: async (tx, _notice, event) => {
       await queueCaptures(tx, captures, event, "reported");
       await tx.notices.setTimer({ id: newId.timer(), noticeId: id, kind: "decision-due", runAt: notice.decisionDueAt });
@@ -211,9 +215,10 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
         statementOfReasons: input.statementOfReasons,
         takedownSnapshots: stored.map((s) => ({ listingId: s.listingId, evidenceId: s.record.id, sha256: s.record.sha256 })),
       },
+      captures: captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id })),
     },
     evidence: stored.map((s) => s.record),
-    announce: { status, captures: captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id })) },
+    announce: { status },
     apply: async (tx, locked, event) => {
       // The seller is the one the platform names: only its respondents become parties to the case.
       const listings: NoticeListing[] = locked.listings.map(({ sellerId: _unnamed, ...l }) => {

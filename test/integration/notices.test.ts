@@ -330,6 +330,9 @@ describe("notice and takedown, end to end", function () {
       201,
     );
     expect((await json(await respondentNamed.get(`/v1/notices/${id}`), 404)).code).to.equal("NOTICE_NOT_FOUND");
+    // Without captures asked, the takedown evidence is preserved at once: the snapshots.
+    const preserved = await waitFor(platform, id, "takedown preserved", (c) => c.steps.some((s: Json) => s.type === "takedown.preserved"));
+    expect(preserved.steps.at(-1).data.captures).to.deep.equal([]);
     const counter = (listings: string[]) => ({
       listings,
       statement: "Our own goods.",
