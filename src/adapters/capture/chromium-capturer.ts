@@ -51,6 +51,9 @@ export const CHROMIUM_FLAGS = [
   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ];
 
+/** Longest wait, after a scroll step, for the video to get a frame of the new view. */
+const FRAME_WAIT_MS = 1000;
+
 /** Defaults of playwright-core the capture browser goes without: Chromium's popup blocker stays on. */
 const WITHOUT_DEFAULT_ARGS = ["--disable-popup-blocking"];
 
@@ -206,7 +209,13 @@ async function captureWithChromium(
     // The browser shows the proxy's refusal, not a page a site sent: no screenshot of it (the HAR is kept).
     if (loaded.refused) throw new Error(loaded.refused.reason);
 
-    const scroll = await Promise.race([scrollThrough(page, { maxHeight: options.maxScrollHeight ?? 20_000, deadline }), crashed, aborted]);
+    // Each view scrolled to is in the video, however slowly the frames come (a busy machine).
+    const shown = () => recorder?.frameShown(Math.min(FRAME_WAIT_MS, Math.max(0, deadline - Date.now()))) ?? Promise.resolve();
+    const scroll = await Promise.race([
+      scrollThrough(page, { maxHeight: options.maxScrollHeight ?? 20_000, deadline }, shown),
+      crashed,
+      aborted,
+    ]);
     result.scroll = scroll;
     await withinBytes(); // what scrolling loaded counts too
     await recorder?.stop(); // the video ends here: the full-page screenshot resizes the page

@@ -32,6 +32,11 @@ export interface ScreencastOptions {
 }
 
 export interface ScreencastRecorder {
+  /**
+   * Resolves once a frame drawn after this call is kept, and its slot has passed (a frame in the same slot
+   * would replace it), or after `maxMs`: what the page shows now is then in the video.
+   */
+  frameShown(maxMs: number): Promise<void>;
   /** Ends the recording (once: later calls answer the same) and returns the video, if there is one. */
   stop(): Promise<{ bytes?: Buffer; record: VideoRecord }>;
 }
@@ -54,6 +59,7 @@ export async function startScreencast(cdp: CDPSession, options: ScreencastOption
   let latest = 0;
   let written: Promise<unknown> = Promise.resolve(); // the frames' files, in order
   let recording = true;
+  let waiting: (() => void)[] = [];
   const onFrame = (event: { data: string; sessionId: number; metadata: { timestamp?: number } }) => {
     // Acknowledged at once: Chromium sends no further frame until then.
     cdp.send("Page.screencastFrameAck", { sessionId: event.sessionId }).catch(() => undefined);
@@ -67,6 +73,9 @@ export async function startScreencast(cdp: CDPSession, options: ScreencastOption
     if (frame !== previous) frames.push(frame);
     const jpeg = Buffer.from(event.data, "base64");
     written = written.then(() => writeFile(frame.file, jpeg)).catch((error) => failed(`a frame could not be kept (${messageOf(error)})`));
+    const woken = waiting;
+    waiting = [];
+    for (const wake of woken) wake();
   };
   cdp.on("Page.screencastFrame", onFrame);
   try {
@@ -142,7 +151,17 @@ export async function startScreencast(cdp: CDPSession, options: ScreencastOption
     }
   };
   let stopping: Promise<{ bytes?: Buffer; record: VideoRecord }> | undefined;
-  return { stop: () => (stopping ??= stop()) };
+  const frameShown = async (maxMs: number): Promise<void> => {
+    if (!recording) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      timer = setTimeout(resolve, maxMs);
+    });
+    clearTimeout(timer);
+    await new Promise((resolve) => setTimeout(resolve, 1000 / FRAME_RATE));
+  };
+  return { frameShown, stop: () => (stopping ??= stop()) };
 }
 
 /** The record of a video that could not even start. */

@@ -20,7 +20,12 @@ const FINAL_SETTLE_MS = 3000;
  * Scrolls `page` and returns what was done. The steps take at most half the time left before `deadline`,
  * the final wait at most FINAL_SETTLE_MS and half of what is then left: the rest is the artifacts'.
  */
-export async function scrollThrough(page: Page, bounds: { maxHeight: number; deadline: number }): Promise<PageScroll> {
+export async function scrollThrough(
+  page: Page,
+  bounds: { maxHeight: number; deadline: number },
+  /** After each step, once what it loaded arrived: the video of the visit records that view. */
+  afterStep: () => Promise<void> = async () => undefined,
+): Promise<PageScroll> {
   const network = watchNetwork(page);
   try {
     const stepsMs = Math.max(0, (bounds.deadline - Date.now()) / 2);
@@ -48,6 +53,7 @@ export async function scrollThrough(page: Page, bounds: { maxHeight: number; dea
       steps += 1;
       network.touched();
       await network.quiet(Math.min(until, Date.now() + STEP_SETTLE_MS));
+      await afterStep();
       const next = await position(page);
       if (next.y <= at.y) {
         cutShort = "stuck"; // it scrolls an inner element, or holds its place
