@@ -71,6 +71,7 @@ const schema = z
     CAPTURE_MAX_BYTES: positiveInt.default(50 * MiB),
     CAPTURE_MAX_SCROLL_HEIGHT: positiveInt.min(1000).max(100_000).default(20_000),
     CAPTURE_CONCURRENCY: positiveInt.max(16).default(2),
+    CAPTURE_QUEUE_MAX_PER_ACCOUNT: positiveInt.max(100_000).default(200),
     CAPTURE_ALLOW_PRIVATE: bool.default(false),
     CAPTURE_WACZ: bool.default(true),
     CAPTURE_VIDEO: bool.default(true),
@@ -195,6 +196,8 @@ export interface Config {
   /** How far down a captured page is scrolled, and shown in its screenshot (CSS pixels). */
   readonly captureMaxScrollHeight: number;
   readonly captureConcurrency: number;
+  /** Most captures one account may have waiting (queued or running). */
+  readonly captureQueueMaxPerAccount: number;
   /** Let captures reach private and loopback addresses (tests, and closed networks only). */
   readonly captureAllowPrivate: boolean;
   /** host:port pairs captures may reach whatever their address. */
@@ -280,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     captureMaxBytes: e.CAPTURE_MAX_BYTES,
     captureMaxScrollHeight: e.CAPTURE_MAX_SCROLL_HEIGHT,
     captureConcurrency: e.CAPTURE_CONCURRENCY,
+    captureQueueMaxPerAccount: e.CAPTURE_QUEUE_MAX_PER_ACCOUNT,
     captureAllowPrivate: e.CAPTURE_ALLOW_PRIVATE,
     captureTrustedSpki: Object.freeze(e.CAPTURE_TRUSTED_SPKI),
     captureWacz: e.CAPTURE_WACZ,

@@ -83,6 +83,10 @@ export const Errors = descriptors({
   // Captures
   CAPTURE_URL_INVALID: { title: "URL cannot be captured", message: "This URL cannot be captured: {reason}" },
   CAPTURE_URL_FORBIDDEN: { title: "URL may not be captured", message: "This URL may not be captured: {reason}" },
+  CAPTURE_QUEUE_FULL: {
+    title: "Too many captures waiting",
+    message: "This account has {waiting} captures waiting and may have at most {limit}: try again once some have run",
+  },
   CAPTURE_NOT_FOUND: { title: "Capture not found", message: "No capture {id}" },
   CAPTURE_WITHOUT_EVIDENCE: { title: "Capture has no evidence yet", message: "Capture {id} has no evidence to bundle: {reason}" },
   CAPTURE_UNAVAILABLE: { title: "Captures unavailable", message: "Captures are unavailable: {reason}" },

@@ -96,6 +96,12 @@ export async function startService(config: Config, log: Logger, options: Service
     throw error;
   }
   const [contentStore, index] = [store, opened];
+  // With the embedded index this is the only process: a key still held was held by one that died (a
+  // kill -9 mid-request). Freed, its retry runs now rather than answering 409 until the hold expires.
+  if (!config.databaseUrl) {
+    const freed = await index.idempotencyKeys.releaseRunning();
+    if (freed) log.warn({ keys: freed }, "idempotency keys held by requests that never answered were freed");
+  }
 
   const keyFile = join(config.dataDir, "bootstrap-api-key");
   const bootstrap = await bootstrapAdmin(index, { bootstrapKey: config.bootstrapApiKey, keyFile });
@@ -206,6 +212,7 @@ export async function startService(config: Config, log: Logger, options: Service
     index,
     store: contentStore,
     egress,
+    maxWaitingCaptures: config.captureQueueMaxPerAccount,
     now: options.clock ?? (() => new Date()),
     platformDefaults: config.platformDefaults,
   };
@@ -217,7 +224,7 @@ export async function startService(config: Config, log: Logger, options: Service
   });
 
   const app = createApp({
-    captures: { index, egress, unavailable: browserMissing },
+    captures: { index, egress, unavailable: browserMissing, maxWaiting: config.captureQueueMaxPerAccount },
     cases,
     webhookEgress,
     store: contentStore,

@@ -25,6 +25,8 @@ import { CaptureListSchema, CaptureViewSchema } from "./schemas.ts";
 export interface CaptureRouteDeps {
   index: Pick<IndexStore, "transaction" | "captures" | "evidence" | "accounts" | "custody">;
   egress: EgressGuard;
+  /** Most captures an account may have waiting (CAPTURE_QUEUE_MAX_PER_ACCOUNT). */
+  maxWaiting: number;
   /** Why captures cannot run here (no browser), or null. */
   unavailable: () => string | null;
   /** The Idempotency-Key header on POST /v1/captures. */
@@ -67,6 +69,7 @@ export function captureRoutes(deps: CaptureRouteDeps, documents: CaptureDocument
           409: IDEMPOTENCY_PROBLEMS[409],
           415: "Not JSON",
           422: `The host resolves to a non-public address (CAPTURE_URL_FORBIDDEN); ${IDEMPOTENCY_PROBLEMS[422]}`,
+          429: "The account has CAPTURE_QUEUE_MAX_PER_ACCOUNT captures waiting (CAPTURE_QUEUE_FULL, Retry-After)",
           503: "No browser on this machine (CAPTURE_UNAVAILABLE)",
         }),
       },

@@ -42,6 +42,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, { status: number; retryAfte
   CERTIFICATE_INTEGRITY: { status: 500 },
   RECEIPT_INVALID: { status: 400 },
   RATE_LIMITED: { status: 429, retryAfterSeconds: 60 },
+  CAPTURE_QUEUE_FULL: { status: 429, retryAfterSeconds: 60 },
   CAPTURE_URL_INVALID: { status: 400 },
   CAPTURE_URL_FORBIDDEN: { status: 422 },
   WEBHOOK_URL_INVALID: { status: 400 },

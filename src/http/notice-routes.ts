@@ -167,6 +167,7 @@ export function noticeRoutes(deps: NoticeRouteDeps): DocumentedRouter {
     404: "No such case among this account's (NOTICE_NOT_FOUND)",
     409: `The case's status does not allow the step (NOTICE_STATE_CONFLICT); ${IDEMPOTENCY_PROBLEMS[409]}`,
     415: "Not JSON",
+    429: "A decision's captures would leave the account over CAPTURE_QUEUE_MAX_PER_ACCOUNT waiting (CAPTURE_QUEUE_FULL)",
     422: `An element the law asks for is missing (NOTICE_INCOMPLETE, with \`missing\`); an unknown listing (NOTICE_REFERENCE_UNKNOWN); ${IDEMPOTENCY_PROBLEMS[422]}`,
   });
 
@@ -188,6 +189,7 @@ export function noticeRoutes(deps: NoticeRouteDeps): DocumentedRouter {
           415: "Not JSON",
           409: IDEMPOTENCY_PROBLEMS[409],
           422: `An element is missing (NOTICE_INCOMPLETE); an unknown platform or evidence id (NOTICE_REFERENCE_UNKNOWN); a listing URL that may not be captured (CAPTURE_URL_FORBIDDEN); ${IDEMPOTENCY_PROBLEMS[422]}`,
+          429: "The listings' captures would leave the account over CAPTURE_QUEUE_MAX_PER_ACCOUNT waiting (CAPTURE_QUEUE_FULL)",
         }),
       },
     },

@@ -51,6 +51,8 @@ export interface CaptureRepository {
    * ones, and running ones whose lease expired. Safe to call from several instances at once.
    */
   claim(max: number, owner: string, leaseMs: number): Promise<CaptureRecord[]>;
+  /** How many of the account's captures are waiting to end (queued or running). */
+  countWaiting(accountId: string): Promise<number>;
   /** Whether a claim would find anything (a read: an idle queue takes no write). */
   claimable(): Promise<boolean>;
   /** Extends `owner`'s leases on these captures; returns the ids it still holds. */

@@ -28,6 +28,8 @@ export interface IdempotencyKeyRepository {
   complete(accountId: string, key: string, answer: StoredAnswer, expiresAt: string): Promise<void>;
   /** Frees a key whose request answered nothing worth repeating (an error, a client gone). */
   release(accountId: string, key: string): Promise<void>;
+  /** Frees every key still held by a request that never answered; returns how many. */
+  releaseRunning(): Promise<number>;
   /** Forgets keys that expired before `before`. */
   prune(before: string): Promise<void>;
 }

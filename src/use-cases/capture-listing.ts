@@ -12,7 +12,7 @@ import { newId } from "../ids.ts";
 import { PACKAGE } from "../package-info.ts";
 import type { ContentStore } from "../ports/content-store.ts";
 import type { CaptureDevice, PageCapture, PageCapturer } from "../ports/page-capturer.ts";
-import type { CaptureRecord } from "../ports/capture-repository.ts";
+import type { CaptureRecord, CaptureRepository } from "../ports/capture-repository.ts";
 import type { EgressGuard } from "../ports/egress-guard.ts";
 import type { EvidenceRecord } from "../ports/evidence-repository.ts";
 import type { IndexStore } from "../ports/index-store.ts";
@@ -42,8 +42,22 @@ export interface CaptureRequest {
   device?: CaptureDevice;
 }
 
-/** Checks the URL (scheme, and that its host is public) and queues the capture. */
-export async function requestCapture(deps: Pick<CaptureDeps, "index" | "egress">, request: CaptureRequest): Promise<CaptureRecord> {
+/**
+ * Throws CAPTURE_QUEUE_FULL when `adding` more would leave the account over its share of the queue: the
+ * queue is one for all, and one account's thousands of captures would hold up every other's.
+ */
+export async function requireQueueRoom(captures: Pick<CaptureRepository, "countWaiting">, accountId: string, adding: number, max: number) {
+  if (adding === 0) return;
+  const waiting = await captures.countWaiting(accountId);
+  if (waiting + adding > max) throw new AppError(Errors.CAPTURE_QUEUE_FULL, { waiting, limit: max });
+}
+
+/** Checks the URL (scheme, and that its host is public) and the account's room in the queue, and queues the capture. */
+export async function requestCapture(
+  deps: Pick<CaptureDeps, "index" | "egress"> & { maxWaiting: number },
+  request: CaptureRequest,
+): Promise<CaptureRecord> {
+  await requireQueueRoom(deps.index.captures, request.accountId, 1, deps.maxWaiting);
   const capture = await checkedCapture(deps, request);
   await deps.index.captures.create(capture);
   return capture;

@@ -26,6 +26,8 @@ export interface CaseDeps {
   store: ContentStore;
   /** The captures' egress rule: listing URLs are checked as any capture's. */
   egress: EgressGuard;
+  /** Most captures an account may have waiting: a notice's or a decision's captures count. */
+  maxWaitingCaptures: number;
   /** The service's clock: deadlines are set and fall due by it (tests move it). */
   now: () => Date;
   platformDefaults: PlatformSettings;

@@ -23,7 +23,7 @@ import type { Account, PlatformSettings } from "../ports/account-repository.ts";
 import type { CaptureRecord } from "../ports/capture-repository.ts";
 import type { Repositories } from "../ports/index-store.ts";
 import type { NoticeEventRecord, NoticeRecord } from "../ports/notice-repository.ts";
-import { checkedCapture } from "./capture-listing.ts";
+import { checkedCapture, requireQueueRoom } from "./capture-listing.ts";
 import { type CaseDeps, recordStep, requireStep } from "./case-steps.ts";
 import type { Access } from "./record-custody.ts";
 import { prepareListingSnapshot } from "./submit-listing-snapshot.ts";
@@ -68,6 +68,7 @@ export async function fileNotice(deps: CaseDeps, actor: Actor, input: NoticeInpu
       throw new AppError(Errors.NOTICE_REFERENCE_UNKNOWN, { reason: `evidenceIds: no evidence ${evidenceId} of this account` });
     }
   }
+  if (input.capture) await requireQueueRoom(deps.index.captures, actor.account.id, input.listings.length, deps.maxWaitingCaptures);
   const filedAt = deps.now();
   const id = newId.notice();
   const captures = input.capture
@@ -169,6 +170,7 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
       },
     });
   }
+  if (input.capture) await requireQueueRoom(deps.index.captures, actor.account.id, taken.length, deps.maxWaitingCaptures);
   const at = deps.now();
   const stored = await Promise.all(
     taken.map(async (l) => ({

@@ -740,6 +740,15 @@ export function describeIndexStore(
         await index.idempotencyKeys.prune(at(41));
         expect(await index.idempotencyKeys.claim("acc_a", "k2", "f5", at(0), at(5))).to.deep.equal({ state: "claimed" });
       });
+
+      it("frees the keys of requests that never answered, and keeps the answers", async () => {
+        await index.idempotencyKeys.claim("acc_a", "held", "f1", at(0), at(10));
+        await index.idempotencyKeys.claim("acc_a", "answered", "f1", at(0), at(10));
+        await index.idempotencyKeys.complete("acc_a", "answered", answer, at(30));
+        expect(await index.idempotencyKeys.releaseRunning()).to.equal(1);
+        expect(await index.idempotencyKeys.claim("acc_a", "held", "f2", at(1), at(11))).to.deep.equal({ state: "claimed" });
+        expect((await index.idempotencyKeys.claim("acc_a", "answered", "f1", at(1), at(11))).state).to.equal("done");
+      });
     });
     describe("notices", () => {
       const notice = (id: string, changes: Partial<NoticeRecord> = {}): NoticeRecord => ({

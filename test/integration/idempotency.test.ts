@@ -133,7 +133,7 @@ describe("Idempotency-Key (a retried POST creates nothing twice)", function () {
     expect(await retry.json()).to.deep.equal(rest);
   });
 
-  it("answers 409 IDEMPOTENCY_KEY_IN_USE while the first request with the key still runs, and creates nothing", async () => {
+  it("answers 409 IDEMPOTENCY_KEY_IN_USE while the first request with the key still runs, and creates nothing; frees the key at a restart", async () => {
     // The first request, caught running: its claim, as the service wrote it, with the retry's fingerprint.
     const aliceId = ((await (await client(service.url, alice).get("/v1/account")).json()) as Json).id;
     const first = { method: "POST", baseUrl: "/v1/evidence", path: "/listing-snapshots", body: SNAPSHOT, get: () => "application/json" };
@@ -160,6 +160,20 @@ describe("Idempotency-Key (a retried POST creates nothing twice)", function () {
     expect(body.code).to.equal("IDEMPOTENCY_KEY_IN_USE");
     expect(response.headers.get("retry-after")).to.equal("1");
     expect(await evidenceIds(alice)).to.deep.equal(before);
+
+    // The service restarts (the request holding the key died with it): the retry runs, once.
+    await service.stop();
+    service = await startTestService(dir.path);
+    const retried = await snapshot(alice, SNAPSHOT, "slow-1");
+    expect(retried.status).to.equal(201);
+    const created = ((await retried.json()) as Json).id;
+    expect((await evidenceIds(alice)).sort()).to.deep.equal([...before, created].sort());
+    expect(
+      service
+        .logLines()
+        .filter((l) => l.msg?.startsWith("idempotency keys held"))
+        .map((l) => l.keys),
+    ).to.deep.equal([1]);
   });
 
   it("refuses a malformed key with 400 IDEMPOTENCY_KEY_INVALID", async () => {

@@ -32,7 +32,7 @@ function app() {
     tsaCaByUrl: new Map(),
     verifyRateLimitPerMinute: 1,
     certificate: { issuer: {}, timestampWaitMs: 0 },
-    captures: { index: { accounts: unused } as never, egress: unused, unavailable: () => null },
+    captures: { index: { accounts: unused } as never, egress: unused, unavailable: () => null, maxWaiting: 1 },
     cases: { platformDefaults: { decisionDueHours: 24, counterNoticeWindowDays: 184, restoreAfterBusinessDays: 10 } } as never,
   };
   return createApp(deps);

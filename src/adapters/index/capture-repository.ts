@@ -75,6 +75,16 @@ export class SqlCaptureRepository implements CaptureRepository {
       .orderBy("seq");
   }
 
+  async countWaiting(accountId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom("captures")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("account_id", "=", accountId)
+      .where("status", "in", ["queued", "running"])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async claimable(): Promise<boolean> {
     return (await this.#claimable().limit(1).executeTakeFirst()) !== undefined;
   }

@@ -211,6 +211,11 @@ export class SqlIdempotencyKeys implements IdempotencyKeyRepository {
       .execute();
   }
 
+  async releaseRunning(): Promise<number> {
+    const result = await this.#db.deleteFrom("idempotency_keys").where("state", "=", "running").executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async prune(before: string): Promise<void> {
     await this.#db.deleteFrom("idempotency_keys").where("expires_at", "<", before).execute();
   }

@@ -58,7 +58,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
 const READS: Record<keyof Repositories, readonly string[]> = {
   evidence: ["get", "getMany", "list", "countByStatus", "oldestPendingReceivedAt", "isContentReferenced", "nextPending", "itemsOf"],
   batches: ["open", "recentAnchors", "countByState"],
-  captures: ["get", "list", "countByStatus", "claimable"],
+  captures: ["get", "list", "countByStatus", "claimable", "countWaiting"],
   accounts: ["count", "get", "byKeyHash", "listKeys"],
   outbox: ["after"],
   releases: ["due"],
