@@ -9,7 +9,15 @@
  */
 import { Readable } from "node:stream";
 import yazl from "yazl";
-import { BUNDLE_FILES, ITEM_FILES, safeFileName, timestampFileName, tsaCaFileName } from "../domain/bundle-layout.ts";
+import {
+  BUNDLE_FILES,
+  ITEM_FILES,
+  safeFileName,
+  timestampFileName,
+  tsaCaFileName,
+  CASE_STEP_WITHHELD,
+  WITHHELD_FILE,
+} from "../domain/bundle-layout.ts";
 import { bundleReadme, type ReadmeItem } from "./bundle-readme.ts";
 import { addItem, addVerifiers, type BundleItem, captureItems } from "./evidence-bundle.ts";
 
@@ -54,7 +62,8 @@ export interface CaseStepInput {
   at: string;
   /** Who took it: an account, or the service (a deadline passed, captures ended). */
   actor: { accountId: string; name: string; role: string } | { service: true };
-  document: CaseItem;
+  /** Its document, or what places it in the chain when it is withheld from the bundle's reader. */
+  document: CaseItem | { withheld: { evidenceId: string; sha256: string; reason: string } };
   takedownSnapshots: (CaseItem & { listingId: string })[];
   captures: CaseCaptureInput[];
 }
@@ -122,10 +131,44 @@ export function caseBundleZip(input: CaseBundleInput): Readable {
     return indexed;
   };
 
+  // A withheld step: a marker with what the next step names of it, so the chain of steps still holds.
+  const withhold = (
+    step: CaseStepInput,
+    w: { evidenceId: string; sha256: string; reason: string },
+    folder: string,
+    fileName: string,
+  ): IndexedItem => {
+    const marker = {
+      version: CASE_STEP_WITHHELD,
+      case: input.case.id,
+      seq: step.seq,
+      type: step.type,
+      evidenceId: w.evidenceId,
+      sha256: w.sha256,
+      reason: w.reason,
+    };
+    zip.addBuffer(Buffer.from(`${JSON.stringify(marker, null, 2)}\n`), `${folder}/${WITHHELD_FILE}`, { mtime });
+    return {
+      evidenceId: w.evidenceId,
+      sha256: w.sha256,
+      size: 0,
+      mediaType: "application/json",
+      anchor: { status: "withheld" },
+      folder: `${folder}/`,
+      file: `${folder}/${fileName}`,
+      files: [`${folder}/${WITHHELD_FILE}`],
+      missing: [{ file: `${folder}/${fileName}`, reason: `withheld: ${w.reason}` }],
+    };
+  };
+
   const steps = input.steps.map((step) => {
     const folder = `${String(step.seq).padStart(width, "0")}-${safeFileName(step.type, "step")}`;
     const sub = uniqueFolders(folder);
-    const document = place(step.document, folder, `${safeFileName(step.type, "step")}.json`, `step ${step.seq}: ${step.type}`);
+    const fileName = `${safeFileName(step.type, "step")}.json`;
+    const document =
+      "withheld" in step.document
+        ? withhold(step, step.document.withheld, folder, fileName)
+        : place(step.document, folder, fileName, `step ${step.seq}: ${step.type}`);
     const takedownSnapshots = step.takedownSnapshots.map((s) => ({
       listingId: s.listingId,
       ...place(s, sub(`takedown-snapshot-${s.listingId}`), "listing-snapshot.json", `the takedown snapshot of listing ${s.listingId}`),
@@ -226,9 +269,11 @@ type Index = {
 };
 
 const anchorLine = (a: IndexedItem["anchor"]) =>
-  a.status === "anchored"
-    ? `anchored on chain ${a.chainId}, block ${a.blockNumber}, transaction ${a.txHash}`
-    : `${a.status}: not anchored yet`;
+  a.status === "withheld"
+    ? "withheld from this bundle's reader (its SHA-256 is the one the next step names)"
+    : a.status === "anchored"
+      ? `anchored on chain ${a.chainId}, block ${a.blockNumber}, transaction ${a.txHash}`
+      : `${a.status}: not anchored yet`;
 
 function itemLines(item: IndexedItem, indent: string): string[] {
   return [
@@ -313,7 +358,9 @@ function readmeOf(input: CaseBundleInput, anchored: ReadmeItem[]): string {
    finds every artifact each capture manifest lists here, with its receipt. Its "the case's steps" check
    finds steps 1 to n all here, of one case, each step's document naming the SHA-256 (and evidence id) of
    the one before it ("previous"): a step taken out, reordered or replaced fails it. A step without its
-   receipt is still checked in the chain, with a warning that its time is not proven.
+   receipt is still checked in the chain, with a warning that its time is not proven. A step withheld
+   from this bundle's reader (another respondent's counter-notice) is a ${WITHHELD_FILE} in its folder: the
+   chain goes through the SHA-256 the next step names of it, with a warning that it is not checked here.
    One item alone: "node ${BUNDLE_FILES.verifyScript} <folder>/${ITEM_FILES.receipt}" (its file, time-stamp CAs and custody log
    are read from beside it).`;
   if (!anchored.length) {

@@ -14,6 +14,10 @@ export const ITEM_FILES = {
   custody: "custody.json",
 } as const;
 
+/** In a case bundle, a step withheld from its reader: the step's number, type, evidence id and SHA-256, and why. */
+export const WITHHELD_FILE = "withheld.json";
+export const CASE_STEP_WITHHELD = "case-step-withheld/v1";
+
 export const BUNDLE_FILES = {
   readme: "README.txt",
   certificate: "certificate.pdf",

@@ -103,7 +103,7 @@ export function caseView(file: CaseFile) {
       actor: e.actorId,
       evidenceId: e.evidenceId,
       anchor: anchorOf(e.evidenceId),
-      ...(e.evidenceId ? { links: links(e.evidenceId) } : {}),
+      ...(file.withheld.has(e.seq) ? { withheld: file.withheld.get(e.seq)! } : e.evidenceId ? { links: links(e.evidenceId) } : {}),
       data: e.data,
     })),
     captures: file.captures.map((c) => ({
@@ -159,7 +159,8 @@ export function noticeRoutes(deps: NoticeRouteDeps): DocumentedRouter {
   const requireJson = (req: Request) => {
     if (!req.is("application/json")) throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json" });
   };
-  const view = async (req: Request, id: string) => caseView(await caseFile(deps.index, await getCase(deps.index, accountOf(req), id)));
+  const view = async (req: Request, id: string) =>
+    caseView(await caseFile(deps.index, await getCase(deps.index, accountOf(req), id), accountOf(req)));
   const stepProblems = problems({
     400: "A malformed field (INVALID_REQUEST, UNEXPECTED_FIELD)",
     401: "No valid API key",

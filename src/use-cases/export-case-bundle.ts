@@ -36,7 +36,7 @@ export async function caseBundle(
   options: Options & { timeline: (file: CaseFile) => unknown },
 ): Promise<Bundle> {
   const notice = await getCase(deps.index, viewer, noticeId);
-  const file = await caseFile(deps.index, notice);
+  const file = await caseFile(deps.index, notice, viewer);
   const now = deps.now?.() ?? new Date();
   const itemIds: string[] = [];
   const item = async (record: EvidenceRecord) => {
@@ -44,7 +44,25 @@ export async function caseBundle(
     return caseItem(deps, record, options);
   };
   const steps: CaseStepInput[] = [];
+  const actorOf = async (id: string | null): Promise<CaseStepInput["actor"]> => {
+    if (!id) return { service: true };
+    const actor = await deps.index.accounts.get(id);
+    return { accountId: id, name: actor?.name ?? "", role: actor?.role ?? "" };
+  };
   for (const event of file.events) {
+    const withheld = file.withheld.get(event.seq);
+    if (withheld) {
+      steps.push({
+        seq: event.seq,
+        type: event.type,
+        at: event.at,
+        actor: await actorOf(event.actorId),
+        document: { withheld },
+        takedownSnapshots: [],
+        captures: [],
+      });
+      continue;
+    }
     const document = event.evidenceId ? file.evidence.get(event.evidenceId) : undefined;
     if (!document)
       throw new AppError(Errors.RECORD_INTEGRITY, {
@@ -52,12 +70,11 @@ export async function caseBundle(
         reason: `step ${event.seq} of notice ${noticeId} has no document`,
       });
     const snapshots = [...file.evidence.values()].filter((e) => e.role === "takedown-snapshot" && e.seq === event.seq);
-    const actor = event.actorId ? await deps.index.accounts.get(event.actorId) : null;
     steps.push({
       seq: event.seq,
       type: event.type,
       at: event.at,
-      actor: event.actorId ? { accountId: event.actorId, name: actor?.name ?? "", role: actor?.role ?? "" } : { service: true },
+      actor: await actorOf(event.actorId),
       document: await item(document.record),
       takedownSnapshots: await sequential(snapshots, async (s) => ({ listingId: s.listingId!, ...(await item(s.record)) })),
       captures: await sequential(

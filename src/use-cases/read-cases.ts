@@ -1,7 +1,9 @@
 /**
  * A case as its parties follow it: each step with its document's evidence id and anchoring, each
  * capture with its progress, the deadlines still running. Parties read the case's evidence through the
- * case (its steps' documents, takedown snapshots, capture manifests and artifacts), whoever stored it.
+ * case (its steps' documents, takedown snapshots, capture manifests and artifacts), whoever stored it —
+ * except that a respondent does not read another respondent's counter-notice (its name, address and
+ * phone): that step is withheld from it, named by its number, evidence id and SHA-256 only.
  */
 import { AppError, Errors } from "../errors.ts";
 import type { Account } from "../ports/account-repository.ts";
@@ -48,17 +50,44 @@ export interface CaseFile {
   /** Every evidence item of the case, by id, in the order of the case. */
   evidence: Map<string, CaseEvidence>;
   timers: Awaited<ReturnType<IndexStore["notices"]["pendingTimers"]>>;
+  /** Steps withheld from the viewer, by number: what still places them in the chain of steps. */
+  withheld: Map<number, WithheldStep>;
 }
 
-/** The whole case: steps, captures, evidence and running deadlines. */
-export async function caseFile(index: CaseIndex, notice: NoticeRecord): Promise<CaseFile> {
-  const [events, links, timers] = await Promise.all([
+export interface WithheldStep {
+  evidenceId: string;
+  sha256: string;
+  reason: string;
+}
+
+export const WITHHELD_COUNTER_NOTICE = "another respondent's counter-notice: its personal data is not shown to other respondents";
+
+/** The whole case as `viewer` may see it: steps, captures, evidence and running deadlines. */
+export async function caseFile(index: CaseIndex, notice: NoticeRecord, viewer?: Account): Promise<CaseFile> {
+  const [allEvents, links, timers] = await Promise.all([
     index.notices.events(notice.id),
     index.notices.captures(notice.id),
     index.notices.pendingTimers(notice.id),
   ]);
   const evidence = new Map<string, CaseEvidence>();
+  const withheld = new Map<number, WithheldStep>();
+  const hidden = (e: (typeof allEvents)[number]) =>
+    viewer?.role === "respondent" && e.type === "counter-notice.filed" && e.actorId !== viewer.id;
+  for (const event of allEvents.filter(hidden)) {
+    const [record] = event.evidenceId ? await index.evidence.getMany(event.actorId ?? notice.platformId, [event.evidenceId]) : [];
+    if (record) withheld.set(event.seq, { evidenceId: record.id, sha256: record.sha256, reason: WITHHELD_COUNTER_NOTICE });
+  }
+  // What a withheld step still says: which listings it countered and when their restoration falls due.
+  const events = allEvents.map((e) =>
+    withheld.has(e.seq)
+      ? {
+          ...e,
+          data: { listings: e.data.listings ?? null, restorationDueAt: e.data.restorationDueAt ?? null, withheld: WITHHELD_COUNTER_NOTICE },
+        }
+      : e,
+  );
   for (const event of events) {
+    if (withheld.has(event.seq)) continue;
     const owner = event.actorId ?? notice.platformId;
     const snapshots =
       (event.data.decision as { takedownSnapshots?: { listingId: string; evidenceId: string }[] } | undefined)?.takedownSnapshots ?? [];
@@ -85,12 +114,12 @@ export async function caseFile(index: CaseIndex, notice: NoticeRecord): Promise<
       evidence.set(record.id, { record, role, seq: link.eventSeq, listingId: link.listingId, captureId: capture.id });
     }
   }
-  return { notice, events, captures, evidence, timers };
+  return { notice, events, captures, evidence, timers, withheld };
 }
 
 /** One evidence item of a case its viewer is party to. */
 export async function caseEvidence(index: CaseIndex, viewer: Account, noticeId: string, evidenceId: string): Promise<CaseEvidence> {
-  const file = await caseFile(index, await getCase(index, viewer, noticeId));
+  const file = await caseFile(index, await getCase(index, viewer, noticeId), viewer);
   const found = file.evidence.get(evidenceId);
   if (!found) throw new AppError(Errors.EVIDENCE_NOT_FOUND, { id: evidenceId });
   return found;

@@ -5,7 +5,7 @@
  * that its steps are all there, in order, each naming the one before it by SHA-256. What reads the files
  * is the caller's: the file system for verify.mjs, the files a user picked for verify.html.
  */
-import { findBundleItems, ITEM_FILES, type BundleItemFiles } from "../domain/bundle-layout.ts";
+import { CASE_STEP_WITHHELD, findBundleItems, ITEM_FILES, type BundleItemFiles } from "../domain/bundle-layout.ts";
 import { sha256Hex } from "../domain/hashing.ts";
 import { fileFacts } from "../domain/content-id.ts";
 import { parseReceipt } from "../domain/receipt-schema.ts";
@@ -73,12 +73,21 @@ export async function verifyBundle(
  */
 async function caseSteps(bundle: BundleFiles, items: BundleItemResult[]): Promise<Check | undefined> {
   const base = { id: "case.steps", label: "the case's steps" };
-  type Step = { case?: unknown; seq?: unknown; version?: unknown; previous?: { evidenceId?: unknown; sha256?: unknown } | null };
+  type Step = {
+    case?: unknown;
+    seq?: unknown;
+    version?: unknown;
+    previous?: { evidenceId?: unknown; sha256?: unknown } | null;
+    /** A withheld step's marker: what the next step names of it, and why it is not here. */
+    evidenceId?: unknown;
+    sha256?: unknown;
+    reason?: unknown;
+  };
   const anchored = new Map(items.filter((i) => i.receipt?.evidence.kind === "case-event" && i.files.file).map((i) => [i.files.file!, i]));
   const loose = bundle.paths.filter(
     (p) => /^\d{2,}-[^/]+\/[^/]+\.json$/.test(p) && !anchored.has(p) && !Object.values(ITEM_FILES).includes(p.split("/")[1] as never),
   );
-  const steps: { doc: Step; path: string; sha256: string; evidenceId?: string }[] = [];
+  const steps: { doc: Step; path: string; sha256: string; evidenceId?: string; withheld?: string }[] = [];
   for (const path of [...anchored.keys(), ...loose]) {
     let doc: Step;
     const bytes = await bundle.read(path);
@@ -87,6 +96,10 @@ async function caseSteps(bundle: BundleFiles, items: BundleItemResult[]): Promis
     } catch (error) {
       if (!anchored.has(path)) continue; // not a step's document
       return { ...base, status: "fail", detail: `${path} cannot be read as a step: ${message(error)}` };
+    }
+    if (doc?.version === CASE_STEP_WITHHELD) {
+      steps.push({ doc, path, sha256: String(doc.sha256), evidenceId: String(doc.evidenceId), withheld: String(doc.reason) });
+      continue;
     }
     if (doc?.version !== "case-event/v1") continue;
     steps.push({ doc, path, sha256: sha256Hex(bytes), evidenceId: anchored.get(path)?.receipt?.evidence.id });
@@ -103,6 +116,7 @@ async function caseSteps(bundle: BundleFiles, items: BundleItemResult[]): Promis
         detail: `step ${i + 1} is not in this bundle (next is step ${String(step.doc.seq)}, ${step.path})`,
       };
     }
+    if (step.withheld) continue; // its document is not here: the next step is checked against its marker
     const before = steps[i - 1];
     const named = step.doc.previous ?? null;
     const ok = before
@@ -118,6 +132,15 @@ async function caseSteps(bundle: BundleFiles, items: BundleItemResult[]): Promis
     }
   }
   const chained = `steps 1 to ${steps.length} of case ${[...cases][0]} are here, each naming the one before it by SHA-256`;
+  const withheld = steps.filter((s) => s.withheld);
+  if (withheld.length) {
+    const which = withheld.map((s) => `step ${String(s.doc.seq)} (${s.withheld})`).join("; ");
+    return {
+      ...base,
+      status: "warn",
+      detail: `steps 1 to ${steps.length} of case ${[...cases][0]} are in order, each naming the one before it by SHA-256; withheld from this bundle's reader, its content and time not checked here: ${which}`,
+    };
+  }
   const unproven = steps.filter((s) => !anchored.has(s.path)).map((s) => Number(s.doc.seq));
   if (unproven.length) {
     return {

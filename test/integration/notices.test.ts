@@ -9,6 +9,8 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { NOTICE_EVENT_TYPES } from "../../src/domain/notice.ts";
 import { SNAPSHOT } from "../fixtures/listing-snapshot.ts";
+import { unzip } from "../helpers/unzip.ts";
+import { verifyBundle } from "../../src/use-cases/verify-bundle.ts";
 import { startMarketplace, type Marketplace } from "../helpers/fixture-marketplace.ts";
 import { client, startTestService, type TestService } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -350,6 +352,46 @@ describe("notice and takedown, end to end", function () {
     await json(await respondentTwo.postJson(`/v1/notices/${id}/counter-notices`, counter(["L2"])), 201);
     expect((await json(await respondentOne.postJson(`/v1/notices/${id}/counter-notices`, counter(["L1"])), 422)).code).to.equal(
       "NOTICE_REFERENCE_UNKNOWN",
+    );
+
+    // Each respondent reads the other's counter-notice as withheld: its number, evidence id and SHA-256 only.
+    const seenByTwo = await caseOf(respondentTwo, id);
+    const ofOne = seenByTwo.steps.find((s: Json) => s.type === "counter-notice.filed" && s.actor === one.id);
+    expect(ofOne.data).to.deep.equal({
+      listings: ["L1"],
+      restorationDueAt: ofOne.data.restorationDueAt,
+      withheld: "another respondent's counter-notice: its personal data is not shown to other respondents",
+    });
+    expect(ofOne.links).to.equal(undefined);
+    const record = await json(await holder.get(`/v1/notices/${id}/evidence/${ofOne.evidenceId}`), 200);
+    expect(ofOne.withheld).to.deep.equal({ evidenceId: record.id, sha256: record.sha256, reason: ofOne.data.withheld });
+    expect((await json(await respondentTwo.get(`/v1/notices/${id}/evidence/${ofOne.evidenceId}`), 404)).code).to.equal(
+      "EVIDENCE_NOT_FOUND",
+    );
+    const ownStep = seenByTwo.steps.find((s: Json) => s.type === "counter-notice.filed" && s.actor === two.id);
+    expect(ownStep.data.counterNotice.respondent.phone).to.equal("+1 555 0101");
+    const bundle = await unzip(Buffer.from(await (await respondentTwo.get(`/v1/notices/${id}/bundle`)).arrayBuffer()));
+    const folder = `0${ofOne.seq}-counter-notice.filed`;
+    expect([...bundle.keys()].filter((name) => name.startsWith(`${folder}/`))).to.deep.equal([`${folder}/withheld.json`]);
+    expect(JSON.parse(bundle.get(`${folder}/withheld.json`)!.bytes.toString())).to.deep.equal({
+      version: "case-step-withheld/v1",
+      case: id,
+      seq: ofOne.seq,
+      type: "counter-notice.filed",
+      evidenceId: record.id,
+      sha256: record.sha256,
+      reason: ofOne.data.withheld,
+    });
+    const checked = await verifyBundle({
+      paths: [...bundle.keys()],
+      read: async (path) => bundle.get(path)!.bytes,
+      async *stream(path) {
+        yield bundle.get(path)!.bytes;
+      },
+    });
+    expect(checked.steps?.status).to.equal("warn");
+    expect(checked.steps?.detail).to.match(
+      new RegExp(`^steps 1 to 5 of case ${id} are in order, each naming the one before it by SHA-256; withheld`),
     );
 
     const final = (listings: string[], outcome: string) => ({ listings, outcome, statementOfReasons: reasons });

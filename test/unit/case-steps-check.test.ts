@@ -58,3 +58,32 @@ describe("a case bundle's chain of steps", () => {
     expect(mixed.steps).to.include({ status: "fail", detail: "the steps name 2 cases: ntc_1, ntc_2" });
   });
 });
+
+describe("a case bundle's chain of steps, with a step withheld from its reader", () => {
+  it("keeps the chain through the withheld step's marker, warns that it is not checked, and fails a marker the next step does not name", async () => {
+    const files = chain(3);
+    const second = files["02-step-2/step-2.json"]!;
+    delete files["02-step-2/step-2.json"];
+    const marker = (sha256: string) =>
+      JSON.stringify({
+        version: "case-step-withheld/v1",
+        case: "ntc_1",
+        seq: 2,
+        type: "step-2",
+        evidenceId: "ev_2",
+        sha256,
+        reason: "not yours",
+      });
+    files["02-step-2/withheld.json"] = marker(sha256Hex(second));
+    const result = await verifyBundle(bundleOf(files));
+    expect(result.steps).to.deep.equal({
+      id: "case.steps",
+      label: "the case's steps",
+      status: "warn",
+      detail:
+        "steps 1 to 3 of case ntc_1 are in order, each naming the one before it by SHA-256; withheld from this bundle's reader, its content and time not checked here: step 2 (not yours)",
+    });
+    files["02-step-2/withheld.json"] = marker("1".repeat(64));
+    expect((await verifyBundle(bundleOf(files))).steps?.status).to.equal("fail");
+  });
+});
