@@ -210,7 +210,8 @@ async function captureWithChromium(
     if (loaded.refused) throw new Error(loaded.refused.reason);
 
     // Each view scrolled to is in the video, however slowly the frames come (a busy machine).
-    const shown = () => recorder?.frameShown(Math.min(FRAME_WAIT_MS, Math.max(0, deadline - Date.now()))) ?? Promise.resolve();
+    const shown = (since: number) =>
+      recorder?.frameShown(since, Math.min(FRAME_WAIT_MS, Math.max(0, deadline - Date.now()))) ?? Promise.resolve();
     const scroll = await Promise.race([
       scrollThrough(page, { maxHeight: options.maxScrollHeight ?? 20_000, deadline }, shown),
       crashed,

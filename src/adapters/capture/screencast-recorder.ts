@@ -33,10 +33,11 @@ export interface ScreencastOptions {
 
 export interface ScreencastRecorder {
   /**
-   * Resolves once a frame drawn after this call is kept, and its slot has passed (a frame in the same slot
-   * would replace it), or after `maxMs`: what the page shows now is then in the video.
+   * Resolves once a frame received after `since` (Date.now()) is kept and no other came for two slots (the
+   * view has settled, and a frame in the same slot would have replaced it), waiting at most `maxMs` in all:
+   * what the page shows is then in the video.
    */
-  frameShown(maxMs: number): Promise<void>;
+  frameShown(since: number, maxMs: number): Promise<void>;
   /** Ends the recording (once: later calls answer the same) and returns the video, if there is one. */
   stop(): Promise<{ bytes?: Buffer; record: VideoRecord }>;
 }
@@ -60,6 +61,7 @@ export async function startScreencast(cdp: CDPSession, options: ScreencastOption
   let written: Promise<unknown> = Promise.resolve(); // the frames' files, in order
   let recording = true;
   let waiting: (() => void)[] = [];
+  let lastReceived = 0; // Date.now() of the last frame kept
   const onFrame = (event: { data: string; sessionId: number; metadata: { timestamp?: number } }) => {
     // Acknowledged at once: Chromium sends no further frame until then.
     cdp.send("Page.screencastFrameAck", { sessionId: event.sessionId }).catch(() => undefined);
@@ -73,6 +75,7 @@ export async function startScreencast(cdp: CDPSession, options: ScreencastOption
     if (frame !== previous) frames.push(frame);
     const jpeg = Buffer.from(event.data, "base64");
     written = written.then(() => writeFile(frame.file, jpeg)).catch((error) => failed(`a frame could not be kept (${messageOf(error)})`));
+    lastReceived = Date.now();
     const woken = waiting;
     waiting = [];
     for (const wake of woken) wake();
@@ -151,15 +154,20 @@ export async function startScreencast(cdp: CDPSession, options: ScreencastOption
     }
   };
   let stopping: Promise<{ bytes?: Buffer; record: VideoRecord }> | undefined;
-  const frameShown = async (maxMs: number): Promise<void> => {
-    if (!recording) return;
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      waiting.push(resolve);
-      timer = setTimeout(resolve, maxMs);
-    });
-    clearTimeout(timer);
-    await new Promise((resolve) => setTimeout(resolve, 1000 / FRAME_RATE));
+  const frameShown = async (since: number, maxMs: number): Promise<void> => {
+    const until = Date.now() + maxMs;
+    const settled = 2000 / FRAME_RATE;
+    while (recording && Date.now() < until) {
+      const quietFor = Date.now() - lastReceived;
+      if (lastReceived >= since && quietFor >= settled) return;
+      const wait = Math.min(until - Date.now(), lastReceived >= since ? settled - quietFor : until - Date.now());
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        timer = setTimeout(resolve, wait);
+      });
+      clearTimeout(timer);
+    }
   };
   return { frameShown, stop: () => (stopping ??= stop()) };
 }

@@ -23,8 +23,8 @@ const FINAL_SETTLE_MS = 3000;
 export async function scrollThrough(
   page: Page,
   bounds: { maxHeight: number; deadline: number },
-  /** After each step, once what it loaded arrived: the video of the visit records that view. */
-  afterStep: () => Promise<void> = async () => undefined,
+  /** After each step (begun at `since`, Date.now()), once what it loaded arrived: the video of the visit records that view. */
+  afterStep: (since: number) => Promise<void> = async () => undefined,
 ): Promise<PageScroll> {
   const network = watchNetwork(page);
   try {
@@ -49,11 +49,12 @@ export async function scrollThrough(
       else if (steps >= MAX_SCROLL_STEPS) cutShort = "steps";
       else if (Date.now() >= until) cutShort = "time";
       if (cutShort) break;
+      const stepStarted = Date.now();
       await scrollTo(page, Math.min(at.y + at.view, bounds.maxHeight - at.view));
       steps += 1;
       network.touched();
       await network.quiet(Math.min(until, Date.now() + STEP_SETTLE_MS));
-      await afterStep();
+      await afterStep(stepStarted);
       const next = await position(page);
       if (next.y <= at.y) {
         cutShort = "stuck"; // it scrolls an inner element, or holds its place
