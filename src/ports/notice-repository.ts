@@ -74,6 +74,8 @@ export interface NoticeFilter {
 export interface NoticeRepository {
   create(notice: NoticeRecord, sellerIds: string[]): Promise<void>;
   get(id: string): Promise<NoticeRecord | undefined>;
+  /** In a transaction: the case, locked until the transaction ends (its steps are numbered one after another). */
+  lock(id: string): Promise<NoticeRecord | undefined>;
   /** Changes what changed; `sellerIds`, when given, are the case's sellers from then on (replacing those bound before). */
   update(
     id: string,

@@ -113,9 +113,8 @@ async function recordOnce(deps: CaseDeps, input: StepInput): Promise<NoticeEvent
   );
   return deps.index.transaction(async (tx) => {
     if (input.create) await tx.notices.create(input.create.notice, input.create.sellerIds);
-    const notice = await tx.notices.get(input.noticeId);
+    const notice = await tx.notices.lock(input.noticeId);
     if (!notice) throw new AppError(Errors.NOTICE_NOT_FOUND, { id: input.noticeId });
-    if ((await tx.notices.events(input.noticeId)).length !== seq - 1) throw new StepRaced();
     if (input.step && !input.create) requireStep(notice, input.step);
     const records = [...(input.evidence ?? []), record];
     await tx.evidence.insert(records);
@@ -129,6 +128,8 @@ async function recordOnce(deps: CaseDeps, input: StepInput): Promise<NoticeEvent
       evidenceId: record.id,
       data: { ...input.body, ...(input.announce ?? {}) },
     });
+    // Another step was committed since this one was numbered: its document names the wrong step before it.
+    if (event.seq !== seq) throw new StepRaced();
     await input.apply?.(tx, notice, event);
     const parties = await tx.notices.parties(input.noticeId);
     await tx.outbox.append(

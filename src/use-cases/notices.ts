@@ -25,6 +25,7 @@ import type { Repositories } from "../ports/index-store.ts";
 import type { NoticeEventRecord, NoticeRecord } from "../ports/notice-repository.ts";
 import { checkedCapture, requireQueueRoom } from "./capture-listing.ts";
 import { type CaseDeps, recordStep, requireStep } from "./case-steps.ts";
+import { getCase } from "./read-cases.ts";
 import type { Access } from "./record-custody.ts";
 import { prepareListingSnapshot } from "./submit-listing-snapshot.ts";
 
@@ -47,10 +48,33 @@ async function platformOf(deps: CaseDeps, platformId: string): Promise<Account &
   return { ...platform, settings: { ...deps.platformDefaults, ...platform.settings } };
 }
 
+type ListingCapture = { record: CaptureRecord; listingId: string };
+
+/** The captures of `listings` a step asks for, checked (the URL, the account's room in the queue), not yet queued. */
+async function listingCaptures(
+  deps: CaseDeps,
+  accountId: string,
+  noticeId: string,
+  listings: readonly { url: string; listingId: string }[],
+  note: string,
+  at: Date,
+): Promise<ListingCapture[]> {
+  await requireQueueRoom(deps.index.captures, accountId, listings.length, deps.maxWaitingCaptures);
+  return Promise.all(
+    listings.map(async (l) => ({
+      listingId: l.listingId,
+      record: await checkedCapture(deps, { accountId, url: l.url, caseRef: noticeId, listingId: l.listingId, note }, at),
+    })),
+  );
+}
+
+/** How a step's document names the captures it asked for. */
+const named = (captures: readonly ListingCapture[]) => captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id }));
+
 /** Captures of `listings`, queued in the step's transaction and tied to its event. */
 async function queueCaptures(
   tx: Repositories,
-  captures: { record: CaptureRecord; listingId: string }[],
+  captures: ListingCapture[],
   event: NoticeEventRecord,
   purpose: "reported" | "takedown",
 ): Promise<void> {
@@ -68,20 +92,10 @@ export async function fileNotice(deps: CaseDeps, actor: Actor, input: NoticeInpu
       throw new AppError(Errors.NOTICE_REFERENCE_UNKNOWN, { reason: `evidenceIds: no evidence ${evidenceId} of this account` });
     }
   }
-  if (input.capture) await requireQueueRoom(deps.index.captures, actor.account.id, input.listings.length, deps.maxWaitingCaptures);
   const filedAt = deps.now();
   const id = newId.notice();
   const captures = input.capture
-    ? await Promise.all(
-        input.listings.map(async (l) => ({
-          listingId: l.listingId,
-          record: await checkedCapture(
-            deps,
-            { accountId: actor.account.id, url: l.url, caseRef: id, listingId: l.listingId, note: `reported in notice ${id}` },
-            filedAt,
-          ),
-        })),
-      )
+    ? await listingCaptures(deps, actor.account.id, id, input.listings, `reported in notice ${id}`, filedAt)
     : [];
   const notice: NoticeRecord = {
     id,
@@ -107,7 +121,7 @@ export async function fileNotice(deps: CaseDeps, actor: Actor, input: NoticeInpu
     body: {
       notice: document,
       decisionDueAt: notice.decisionDueAt,
-      captures: captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id })),
+      captures: named(captures),
     },
     // The seller the notifier names binds no one: respondents become parties when the platform names them.
     create: { notice, sellerIds: [] },
@@ -120,27 +134,8 @@ export async function fileNotice(deps: CaseDeps, actor: Actor, input: NoticeInpu
   return notice;
 }
 
-async function partyCase(deps: CaseDeps, actor: Actor, noticeId: string): Promise<NoticeRecord> {
-  const notice = await deps.index.notices.get(noticeId);
-  if (!notice || !(await deps.index.notices.isParty(noticeId, viewerOf(actor.account)))) {
-    throw new AppError(Errors.NOTICE_NOT_FOUND, { id: noticeId });
-  }
-  return notice;
-}
-
-export function viewerOf(account: Account) {
-  switch (account.role) {
-    case "admin":
-      return { role: "admin" } as const;
-    case "respondent":
-      return { role: "respondent", platformId: account.platformId ?? "", sellerIds: account.sellerIds ?? [] } as const;
-    default:
-      return { role: account.role, accountId: account.id } as const;
-  }
-}
-
 export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: string, input: DecisionInput): Promise<NoticeEventRecord> {
-  const notice = await partyCase(deps, actor, noticeId);
+  const notice = await getCase(deps.index, actor.account, noticeId);
   requireRole(actor, "platform", "decide on notices");
   requireStep(notice, "decision");
   const known = new Map(notice.listings.map((l) => [l.listingId, l]));
@@ -170,8 +165,18 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
       },
     });
   }
-  if (input.capture) await requireQueueRoom(deps.index.captures, actor.account.id, taken.length, deps.maxWaitingCaptures);
   const at = deps.now();
+  // The queue's room is checked before anything is stored.
+  const captures = input.capture
+    ? await listingCaptures(
+        deps,
+        actor.account.id,
+        noticeId,
+        taken.map((l) => known.get(l.listingId)!),
+        `takedown of notice ${noticeId}`,
+        at,
+      )
+    : [];
   const stored = await Promise.all(
     taken.map(async (l) => ({
       listingId: l.listingId,
@@ -185,24 +190,6 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
       ),
     })),
   );
-  const captures = input.capture
-    ? await Promise.all(
-        taken.map(async (l) => ({
-          listingId: l.listingId,
-          record: await checkedCapture(
-            deps,
-            {
-              accountId: actor.account.id,
-              url: known.get(l.listingId)!.url,
-              caseRef: noticeId,
-              listingId: l.listingId,
-              note: `takedown of notice ${noticeId}`,
-            },
-            at,
-          ),
-        })),
-      )
-    : [];
   const status = taken.length > 0 ? "decided" : "rejected";
   return recordStep(deps, {
     noticeId,
@@ -217,7 +204,7 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
         statementOfReasons: input.statementOfReasons,
         takedownSnapshots: stored.map((s) => ({ listingId: s.listingId, evidenceId: s.record.id, sha256: s.record.sha256 })),
       },
-      captures: captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id })),
+      captures: named(captures),
     },
     evidence: stored.map((s) => s.record),
     announce: { status },
@@ -273,7 +260,7 @@ export async function fileCounterNotice(
   noticeId: string,
   input: CounterNoticeInput,
 ): Promise<NoticeEventRecord> {
-  const notice = await partyCase(deps, actor, noticeId);
+  const notice = await getCase(deps.index, actor.account, noticeId);
   requireRole(actor, "respondent", "file counter-notices");
   requireStep(notice, "counter-notice");
   const sellers = new Set(actor.account.sellerIds ?? []);
@@ -324,7 +311,7 @@ export async function fileCounterNotice(
 }
 
 export async function respondToNotice(deps: CaseDeps, actor: Actor, noticeId: string, input: ResponseInput): Promise<NoticeEventRecord> {
-  const notice = await partyCase(deps, actor, noticeId);
+  const notice = await getCase(deps.index, actor.account, noticeId);
   requireRole(actor, "rights-holder", "respond on notices");
   requireStep(notice, input.type === "withdraw" ? "withdraw" : "action-filed");
   if (input.type === "action-filed" && !(input.court && input.caseNumber)) {
@@ -370,7 +357,7 @@ export async function respondToNotice(deps: CaseDeps, actor: Actor, noticeId: st
 }
 
 export async function finalDecision(deps: CaseDeps, actor: Actor, noticeId: string, input: FinalDecisionInput): Promise<NoticeEventRecord> {
-  const notice = await partyCase(deps, actor, noticeId);
+  const notice = await getCase(deps.index, actor.account, noticeId);
   requireRole(actor, "platform", "take final decisions");
   requireStep(notice, "final-decision");
   const open = new Set(notice.listings.filter(awaitingFinalDecision).map((l) => l.listingId));

@@ -10,12 +10,24 @@ import type { Account } from "../ports/account-repository.ts";
 import type { CaptureRecord } from "../ports/capture-repository.ts";
 import type { EvidenceRecord } from "../ports/evidence-repository.ts";
 import type { IndexStore } from "../ports/index-store.ts";
-import type { NoticeFilter, NoticeRecord } from "../ports/notice-repository.ts";
+import type { CaseViewer, NoticeFilter, NoticeRecord } from "../ports/notice-repository.ts";
 import { captureProgress, type CaptureProgress } from "./capture-status.ts";
-import { viewerOf } from "./notices.ts";
 
 type CaseIndex = Pick<IndexStore, "notices" | "evidence" | "captures">;
 
+/** Who is asking for cases, as the repository filters by it. */
+export function viewerOf(account: Account): CaseViewer {
+  switch (account.role) {
+    case "admin":
+      return { role: "admin" };
+    case "respondent":
+      return { role: "respondent", platformId: account.platformId ?? "", sellerIds: account.sellerIds ?? [] };
+    default:
+      return { role: account.role, accountId: account.id };
+  }
+}
+
+/** The case, if `viewer` is party to it (else NOTICE_NOT_FOUND: its existence is not told). */
 export async function getCase(index: CaseIndex, viewer: Account, noticeId: string): Promise<NoticeRecord> {
   const notice = await index.notices.get(noticeId);
   if (!notice || !(await index.notices.isParty(noticeId, viewerOf(viewer)))) throw new AppError(Errors.NOTICE_NOT_FOUND, { id: noticeId });

@@ -59,8 +59,13 @@ export class SqlNoticeRepository implements NoticeRepository {
   }
 
   async get(id: string): Promise<NoticeRecord | undefined> {
+    const row = await this.#db.selectFrom("notices").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toNotice(row);
+  }
+
+  async lock(id: string): Promise<NoticeRecord | undefined> {
+    // SQLite's transactions already run one at a time.
     let q = this.#db.selectFrom("notices").selectAll().where("id", "=", id);
-    // In a transaction on PostgreSQL the case is locked: its steps are numbered one after another.
     if (this.#dialect === "postgres") q = q.forUpdate();
     const row = await q.executeTakeFirst();
     return row && toNotice(row);
