@@ -78,6 +78,11 @@ export interface WebhookRepository {
     attempt: Omit<DeliveryAttempt, "attempt" | "nextAttemptAt">,
     outcome: AttemptOutcome,
   ): Promise<boolean>;
+  /**
+   * Gives back this owner's claim on deliveries whose attempt was cut short by a shutdown: due again at
+   * once, the attempt not counted, so a restarted service does not wait for the lease to lapse.
+   */
+  release(deliveryIds: string[], owner: string): Promise<number>;
   /** A webhook's latest deliveries, newest first, each with its attempts. */
   deliveries(webhookId: string, limit: number): Promise<(Delivery & { attemptLog: DeliveryAttempt[] })[]>;
   /** Makes a delivery pending and due now, with a new retry window; false when there is no such delivery. */

@@ -83,7 +83,12 @@ async function attempt(deps: DeliverDeps, delivery: ClaimedDelivery, signal: Abo
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
-  if (signal.aborted && error !== undefined) return; // shutting down: the claim lapses and the attempt is made again
+  if (signal.aborted && error !== undefined) {
+    // Shutting down mid-attempt: give the claim back, so the next start sends it at once (it may have arrived:
+    // at least once, and receivers deduplicate on webhook-id). Should this fail, the claim lapses instead.
+    await deps.index.webhooks.release([delivery.id], deps.owner).catch(() => undefined);
+    return;
+  }
   let outcome: AttemptOutcome;
   if (error === undefined) outcome = { state: "delivered" };
   else {

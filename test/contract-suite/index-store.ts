@@ -682,6 +682,19 @@ export function describeIndexStore(
         const [third] = await index.webhooks.claimDue("inst_a", 60_000, 1);
         expect([third!.attempts, third!.elapsedMs < 5000]).to.deep.equal([3, true]);
       });
+
+      it("gives back a claim cut short by a shutdown: due at once, the attempt not counted, only by its owner", async () => {
+        await index.webhooks.create(hook("wh_1"));
+        await index.webhooks.enqueue([queued("wh_1", "evt_1")]);
+        const [claimed] = await index.webhooks.claimDue("inst_a", 60_000, 1);
+        expect(await index.webhooks.release([claimed!.id], "inst_b")).to.equal(0);
+        expect(await index.webhooks.claimDue("inst_b", 60_000, 1)).to.deep.equal([]);
+        expect(await index.webhooks.release([claimed!.id], "inst_a")).to.equal(1);
+        const [again] = await index.webhooks.claimDue("inst_b", 60_000, 1);
+        expect([again!.id, again!.attempts]).to.deep.equal([claimed!.id, 1]);
+        const [listed] = await index.webhooks.deliveries("wh_1", 10);
+        expect([listed!.state, listed!.attemptLog]).to.deep.equal(["pending", []]);
+      });
     });
 
     describe("content to release and rate limits", () => {

@@ -1,7 +1,7 @@
 /**
  * A customer's webhook endpoint on loopback: it verifies every message's signature with the
  * `standardwebhooks` package's own verify (as a customer would), keeps what arrived, and answers each
- * request with the next status of its script (the last one repeating).
+ * request with the next status of its script (the last one repeating); 0 holds the request unanswered.
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage } from "node:http";
@@ -23,7 +23,7 @@ export interface Receiver {
   received: Received[];
   /** The secret the webhook was registered with (known once registered). */
   secret?: string;
-  /** Statuses to answer, in turn; the last repeats. */
+  /** Statuses to answer, in turn; the last repeats; 0 never answers (a receiver that hangs). */
   answers: number[];
   close(): Promise<void>;
 }
@@ -43,7 +43,7 @@ export async function webhookReceiver(answers: number[] = [200], port = 0): Prom
     }
     const answered = receiver.answers.length > 1 ? receiver.answers.shift()! : receiver.answers[0]!;
     receiver.received.push({ id: String(req.headers["webhook-id"]), body: JSON.parse(payload), verified, answered, at });
-    res.writeHead(answered).end();
+    if (answered !== 0) res.writeHead(answered).end();
   });
   server.listen(port, "127.0.0.1");
   await once(server, "listening");

@@ -247,4 +247,41 @@ describe("webhooks", function () {
       dir.remove();
     }
   });
+
+  it("sends again at once after a restart an attempt the stop cut short, not a lease later", async () => {
+    const dir = tempDir("webhooks-hung-");
+    // The receiver holds the first request unanswered: the service is stopped while that POST is in flight.
+    const receiver = await webhookReceiver([0, 200]);
+    const env = { WEBHOOK_ALLOW_HOSTS: `127.0.0.1:${receiver.port}`, WEBHOOK_INTERVAL_MS: "50" };
+    let service = await startTestService(dir.path, env);
+    try {
+      const account = (await (await client(service.url).postJson("/v1/accounts", { name: "Platform H" })).json()) as Json;
+      let api = client(service.url, account.apiKey);
+      const webhook = await register(api, receiver, ["evidence.anchored"]);
+      const id = await upload(api);
+      await eventually(() => receiver.received.find((m) => m.body.data.id === id), 20_000, "the first attempt");
+
+      await service.stop();
+      service = await startTestService(dir.path, env);
+      api = client(service.url, account.apiKey);
+      // The claim lasts WEBHOOK_TIMEOUT_MS × 2 + 15 s (35 s): given back at the stop, the attempt is made at once.
+      const delivered = await eventually(
+        async () => {
+          const [item] = await deliveries(api, webhook.id);
+          return item?.state === "delivered" ? item : undefined;
+        },
+        10_000,
+        "the delivery after the restart",
+      );
+      expect(delivered.attempts.map((a: Json) => [a.attempt, a.status])).to.deep.equal([[1, 200]]);
+      expect(receiver.received.map((m) => [m.id, m.answered, m.verified])).to.deep.equal([
+        [delivered.eventId, 0, true],
+        [delivered.eventId, 200, true],
+      ]);
+    } finally {
+      await service.stop();
+      await receiver.close();
+      dir.remove();
+    }
+  });
 });

@@ -56,4 +56,27 @@ describe("webhook delivery checks the address again before every attempt", () =>
       [2, 204, null],
     ]);
   });
+
+  it("gives back the claim of an attempt a shutdown cut short, so the next start sends it at once", async () => {
+    const egress = { check: async (): Promise<EgressDecision> => ({ address: "203.0.113.7", addresses: ["203.0.113.7"] }) };
+    const stopping = new AbortController();
+    const sender = {
+      send: async (_message: WebhookMessage, options: { signal: AbortSignal }) => {
+        stopping.abort(); // the service stops while the POST is in flight
+        throw options.signal.reason;
+      },
+    };
+    const webhook = await registerWebhook({ index, egress }, { accountId: "acc_1", url: "https://hooks.example/in", events: ["*"] });
+    await index.transaction((tx) =>
+      tx.outbox.append(outboxEvents("capture.finished", [{ id: "cap_1", accountId: "acc_1" }], { status: "captured" })),
+    );
+    const deps = { index, egress, sender, retry: { baseMs: 10, maxMs: 10, windowMs: 60_000 }, owner: "inst_a", leaseMs: 60_000 };
+    await fanOut(deps);
+    expect(await deliverDue(deps, { signal: stopping.signal })).to.equal(1);
+
+    const [delivery] = await index.webhooks.deliveries(webhook.id, 10);
+    expect([delivery!.state, delivery!.attempts, delivery!.attemptLog]).to.deep.equal(["pending", 0, []]);
+    const [next] = await index.webhooks.claimDue("inst_b", 60_000, 10);
+    expect([next!.id, next!.attempts]).to.deep.equal([delivery!.id, 1]);
+  });
 });

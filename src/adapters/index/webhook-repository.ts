@@ -96,6 +96,18 @@ export class SqlWebhookRepository implements WebhookRepository {
       .execute();
   }
 
+  async release(deliveryIds: string[], owner: string): Promise<number> {
+    if (deliveryIds.length === 0) return 0;
+    const released = await this.#db
+      .updateTable("webhook_deliveries")
+      .set((eb) => ({ lease_owner: null, lease_expires_at: null, attempts: eb("attempts", "-", 1) }))
+      .where("id", "in", deliveryIds)
+      .where("state", "=", "pending")
+      .where("lease_owner", "=", owner)
+      .executeTakeFirst();
+    return Number(released.numUpdatedRows);
+  }
+
   async claimDue(owner: string, leaseMs: number, max: number): Promise<ClaimedDelivery[]> {
     const now = nowMs(this.#dialect);
     let due = this.#db
