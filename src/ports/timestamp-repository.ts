@@ -38,6 +38,8 @@ export interface TimestampRepository {
   recordToken(root: string, tsa: string, owner: string, token: StampedToken, at: string): Promise<boolean>;
   /** Counts a failed attempt and makes the stamp due again in `retryInMs`; the claim is released. */
   recordFailure(root: string, tsa: string, owner: string, error: string, retryInMs: number): Promise<void>;
+  /** Gives back a claim a shutdown cut short: due again at once, the attempt not counted. */
+  release(root: string, tsa: string, owner: string): Promise<void>;
   /** Every stamp of a root, in TSA order of request. */
   forRoot(root: string): Promise<TimestampRecord[]>;
   /** Gives up pending stamps of TSAs no longer configured; how many. */

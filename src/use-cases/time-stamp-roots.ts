@@ -17,7 +17,7 @@ export interface TrustedAuthority {
 }
 
 export interface StampDeps {
-  timestamps: Pick<TimestampRepository, "claimDue" | "recordToken" | "recordFailure">;
+  timestamps: Pick<TimestampRepository, "claimDue" | "recordToken" | "recordFailure" | "release">;
   authorities: readonly TrustedAuthority[];
   /** This instance's name, for claims. */
   owner: string;
@@ -48,8 +48,13 @@ export async function stampDueRoots(deps: StampDeps, options: { max?: number; si
   await Promise.all(
     [...perTsa].map(async ([url, stamps]) => {
       const trusted = byUrl.get(url)!;
+      // Stopping: what was claimed and not finished is given back, so the next start asks at once.
+      const giveBack = (root: string) => deps.timestamps.release(root, url, deps.owner).catch(() => undefined);
       for (const stamp of stamps) {
-        if (options.signal?.aborted) return;
+        if (options.signal?.aborted) {
+          await giveBack(stamp.root);
+          continue;
+        }
         // Whatever goes wrong with one stamp (an answer no parser expected, say) is that stamp's failure,
         // recorded, so that it is asked again later, never left claimed.
         const problem = await stampOne(deps, trusted, stamp.root, options.signal).catch(
@@ -57,6 +62,10 @@ export async function stampDueRoots(deps: StampDeps, options: { max?: number; si
         );
         if (problem === null) {
           result.stamped += 1;
+          continue;
+        }
+        if (options.signal?.aborted) {
+          await giveBack(stamp.root);
           continue;
         }
         result.failed += 1;

@@ -87,6 +87,14 @@ export class SqlTimestampRepository implements TimestampRepository {
       .execute();
   }
 
+  async release(root: string, tsa: string, owner: string): Promise<void> {
+    await this.#db
+      .updateTable("timestamps")
+      .set((eb) => ({ lease_owner: null, lease_expires_at: null, attempts: eb("attempts", "-", 1) }))
+      .where(this.#claimedBy(root, tsa, owner))
+      .execute();
+  }
+
   /** The pending stamp of (root, TSA), only while `owner` holds its claim. */
   #claimedBy(root: string, tsa: string, owner: string) {
     return (eb: ExpressionBuilder<Database, "timestamps">) =>
