@@ -9,6 +9,12 @@ import type { CaptureDevice } from "./page-capturer.ts";
 
 export type CaptureStatus = "queued" | "running" | "captured" | "failed";
 
+/**
+ * The order the queue serves captures in. A takedown's capture races the platform removing the listing,
+ * and a reported listing may vanish before the platform decides: both go before routine captures.
+ */
+export const CAPTURE_PRIORITY = { routine: 0, reported: 1, takedown: 2 } as const;
+
 export interface CaptureRecord {
   id: string;
   accountId: string;
@@ -18,6 +24,8 @@ export interface CaptureRecord {
   note?: string;
   /** The device the page is captured as. */
   device: CaptureDevice;
+  /** Claimed before captures of a lower one, in order of request within one (CAPTURE_PRIORITY). */
+  priority?: number;
   status: CaptureStatus;
   requestedAt: string;
   startedAt?: string;

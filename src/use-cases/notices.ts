@@ -20,7 +20,7 @@ import {
 import { AppError, Errors } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { Account, PlatformSettings } from "../ports/account-repository.ts";
-import type { CaptureRecord } from "../ports/capture-repository.ts";
+import { CAPTURE_PRIORITY, type CaptureRecord } from "../ports/capture-repository.ts";
 import type { Repositories } from "../ports/index-store.ts";
 import type { NoticeEventRecord, NoticeRecord } from "../ports/notice-repository.ts";
 import { checkedCapture, requireQueueRoom } from "./capture-listing.ts";
@@ -78,7 +78,7 @@ async function queueCaptures(
   event: NoticeEventRecord,
   purpose: "reported" | "takedown",
 ): Promise<void> {
-  for (const { record } of captures) await tx.captures.create(record);
+  for (const { record } of captures) await tx.captures.create({ ...record, priority: CAPTURE_PRIORITY[purpose] });
   await tx.notices.addCaptures(
     captures.map((c) => ({ noticeId: event.noticeId, captureId: c.record.id, listingId: c.listingId, purpose, eventSeq: event.seq })),
   );

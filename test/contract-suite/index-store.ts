@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CUSTODY_FORMAT, GENESIS_HASH, type CustodyEntry, type NewCustodyEntry } from "../../src/domain/custody-log.ts";
 import { verifyCustodyLog } from "../../src/domain/custody-verification.ts";
 import { sha256Hex } from "../../src/domain/hashing.ts";
+import { CAPTURE_PRIORITY } from "../../src/ports/capture-repository.ts";
 import type { StoredCustodyEntry } from "../../src/ports/custody-log.ts";
 import type { StoredCertificate } from "../../src/ports/certificate-repository.ts";
 import type { NewEvidence } from "../../src/ports/evidence-repository.ts";
@@ -250,6 +251,24 @@ export function describeIndexStore(
         expect(await index.captures.claimable()).to.equal(false);
       });
 
+      it("claims a takedown's capture first, then a reported listing's, then routine ones, each kind oldest first", async () => {
+        await queue("cap_1", "cap_2");
+        const take = (id: string, priority: number) =>
+          index.captures.create({ id, accountId: "acc_a", url: `https://m.example/${id}`, requestedAt: T0, priority });
+        await take("cap_reported", CAPTURE_PRIORITY.reported);
+        await take("cap_takedown_1", CAPTURE_PRIORITY.takedown);
+        await take("cap_takedown_2", CAPTURE_PRIORITY.takedown);
+        expect((await index.captures.claim(3, "inst_a", 60_000)).map((c) => [c.id, c.priority])).to.deep.equal([
+          ["cap_takedown_1", 2],
+          ["cap_takedown_2", 2],
+          ["cap_reported", 1],
+        ]);
+        expect((await index.captures.claim(5, "inst_b", 60_000)).map((c) => [c.id, c.priority])).to.deep.equal([
+          ["cap_1", 0],
+          ["cap_2", 0],
+        ]);
+      });
+
       it("keeps the device a capture is made as: a desktop unless asked otherwise", async () => {
         await queue("cap_1");
         await index.captures.create({ id: "cap_2", accountId: "acc_a", url: "https://m.example/2", requestedAt: T0, device: "mobile" });
@@ -442,6 +461,16 @@ export function describeIndexStore(
         expect(await index.timestamps.claimDue([TSA_A], "inst_b", 60_000, 10)).to.have.length(1);
         expect(await index.timestamps.recordToken(ROOT, TSA_A, "inst_a", TOKEN, T0)).to.equal(false);
         expect(await index.timestamps.recordToken(ROOT, TSA_A, "inst_b", TOKEN, T0)).to.equal(true);
+      });
+
+      it("gives back a claim cut short by a shutdown: due at once, the attempt not counted, only by its owner", async () => {
+        await index.timestamps.request(ROOT, [TSA_A], T0);
+        expect(await index.timestamps.claimDue([TSA_A], "inst_a", 60_000, 10)).to.have.length(1);
+        await index.timestamps.release(ROOT, TSA_A, "inst_b");
+        expect(await index.timestamps.claimDue([TSA_A], "inst_b", 60_000, 10)).to.deep.equal([]);
+        await index.timestamps.release(ROOT, TSA_A, "inst_a");
+        const [again] = await index.timestamps.claimDue([TSA_A], "inst_b", 60_000, 10);
+        expect(again).to.include({ root: ROOT, tsa: TSA_A, attempts: 1 });
       });
     });
 

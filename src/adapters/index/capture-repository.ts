@@ -8,7 +8,13 @@
  * and instances of the previous release sharing a PostgreSQL database during an upgrade still write it.
  */
 import type { Kysely, Selectable } from "kysely";
-import type { CaptureOutcome, CaptureRecord, CaptureRepository, CaptureStatus } from "../../ports/capture-repository.ts";
+import {
+  CAPTURE_PRIORITY,
+  type CaptureOutcome,
+  type CaptureRecord,
+  type CaptureRepository,
+  type CaptureStatus,
+} from "../../ports/capture-repository.ts";
 import type { CaptureDevice } from "../../ports/page-capturer.ts";
 import { nowMs, type Dialect } from "./dialect.ts";
 import type { Database } from "./schema.ts";
@@ -33,6 +39,7 @@ export class SqlCaptureRepository implements CaptureRepository {
         listing_id: c.listingId ?? null,
         note: c.note ?? null,
         device: c.device ?? "desktop",
+        priority: c.priority ?? CAPTURE_PRIORITY.routine,
         status: "queued",
         requested_at: c.requestedAt,
       })
@@ -72,6 +79,7 @@ export class SqlCaptureRepository implements CaptureRepository {
           eb.and([eb("status", "=", "running"), eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)])]),
         ]),
       )
+      .orderBy("priority", "desc")
       .orderBy("seq");
   }
 
@@ -105,7 +113,8 @@ export class SqlCaptureRepository implements CaptureRepository {
       .where("id", "in", claimable)
       .returningAll()
       .execute();
-    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toCapture); // RETURNING keeps no order
+    // RETURNING keeps no order: the claim's own
+    return rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq)).map(toCapture);
   }
 
   async renewLeases(ids: string[], owner: string, leaseMs: number): Promise<string[]> {
@@ -203,6 +212,7 @@ function toCapture(row: Selectable<Database["captures"]>): CaptureRecord {
     manifestId: optional(row.manifest_id),
     summary: row.summary_json == null ? undefined : JSON.parse(row.summary_json),
     attempts: Number(row.attempts),
+    priority: Number(row.priority),
   };
 }
 

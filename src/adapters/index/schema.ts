@@ -104,6 +104,7 @@ export interface Database {
     listing_id: string | null;
     note: string | null;
     device: Generated<string>;
+    priority: Generated<number>;
     status: string;
     requested_at: string;
     started_at: string | null;

@@ -348,4 +348,12 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX case_timers_due ON case_timers(run_at) WHERE state = 'pending';
     `,
   },
+  {
+    version: 9,
+    name: "capture priority: a takedown's capture is claimed before routine ones",
+    sql: `
+      ALTER TABLE captures ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX captures_claim_order ON captures(priority DESC, seq) WHERE status IN ('queued', 'running');
+    `,
+  },
 ];
