@@ -276,6 +276,7 @@ describe("fixed, signed certificates", function () {
       "TLS: none: plain HTTP, no server certificate",
       `Browser: Chromium ${manifest.browser.version}, window 1366 × 900 pixels`,
       `User agent: ${manifest.browser.userAgent}`,
+      "Device: a desktop window, no device emulated",
       "Profile: new empty profile: created for this capture alone, with no cookies, cache, history or logins from any other visit",
       "closed: the browser's own DNS, pop-ups, QUIC, service workers, WebRTC, WebTransport (details in the manifest)",
       `Started (UTC, the service's clock): ${utcMs(manifest.startedAt)}`,
@@ -323,6 +324,23 @@ describe("fixed, signed certificates", function () {
       `The file described in section 1 is one of those files, with SHA-256 hash value ${screenshot.sha256}`,
     ]);
     expect(artifactText).not.to.include("as stated by the submitter");
+  });
+
+  it("says in words that a capture made as a phone was made by the browser presenting itself as one, not on a phone", async () => {
+    const queued = (await (await api.postJson("/v1/captures", { url: `${market.origin}/item/8842`, device: "mobile" })).json()) as Json;
+    const result = await waitForCapture(api, queued.id);
+    expect(result.status, result.failureReason).to.equal("anchored");
+    const manifestId = result.manifest.evidenceId;
+    const manifest = JSON.parse(await (await api.get(`/v1/evidence/${manifestId}/content`)).text()) as Json;
+    await waitForAnchored(api, manifestId);
+    const text = await pdfText((await certificate(manifestId)).pdf);
+    const profile = `playwright-core's "Pixel 7" profile: screen 412 × 915, device scale factor 2.625, mobile layout, touch, its user agent`;
+    expectInText(text, [
+      `Browser: Chromium ${manifest.browser.version}, window 412 × 839 pixels`,
+      `Device: a phone, emulated (${profile}); no phone was used`,
+      `with a new, empty browser profile, presenting itself as a phone (${profile}; no phone was used), and recorded what it observed`,
+      "使用新建的空白浏览器配置文件，并以模拟手机的方式呈现（playwright-core 的“Pixel 7”设备配置：屏幕 412 × 915，设备像素比 2.625，移动版布局、触控、该配置的用户代理；并未使用真实手机），在 Chromium",
+    ]);
   });
 
   it("says plainly that a removed listing's page answered 404", async () => {

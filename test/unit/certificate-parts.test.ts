@@ -1,7 +1,9 @@
 /** The certificate's small parts: what an HTTP status is said to mean, loopback addresses, the page's first screen. */
 import { expect } from "chai";
 import { PNG } from "pngjs";
-import { httpStatusSentence } from "../../src/documents/certificate/format.ts";
+import { devices } from "playwright-core";
+import { emulationOf } from "../../src/adapters/capture/device-profiles.ts";
+import { deviceWords, emulatedPhoneClause, httpStatusSentence } from "../../src/documents/certificate/format.ts";
 import { firstScreen } from "../../src/documents/certificate/screenshot.ts";
 import { isLoopbackUrl } from "../../src/domain/endpoint.ts";
 
@@ -19,6 +21,20 @@ describe("certificate parts", () => {
     );
     expect(httpStatusSentence(200, "OK")).to.equal("The page answered 200 OK.");
     expect(httpStatusSentence(599, "")).to.match(/^The page answered 599, a server error;/);
+  });
+
+  it("says a phone capture was made by a browser presenting itself as one, never on a phone", () => {
+    const phone = emulationOf("mobile", devices).asked;
+    const profile = `playwright-core's "Pixel 7" profile: screen 412 × 915, device scale factor 2.625, mobile layout, touch, its user agent`;
+    expect(deviceWords(phone)).to.equal(`a phone, emulated (${profile}); no phone was used`);
+    expect(emulatedPhoneClause(phone, "en")).to.equal(`, presenting itself as a phone (${profile}; no phone was used)`);
+    expect(emulatedPhoneClause(phone, "zh")).to.equal(
+      "，并以模拟手机的方式呈现（playwright-core 的“Pixel 7”设备配置：屏幕 412 × 915，设备像素比 2.625，移动版布局、触控、该配置的用户代理；并未使用真实手机）",
+    );
+    const desktop = emulationOf("desktop", devices).asked;
+    expect(deviceWords(desktop)).to.equal("a desktop window, no device emulated");
+    expect(emulatedPhoneClause(desktop, "en")).to.equal("");
+    expect(deviceWords(undefined)).to.equal("a desktop window (the manifest predates device profiles)");
   });
 
   it("knows the addresses that lead a reader to their own computer", () => {

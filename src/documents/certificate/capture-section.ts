@@ -6,7 +6,7 @@
  * fact here was observed by the service; only the listing data is what the page itself published.
  */
 import type { CaptureManifest } from "../../domain/capture-manifest.ts";
-import { bytes, httpStatusLine, httpStatusSentence, utcMs } from "./format.ts";
+import { bytes, deviceWords, httpStatusLine, httpStatusSentence, utcMs } from "./format.ts";
 import { environmentRows } from "./environment-rows.ts";
 import type { Layout } from "./layout.ts";
 import { firstScreen } from "./screenshot.ts";
@@ -73,6 +73,7 @@ export function captureSection(l: Layout, facts: CaptureFacts, number: string): 
   const b = m.browser;
   l.row("Browser", `${b.name} ${b.version}, window ${b.viewport.width} × ${b.viewport.height} pixels`);
   l.row("  User agent", b.userAgent);
+  l.row("  Device", deviceWords(m.device));
   l.row("  Profile", `${b.profile}: created for this capture alone, with no cookies, cache, history or logins from any other visit`);
   l.row(
     "  Network",

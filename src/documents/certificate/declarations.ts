@@ -8,7 +8,7 @@
 import type { ChainInfo } from "../../domain/chains.ts";
 import type { EvidenceReceipt, TimestampProof } from "../../domain/receipt.ts";
 import type { CaptureFacts } from "./capture-section.ts";
-import { httpStatusLine, utc, utcMs } from "./format.ts";
+import { emulatedPhoneClause, httpStatusLine, utc, utcMs } from "./format.ts";
 import type { Layout } from "./layout.ts";
 
 export interface DeclarationFacts {
@@ -55,7 +55,7 @@ function english({ receipt: r, chain, stamped, capture }: DeclarationFacts): str
         ? "This certificate is about that manifest."
         : `The file described in section 1 is one of those files, with SHA-256 hash value ${e.sha256}, stored unaltered under IPFS identifier ${e.cid}.`;
     texts.push(
-      `2. Between ${utcMs(c.startedAt)} and ${utcMs(c.endedAt)}, at the request of one of its account holders, the system loaded ${c.requestedUrl} in ${c.browser.name} ${c.browser.version} with a new, empty browser profile, and recorded what it observed: ${observed}. It computed the SHA-256 hash value of each file it took from the page as it stored it, and listed those files and hash values in a capture manifest with SHA-256 hash value ${capture.manifestEvidence.sha256}, stored unaltered under IPFS identifier ${capture.manifestEvidence.cid}. ${item} A hash value computed by the same algorithm over a true copy of a file is identical; any change to the file changes it.`,
+      `2. Between ${utcMs(c.startedAt)} and ${utcMs(c.endedAt)}, at the request of one of its account holders, the system loaded ${c.requestedUrl} in ${c.browser.name} ${c.browser.version} with a new, empty browser profile${emulatedPhoneClause(c.device, "en")}, and recorded what it observed: ${observed}. It computed the SHA-256 hash value of each file it took from the page as it stored it, and listed those files and hash values in a capture manifest with SHA-256 hash value ${capture.manifestEvidence.sha256}, stored unaltered under IPFS identifier ${capture.manifestEvidence.cid}. ${item} A hash value computed by the same algorithm over a true copy of a file is identical; any change to the file changes it.`,
     );
   } else {
     texts.push(
@@ -102,7 +102,7 @@ function chinese({ receipt: r, chain, stamped, capture }: DeclarationFacts): str
         ? "本证书所涉证据即为该清单。"
         : `第1节所述文件是上述文件之一，其SHA-256哈希值为 ${e.sha256}，以IPFS标识符 ${e.cid} 原样存储。`;
     texts.push(
-      `二、${utcMs(c.startedAt)} 至 ${utcMs(c.endedAt)} 期间，系统应其一名账户持有人的请求，使用新建的空白浏览器配置文件，在 ${c.browser.name} ${c.browser.version} 中加载了 ${c.requestedUrl}，并记录了其观察到的事实：${observed}。系统在存储从该页面获取的每个文件时计算了其SHA-256哈希值，并将这些文件及其哈希值列入采集清单；该清单的SHA-256哈希值为 ${capture.manifestEvidence.sha256}，以IPFS标识符 ${capture.manifestEvidence.cid} 原样存储。${item}以同一算法对文件的真实副本计算所得的哈希值与之相同；对文件的任何改动都会改变该哈希值。`,
+      `二、${utcMs(c.startedAt)} 至 ${utcMs(c.endedAt)} 期间，系统应其一名账户持有人的请求，使用新建的空白浏览器配置文件${emulatedPhoneClause(c.device, "zh")}，在 ${c.browser.name} ${c.browser.version} 中加载了 ${c.requestedUrl}，并记录了其观察到的事实：${observed}。系统在存储从该页面获取的每个文件时计算了其SHA-256哈希值，并将这些文件及其哈希值列入采集清单；该清单的SHA-256哈希值为 ${capture.manifestEvidence.sha256}，以IPFS标识符 ${capture.manifestEvidence.cid} 原样存储。${item}以同一算法对文件的真实副本计算所得的哈希值与之相同；对文件的任何改动都会改变该哈希值。`,
     );
   } else {
     texts.push(
