@@ -323,8 +323,10 @@ describe("the evidence CLI", function () {
       [["help", "frobnicate"], /unknown command 'frobnicate'/],
       [["verify", "--version"], /Unknown option '--version'/],
     ];
-    for (const [args, message] of cases) {
-      const { code, err } = await cli(args);
+    // Each is its own process: run side by side.
+    const results = await Promise.all(cases.map(([args]) => cli(args)));
+    for (const [i, [args, message]] of cases.entries()) {
+      const { code, err } = results[i]!;
       expect(code, args.join(" ")).to.equal(2);
       expect(err, args.join(" ")).to.match(message);
       expect(err).not.to.match(/\n\s+at /);
@@ -339,8 +341,10 @@ describe("the evidence CLI", function () {
 
   it("prints its name and version with --version or -V, exit 0", async () => {
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as Json;
-    for (const flag of ["--version", "-V"]) {
-      const { code, out, err } = await cli([flag]);
+    const flags = ["--version", "-V"];
+    const results = await Promise.all(flags.map((flag) => cli([flag])));
+    for (const [i, flag] of flags.entries()) {
+      const { code, out, err } = results[i]!;
       expect(code, flag).to.equal(0);
       expect(out, flag).to.equal(`evidence-anchor ${pkg.version}\n`);
       expect(err, flag).to.equal("");
@@ -348,13 +352,20 @@ describe("the evidence CLI", function () {
   });
 
   it("prints a command's help on stdout with --help, -h or `help COMMAND`, exit 0", async () => {
-    for (const args of [
+    const verifyHelp = [
       ["verify", "--help"],
       ["verify", "-h"],
       ["help", "verify"],
       ["verify", receiptFile, "--help"],
-    ]) {
-      const { code, out, err } = await cli(args);
+    ];
+    const hashHelp = [
+      ["hash", "--help"],
+      ["hash", "-h"],
+      ["help", "hash"],
+    ];
+    const results = await Promise.all([...verifyHelp, ...hashHelp].map((args) => cli(args)));
+    for (const [i, args] of verifyHelp.entries()) {
+      const { code, out, err } = results[i]!;
       expect(code, args.join(" ")).to.equal(0);
       expect(out, args.join(" ")).to.match(
         /^Usage:\n {2}evidence-anchor verify RECEIPT\.json \[FILE\] --rpc URL \[--rpc URL…\] \[--tsa-ca PEM…\] \[--timeout SECONDS\] \[--json\]\n/,
@@ -366,12 +377,8 @@ describe("the evidence CLI", function () {
       expect(out).to.include("5 every check made passed, but\nno time is proven: with --offline the anchor is not checked");
       expect(err).to.equal("");
     }
-    for (const args of [
-      ["hash", "--help"],
-      ["hash", "-h"],
-      ["help", "hash"],
-    ]) {
-      const { code, out, err } = await cli(args);
+    for (const [i, args] of hashHelp.entries()) {
+      const { code, out, err } = results[verifyHelp.length + i]!;
       expect(code, args.join(" ")).to.equal(0);
       expect(out, args.join(" ")).to.match(/^Usage:\n {2}evidence-anchor hash FILE \[--json\]\n/);
       expect(err).to.equal("");
