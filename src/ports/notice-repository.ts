@@ -94,6 +94,7 @@ export interface NoticeRepository {
   /** Events of the cases, for reports. */
   eventsOf(noticeIds: string[]): Promise<NoticeEventRecord[]>;
   addCaptures(captures: NoticeCaptureRecord[]): Promise<void>;
+  /** The case's captures by step, each step's in the order they were queued (the order of its listings). */
   captures(noticeId: string): Promise<NoticeCaptureRecord[]>;
   /** The account ids of everyone party to the case: its notifier, its platform, and its respondents. */
   parties(noticeId: string): Promise<string[]>;

@@ -820,6 +820,21 @@ export function describeIndexStore(
         });
       });
 
+      it("lists a case's captures by step, each step's in the order they were queued, whatever their ids", async () => {
+        await index.notices.create(notice("ntc_1"), []);
+        const capture = (id: string) =>
+          index.captures.create({ id, accountId: "acc_a", url: `https://marketplace.example/item/${id}`, requestedAt: T0 });
+        for (const id of ["cap_z", "cap_a", "cap_m"]) await capture(id);
+        const tie = (captureId: string, listingId: string, eventSeq: number) =>
+          ({ noticeId: "ntc_1", captureId, listingId, purpose: eventSeq === 1 ? "reported" : "takedown", eventSeq }) as const;
+        await index.notices.addCaptures([tie("cap_m", "3", 3), tie("cap_z", "1", 1), tie("cap_a", "2", 1)]);
+        expect((await index.notices.captures("ntc_1")).map((c) => [c.eventSeq, c.captureId])).to.deep.equal([
+          [1, "cap_z"],
+          [1, "cap_a"],
+          [3, "cap_m"],
+        ]);
+      });
+
       it("shows each party only its cases: the notifier, the platform, and respondents by seller id", async () => {
         await index.notices.create(notice("ntc_1"), []);
         await index.notices.create(notice("ntc_2", { notifierId: "acc_b", filedAt: "2026-11-27T11:00:00.000Z" }), ["s-2"]);

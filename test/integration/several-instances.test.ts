@@ -18,6 +18,7 @@ import { deployRegistry } from "../../src/adapters/chain/deployment.ts";
 import { rpcCall, rpcProvider } from "../../src/adapters/chain/provider.ts";
 import { verifyIndependently } from "../helpers/independent-verifier.ts";
 import { startKuboPeer, type KuboPeer } from "../helpers/kubo-peer.ts";
+import { SNAPSHOT } from "../fixtures/listing-snapshot.ts";
 import { startMarketplace, type Marketplace } from "../helpers/fixture-marketplace.ts";
 import { startPostgres, type PostgresServer } from "../helpers/postgres.ts";
 import { client, fileForm } from "../helpers/service.ts";
@@ -113,8 +114,121 @@ describe("three instances on one PostgreSQL, one Kubo node and one chain", funct
     }
   });
 
+  it("runs a notice-and-takedown case across instances: of two decisions raced, one is taken; every instance reads the same case", async () => {
+    const live = instances.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
+    expect(live.length).to.be.at.least(2);
+    const [one, two] = [live[0]!, live[1]!];
+    const admin = client(one.url);
+    const account = async (body: Json) => {
+      const response = await admin.postJson("/v1/accounts", body);
+      expect(response.status).to.equal(201);
+      return (await response.json()) as Json;
+    };
+    const platform = await account({ name: "Marketplace", role: "platform" });
+    const holder = await account({ name: "Brand", role: "rights-holder" });
+    const sellers = await Promise.all(
+      ["s-1", "s-2"].map((id) => account({ name: `Seller ${id}`, role: "respondent", platformId: platform.id, sellerIds: [id] })),
+    );
+    const as = (instance: ServiceProcess, a: Json) => client(instance.url, a.apiKey);
+    const listing = (id: string) => ({ url: `${market.origin}/item/${id}`, listingId: id });
+
+    const filing = await as(one, holder).postJson("/v1/notices", {
+      platform: platform.id,
+      listings: [listing("8842"), listing("8843")],
+      right: { type: "trademark", owner: "Brand", jurisdiction: "EU", registrationNumber: "EUTM 1" },
+      explanation: "The listings sell goods bearing the mark that the owner did not make or license.",
+      notifier: { name: "Brand", email: "legal@brand.example", signature: "/B/" },
+      statements: { goodFaith: true, accuracy: true, authorised: true },
+    });
+    const filed = (await filing.json()) as Json;
+    expect(filing.status, JSON.stringify(filed)).to.equal(201);
+
+    // The platform's desk sends its decision twice, to two instances at once: one is taken, one refused.
+    const snapshot = (id: string) => ({ listingId: id, snapshot: { ...SNAPSHOT, ...listing(id) } });
+    const decision = {
+      listings: [
+        { listingId: "8842", action: "remove", sellerId: "s-1" },
+        { listingId: "8843", action: "remove", sellerId: "s-2" },
+      ],
+      statementOfReasons: {
+        facts: "The goods bear the mark without the owner's consent.",
+        ground: "illegal-content",
+        legalGround: "Regulation (EU) 2017/1001, art. 9(2)(a)",
+        automatedDetection: false,
+        automatedDecision: false,
+        redress: "Internal complaint within six months (DSA art. 20).",
+      },
+      takedownSnapshots: [snapshot("8842"), snapshot("8843")],
+      capture: false,
+    };
+    const raced = await Promise.all(
+      [one, two].map(async (instance) => {
+        const response = await as(instance, platform).postJson(`/v1/notices/${filed.id}/decisions`, decision);
+        return [response.status, ((await response.json()) as Json).code ?? null];
+      }),
+    );
+    expect(raced.sort()).to.deep.equal([
+      [201, null],
+      [409, "NOTICE_STATE_CONFLICT"],
+    ]);
+
+    // Each seller counters on another instance, at once: both are taken, numbered one after the other.
+    await until("the takedown preserved", async () => {
+      const c = (await (await as(two, holder).get(`/v1/notices/${filed.id}`)).json()) as Json;
+      return c.steps?.some((s: Json) => s.type === "takedown.preserved");
+    });
+    const counter = (id: string) => ({
+      listings: [id],
+      statement: "Our own goods.",
+      underPenaltyOfPerjury: true,
+      respondent: { name: "Seller", address: "2 Market Street", email: "seller@example.com", phone: "+1 555 0101" },
+      consentToJurisdiction: true,
+      acceptsServiceOfProcess: true,
+      signature: "/S/",
+    });
+    const countered = await Promise.all(
+      [
+        [one, sellers[0]!, "8842"],
+        [two, sellers[1]!, "8843"],
+      ].map(async ([instance, seller, id]) => {
+        const response = await as(instance as ServiceProcess, seller as Json).postJson(
+          `/v1/notices/${filed.id}/counter-notices`,
+          counter(id as string),
+        );
+        expect(response.status).to.equal(201);
+        return ((await response.json()) as Json).seq as number;
+      }),
+    );
+    expect(countered.sort()).to.deep.equal([4, 5]);
+
+    // Every step anchored and both reported listings captured, and the holder reads one case wherever it asks.
+    const settled = await until(
+      "every step anchored and the captures anchored",
+      async () => {
+        const c = (await (await as(one, holder).get(`/v1/notices/${filed.id}`)).json()) as Json;
+        const done = c.steps.every((s: Json) => s.anchor.status === "anchored") && c.captures.every((x: Json) => x.status === "anchored");
+        return done ? c : undefined;
+      },
+      90_000,
+    );
+    expect(settled.steps.map((s: Json) => [s.seq, s.type])).to.deep.equal([
+      [1, "notice.filed"],
+      [2, "notice.decided"],
+      [3, "takedown.preserved"],
+      [4, "counter-notice.filed"],
+      [5, "counter-notice.filed"],
+    ]);
+    expect(settled.captures.map((c: Json) => [c.listingId, c.purpose])).to.deep.equal([
+      ["8842", "reported"],
+      ["8843", "reported"],
+    ]);
+    for (const instance of live) {
+      expect((await (await as(instance, holder).get(`/v1/notices/${filed.id}`)).json()) as Json, instance.url).to.deep.equal(settled);
+    }
+  });
+
   it("anchors every accepted item exactly once across a kill -9 of the anchoring instance mid-batch", async () => {
-    expect((await db.query("SELECT count(*)::int AS n FROM accounts")).rows[0].n).to.equal(1);
+    expect((await db.query("SELECT count(*)::int AS n FROM accounts WHERE role = 'admin'")).rows[0].n).to.equal(1);
     // Three instances started together applied each migration once.
     expect((await db.query("SELECT version FROM schema_migrations ORDER BY version")).rows.map((r) => r.version)).to.deep.equal(
       POSTGRES_MIGRATIONS.map((m) => m.version),

@@ -188,11 +188,13 @@ export class SqlNoticeRepository implements NoticeRepository {
 
   async captures(noticeId: string): Promise<NoticeCaptureRecord[]> {
     const rows = await this.#db
-      .selectFrom("notice_captures")
-      .selectAll()
-      .where("notice_id", "=", noticeId)
-      .orderBy("event_seq")
-      .orderBy("capture_id")
+      .selectFrom("notice_captures as n")
+      .innerJoin("captures as c", "c.id", "n.capture_id")
+      .selectAll("n")
+      .where("n.notice_id", "=", noticeId)
+      // A step's captures in the order it asked for them (their queue order), not by their random ids.
+      .orderBy("n.event_seq")
+      .orderBy("c.seq")
       .execute();
     return rows.map((r) => ({
       noticeId: r.notice_id,
