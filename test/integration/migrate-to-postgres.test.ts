@@ -12,6 +12,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { migrateToPostgres, tablesToCopy } from "../../scripts/migrate-to-postgres.ts";
 import { SNAPSHOT } from "../fixtures/listing-snapshot.ts";
+import { noticeOf, REASONS } from "../fixtures/notice-documents.ts";
 import { startPostgres } from "../helpers/postgres.ts";
 import { client, fileForm, startTestService, waitForAnchored } from "../helpers/service.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -75,28 +76,11 @@ describe("migrate-to-postgres on a data folder of this release", function () {
       expect((await asHolder!.get(`/v1/evidence/${uploaded.id}/certificate.pdf`)).status).to.equal(200);
 
       const listing = { url: "http://127.0.0.1:9/item/1", listingId: "1" };
-      const filed = await json(
-        await asHolder!.postJson("/v1/notices", {
-          platform: platform.id,
-          listings: [listing],
-          right: { type: "trademark", owner: "Brand", jurisdiction: "EU", registrationNumber: "EUTM 1" },
-          explanation: "The listing sells goods bearing the mark that the owner did not make.",
-          notifier: { name: "Brand", email: "legal@brand.example", signature: "/B/" },
-          statements: { goodFaith: true, accuracy: true, authorised: true },
-        }),
-        201,
-      );
+      const filed = await json(await asHolder!.postJson("/v1/notices", noticeOf(platform.id, [listing])), 201);
       await json(
         await asPlatform!.postJson(`/v1/notices/${filed.id}/decisions`, {
           listings: [{ listingId: "1", action: "remove", sellerId: "seller-1" }],
-          statementOfReasons: {
-            facts: "The goods bear the mark without the owner's consent.",
-            ground: "illegal-content",
-            legalGround: "Regulation (EU) 2017/1001, art. 9(2)(a)",
-            automatedDetection: false,
-            automatedDecision: false,
-            redress: "Internal complaint within six months (DSA art. 20).",
-          },
+          statementOfReasons: REASONS,
           takedownSnapshots: [{ listingId: "1", snapshot: { ...SNAPSHOT, url: listing.url, listingId: "1" } }],
         }),
         201,

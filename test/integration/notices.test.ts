@@ -9,6 +9,7 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { NOTICE_EVENT_TYPES } from "../../src/domain/notice.ts";
 import { SNAPSHOT } from "../fixtures/listing-snapshot.ts";
+import { counterNoticeOf, noticeOf, REASONS } from "../fixtures/notice-documents.ts";
 import { unzip } from "../helpers/unzip.ts";
 import { verifyBundle } from "../../src/use-cases/verify-bundle.ts";
 import { startMarketplace, type Marketplace } from "../helpers/fixture-marketplace.ts";
@@ -25,25 +26,10 @@ const DAY = 24 * HOUR;
 const T0 = Date.parse("2026-12-04T10:00:00.000Z");
 
 function notice(market: Marketplace, platform: string, changes: Json = {}): Json {
-  return {
-    platform,
-    listings: [{ url: `${market.origin}/item/8842`, listingId: "8842" }],
-    right: { type: "trademark", owner: "Maison Exemple SA", jurisdiction: "EU", registrationNumber: "EUTM 018234567" },
-    explanation: "The listing offers handbags bearing the registered mark MAISON EXEMPLE that the owner did not make or license.",
-    notifier: { name: "Brand Protection Ltd", email: "legal@brand.example", signature: "/Jane Roe/" },
-    statements: { goodFaith: true, accuracy: true, authorised: true },
-    ...changes,
-  };
+  return noticeOf(platform, [{ url: `${market.origin}/item/8842`, listingId: "8842" }], changes);
 }
 
-const reasons = {
-  facts: "The listing shows the mark on goods the owner states it never made; the seller gave no proof of origin.",
-  ground: "illegal-content",
-  legalGround: "Regulation (EU) 2017/1001, art. 9(2)(a)",
-  automatedDetection: false,
-  automatedDecision: false,
-  redress: "Internal complaint within six months (DSA art. 20), out-of-court settlement (art. 21), or the courts.",
-};
+const reasons = REASONS;
 
 // The platform's own record of the listing at its removal.
 const snapshot = (market: Marketplace) => ({ ...SNAPSHOT, url: `${market.origin}/item/8842`, capturedAt: "2026-12-04T10:00:30.000Z" });
@@ -335,15 +321,7 @@ describe("notice and takedown, end to end", function () {
     // Without captures asked, the takedown evidence is preserved at once: the snapshots.
     const preserved = await waitFor(platform, id, "takedown preserved", (c) => c.steps.some((s: Json) => s.type === "takedown.preserved"));
     expect(preserved.steps.at(-1).data.captures).to.deep.equal([]);
-    const counter = (listings: string[]) => ({
-      listings,
-      statement: "Our own goods.",
-      underPenaltyOfPerjury: true,
-      respondent: { name: "Seller", address: "2 Market Street", email: "seller@example.com", phone: "+1 555 0101" },
-      consentToJurisdiction: true,
-      acceptsServiceOfProcess: true,
-      signature: "/S/",
-    });
+    const counter = (listings: string[]) => counterNoticeOf(listings);
     // Each seller counters its own listing only; the second counter-notice is not shut out by the first.
     expect((await json(await respondentOne.postJson(`/v1/notices/${id}/counter-notices`, counter(["L2"])), 422)).code).to.equal(
       "NOTICE_REFERENCE_UNKNOWN",

@@ -19,6 +19,7 @@ import { rpcCall, rpcProvider } from "../../src/adapters/chain/provider.ts";
 import { verifyIndependently } from "../helpers/independent-verifier.ts";
 import { startKuboPeer, type KuboPeer } from "../helpers/kubo-peer.ts";
 import { SNAPSHOT } from "../fixtures/listing-snapshot.ts";
+import { counterNoticeOf, noticeOf, REASONS } from "../fixtures/notice-documents.ts";
 import { startMarketplace, type Marketplace } from "../helpers/fixture-marketplace.ts";
 import { startPostgres, type PostgresServer } from "../helpers/postgres.ts";
 import { client, fileForm } from "../helpers/service.ts";
@@ -132,14 +133,7 @@ describe("three instances on one PostgreSQL, one Kubo node and one chain", funct
     const as = (instance: ServiceProcess, a: Json) => client(instance.url, a.apiKey);
     const listing = (id: string) => ({ url: `${market.origin}/item/${id}`, listingId: id });
 
-    const filing = await as(one, holder).postJson("/v1/notices", {
-      platform: platform.id,
-      listings: [listing("8842"), listing("8843")],
-      right: { type: "trademark", owner: "Brand", jurisdiction: "EU", registrationNumber: "EUTM 1" },
-      explanation: "The listings sell goods bearing the mark that the owner did not make or license.",
-      notifier: { name: "Brand", email: "legal@brand.example", signature: "/B/" },
-      statements: { goodFaith: true, accuracy: true, authorised: true },
-    });
+    const filing = await as(one, holder).postJson("/v1/notices", noticeOf(platform.id, [listing("8842"), listing("8843")]));
     const filed = (await filing.json()) as Json;
     expect(filing.status, JSON.stringify(filed)).to.equal(201);
 
@@ -150,14 +144,7 @@ describe("three instances on one PostgreSQL, one Kubo node and one chain", funct
         { listingId: "8842", action: "remove", sellerId: "s-1" },
         { listingId: "8843", action: "remove", sellerId: "s-2" },
       ],
-      statementOfReasons: {
-        facts: "The goods bear the mark without the owner's consent.",
-        ground: "illegal-content",
-        legalGround: "Regulation (EU) 2017/1001, art. 9(2)(a)",
-        automatedDetection: false,
-        automatedDecision: false,
-        redress: "Internal complaint within six months (DSA art. 20).",
-      },
+      statementOfReasons: REASONS,
       takedownSnapshots: [snapshot("8842"), snapshot("8843")],
       capture: false,
     };
@@ -177,15 +164,6 @@ describe("three instances on one PostgreSQL, one Kubo node and one chain", funct
       const c = (await (await as(two, holder).get(`/v1/notices/${filed.id}`)).json()) as Json;
       return c.steps?.some((s: Json) => s.type === "takedown.preserved");
     });
-    const counter = (id: string) => ({
-      listings: [id],
-      statement: "Our own goods.",
-      underPenaltyOfPerjury: true,
-      respondent: { name: "Seller", address: "2 Market Street", email: "seller@example.com", phone: "+1 555 0101" },
-      consentToJurisdiction: true,
-      acceptsServiceOfProcess: true,
-      signature: "/S/",
-    });
     const countered = await Promise.all(
       [
         [one, sellers[0]!, "8842"],
@@ -193,7 +171,7 @@ describe("three instances on one PostgreSQL, one Kubo node and one chain", funct
       ].map(async ([instance, seller, id]) => {
         const response = await as(instance as ServiceProcess, seller as Json).postJson(
           `/v1/notices/${filed.id}/counter-notices`,
-          counter(id as string),
+          counterNoticeOf([id as string]),
         );
         expect(response.status).to.equal(201);
         return ((await response.json()) as Json).seq as number;
