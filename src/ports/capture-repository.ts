@@ -15,6 +15,9 @@ export type CaptureStatus = "queued" | "running" | "captured" | "failed";
  */
 export const CAPTURE_PRIORITY = { routine: 0, reported: 1, takedown: 2 } as const;
 
+/** A capture waiting this long goes before newer ones of any priority: a platform at volume starves no one. */
+export const CAPTURE_AGING_MS = 10 * 60_000;
+
 export interface CaptureRecord {
   id: string;
   accountId: string;
@@ -24,7 +27,7 @@ export interface CaptureRecord {
   note?: string;
   /** The device the page is captured as. */
   device: CaptureDevice;
-  /** Claimed before captures of a lower one, in order of request within one (CAPTURE_PRIORITY). */
+  /** Claimed before captures of a lower one, in order of request within one, until CAPTURE_AGING_MS (CAPTURE_PRIORITY). */
   priority?: number;
   status: CaptureStatus;
   requestedAt: string;

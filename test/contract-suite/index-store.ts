@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CUSTODY_FORMAT, GENESIS_HASH, type CustodyEntry, type NewCustodyEntry } from "../../src/domain/custody-log.ts";
 import { verifyCustodyLog } from "../../src/domain/custody-verification.ts";
 import { sha256Hex } from "../../src/domain/hashing.ts";
-import { CAPTURE_PRIORITY } from "../../src/ports/capture-repository.ts";
+import { CAPTURE_AGING_MS, CAPTURE_PRIORITY } from "../../src/ports/capture-repository.ts";
 import type { StoredCustodyEntry } from "../../src/ports/custody-log.ts";
 import type { StoredCertificate } from "../../src/ports/certificate-repository.ts";
 import type { NewEvidence } from "../../src/ports/evidence-repository.ts";
@@ -251,21 +251,27 @@ export function describeIndexStore(
         expect(await index.captures.claimable()).to.equal(false);
       });
 
-      it("claims a takedown's capture first, then a reported listing's, then routine ones, each kind oldest first", async () => {
-        await queue("cap_1", "cap_2");
-        const take = (id: string, priority: number) =>
-          index.captures.create({ id, accountId: "acc_a", url: `https://m.example/${id}`, requestedAt: T0, priority });
+      it("claims a takedown's capture first, then a reported listing's, then routine ones, until one has waited too long", async () => {
+        const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+        const take = (id: string, priority: number, requestedAt = ago(0)) =>
+          index.captures.create({ id, accountId: "acc_a", url: `https://m.example/${id}`, requestedAt, priority });
+        await take("cap_routine", CAPTURE_PRIORITY.routine);
         await take("cap_reported", CAPTURE_PRIORITY.reported);
         await take("cap_takedown_1", CAPTURE_PRIORITY.takedown);
         await take("cap_takedown_2", CAPTURE_PRIORITY.takedown);
-        expect((await index.captures.claim(3, "inst_a", 60_000)).map((c) => [c.id, c.priority])).to.deep.equal([
+        const claim = async (max: number) => (await index.captures.claim(max, "inst_a", 60_000)).map((c) => [c.id, c.priority]);
+        expect(await claim(2)).to.deep.equal([
           ["cap_takedown_1", 2],
           ["cap_takedown_2", 2],
-          ["cap_reported", 1],
         ]);
-        expect((await index.captures.claim(5, "inst_b", 60_000)).map((c) => [c.id, c.priority])).to.deep.equal([
-          ["cap_1", 0],
-          ["cap_2", 0],
+        expect(await claim(1)).to.deep.equal([["cap_reported", 1]]);
+        // A routine capture that has waited CAPTURE_AGING_MS goes before a newer takedown's.
+        await take("cap_waited", CAPTURE_PRIORITY.routine, ago(CAPTURE_AGING_MS + 1000));
+        await take("cap_takedown_3", CAPTURE_PRIORITY.takedown);
+        expect(await claim(1)).to.deep.equal([["cap_waited", 0]]);
+        expect(await claim(5)).to.deep.equal([
+          ["cap_routine", 0],
+          ["cap_takedown_3", 2],
         ]);
       });
 

@@ -7,8 +7,9 @@
  * `captured` everywhere above this file: SQLite cannot change the table's CHECK without rebuilding it,
  * and instances of the previous release sharing a PostgreSQL database during an upgrade still write it.
  */
-import type { Kysely, Selectable } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import {
+  CAPTURE_AGING_MS,
   CAPTURE_PRIORITY,
   type CaptureOutcome,
   type CaptureRecord,
@@ -18,6 +19,9 @@ import {
 import type { CaptureDevice } from "../../ports/page-capturer.ts";
 import { nowMs, type Dialect } from "./dialect.ts";
 import type { Database } from "./schema.ts";
+
+/** The rank of a capture that has waited CAPTURE_AGING_MS: above every priority. */
+const AGED = CAPTURE_PRIORITY.takedown + 1;
 
 export class SqlCaptureRepository implements CaptureRepository {
   readonly #db: Kysely<Database>;
@@ -69,18 +73,22 @@ export class SqlCaptureRepository implements CaptureRepository {
 
   #claimable() {
     const now = nowMs(this.#dialect);
-    return this.#db
-      .selectFrom("captures")
-      .select("id")
-      .where((eb) =>
-        eb.or([
-          eb("status", "=", "queued"),
-          // A run whose instance died: its lease ran out (a row from before leases has none).
-          eb.and([eb("status", "=", "running"), eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)])]),
-        ]),
-      )
-      .orderBy("priority", "desc")
-      .orderBy("seq");
+    const aged = new Date(Date.now() - CAPTURE_AGING_MS).toISOString();
+    return (
+      this.#db
+        .selectFrom("captures")
+        .select("id")
+        .where((eb) =>
+          eb.or([
+            eb("status", "=", "queued"),
+            // A run whose instance died: its lease ran out (a row from before leases has none).
+            eb.and([eb("status", "=", "running"), eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)])]),
+          ]),
+        )
+        // By priority, except that whatever has waited CAPTURE_AGING_MS goes first; then in order of request.
+        .orderBy(sql`CASE WHEN requested_at < ${aged} THEN ${AGED} ELSE priority END`, "desc")
+        .orderBy("seq")
+    );
   }
 
   async countWaiting(accountId: string): Promise<number> {
@@ -113,8 +121,7 @@ export class SqlCaptureRepository implements CaptureRepository {
       .where("id", "in", claimable)
       .returningAll()
       .execute();
-    // RETURNING keeps no order: the claim's own
-    return rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq)).map(toCapture);
+    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toCapture); // RETURNING keeps no order
   }
 
   async renewLeases(ids: string[], owner: string, leaseMs: number): Promise<string[]> {
