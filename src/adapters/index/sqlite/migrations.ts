@@ -366,10 +366,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 12,
-    name: "capture priority: a takedown's capture is claimed before routine ones",
+    name: "capture priority: a case's captures are claimed before routine ones",
     sql: `
+      -- Read by the claim's ORDER BY (with the waiting time) over the rows captures_queue finds.
       ALTER TABLE captures ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
-      CREATE INDEX captures_claim_order ON captures(priority DESC, seq) WHERE status IN ('queued', 'running');
     `,
   },
 ];
