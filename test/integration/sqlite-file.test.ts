@@ -48,4 +48,43 @@ describe("the SQLite index on a file", () => {
     expect((await again.evidence.get("acc_1", "ev_1"))!.id).to.equal("ev_1");
     await again.close();
   });
+
+  it("waits for a lock another program holds without stopping the process, then gives up with INDEX_UNAVAILABLE", async () => {
+    const path = join(dir.path, "locked.sqlite");
+    const index = await openSqliteIndex(path, { lockWaitMs: 1500 });
+    await index.accounts.create({ id: "acc_1", name: "a", role: "admin", createdAt: "2026-01-01T00:00:00Z" });
+    // Another program (an operator's sqlite3 shell, say) holds the write lock.
+    const other = new DatabaseSync(path);
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      // Released within the wait: the write goes through, and the process kept running meanwhile.
+      const waiting = index.evidence.insert([evidence("ev_1", "acc_1")]);
+      const ticks: number[] = [];
+      const ticker = setInterval(() => ticks.push(Date.now()), 50);
+      await new Promise((r) => setTimeout(r, 600));
+      clearInterval(ticker);
+      expect(Math.max(...ticks.slice(1).map((t, i) => t - ticks[i]!)), "the longest pause between two ticks (ms)").to.be.below(400);
+      expect(await index.evidence.get("acc_1", "ev_1")).to.equal(null);
+      other.exec("ROLLBACK");
+      await waiting;
+      expect((await index.evidence.get("acc_1", "ev_1"))!.id).to.equal("ev_1");
+
+      // Held past the wait: refused as INDEX_UNAVAILABLE, nothing written, and the next write works.
+      other.exec("BEGIN IMMEDIATE");
+      const started = Date.now();
+      const refused = await index.evidence.insert([evidence("ev_2", "acc_1")]).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect([(refused as { code?: string })?.code, Date.now() - started >= 1500]).to.deep.equal(["INDEX_UNAVAILABLE", true]);
+      other.exec("ROLLBACK");
+      expect(await index.evidence.get("acc_1", "ev_2")).to.equal(null);
+      await index.evidence.insert([evidence("ev_3", "acc_1")]);
+      expect((await index.evidence.get("acc_1", "ev_3"))!.id).to.equal("ev_3");
+    } finally {
+      if (other.isTransaction) other.exec("ROLLBACK");
+      other.close();
+      await index.close();
+    }
+  });
 });

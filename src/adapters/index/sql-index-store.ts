@@ -5,15 +5,18 @@
  *   survives a power cut. Writes go through one queue: transactions that arrive together share one
  *   commit (group commit: one fsync for many uploads), each in its own savepoint, so one that fails is
  *   rolled back alone. Reads outside a transaction use a second, read-only connection, and never see a
- *   transaction that is still open.
+ *   transaction that is still open. node:sqlite is synchronous, so a file another program holds locked
+ *   is waited for here, in short asynchronous retries (the service keeps answering meanwhile), not in
+ *   SQLite's busy handler, which would stop the whole process.
  * - PostgreSQL (DATABASE_URL, several instances): a connection pool; each transaction on one
  *   connection, read committed; rows other instances contend for are locked (FOR UPDATE SKIP LOCKED).
  *
- * Failures to reach the database (a server down, a pool exhausted, a file locked past busy_timeout, a
+ * Failures to reach the database (a server down, a pool exhausted, a file locked past the lock wait, a
  * full disk) become INDEX_UNAVAILABLE (503); anything else is a bug and passes as it is.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { DatabaseSync } from "node:sqlite";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { AppError, Errors, isAppError } from "../../errors.ts";
@@ -177,6 +180,7 @@ class SqliteIndexStore implements IndexStore {
   readonly #writer: Kysely<Database>;
   readonly #reader: Kysely<Database>;
   readonly #txRepositories: Repositories;
+  readonly #lockWaitMs: number;
   #queue: QueuedWork[] = [];
   #flushing = false;
   #closed = false;
@@ -196,8 +200,9 @@ class SqliteIndexStore implements IndexStore {
   declare readonly notices: Repositories["notices"];
 
   /** `reader`: a read-only connection to the same file, or null (in memory: reads queue with the writes). */
-  constructor(writer: Kysely<Database>, reader: Kysely<Database> | null) {
+  constructor(writer: Kysely<Database>, reader: Kysely<Database> | null, lockWaitMs: number) {
     this.#writer = writer;
+    this.#lockWaitMs = lockWaitMs;
     this.#reader = reader ?? writer;
     this.#txRepositories = repositories(writer, "sqlite");
     const write = (name: keyof Repositories, method: string, args: unknown[]) =>
@@ -224,7 +229,7 @@ class SqliteIndexStore implements IndexStore {
         this.#queue = [];
         const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
         try {
-          await sql`BEGIN IMMEDIATE`.execute(this.#writer);
+          await this.#begin();
           for (const entry of group) {
             await sql`SAVEPOINT unit`.execute(this.#writer);
             try {
@@ -251,6 +256,20 @@ class SqliteIndexStore implements IndexStore {
       }
     } finally {
       this.#flushing = false;
+    }
+  }
+
+  /** BEGIN IMMEDIATE, retried while another program holds the write lock, up to the lock wait. */
+  async #begin(): Promise<void> {
+    const deadline = Date.now() + this.#lockWaitMs;
+    for (;;) {
+      try {
+        await sql`BEGIN IMMEDIATE`.execute(this.#writer);
+        return;
+      } catch (error) {
+        if (!/SQLITE_BUSY|database is locked/.test(String((error as Error)?.message)) || Date.now() >= deadline) throw error;
+        await sleep(LOCK_RETRY_MS);
+      }
     }
   }
 
@@ -284,19 +303,26 @@ function routedAllThroughQueue(write: (name: keyof Repositories, method: string,
   return result as unknown as Repositories;
 }
 
-export async function openSqliteIndex(path: string): Promise<IndexStore> {
+/** How often a write locked out by another program tries again; SQLite's own wait blocks the process, so it stays short. */
+const LOCK_RETRY_MS = 50;
+const BUSY_TIMEOUT_MS = 20;
+
+/** `lockWaitMs`: how long a write waits for a lock another program holds before INDEX_UNAVAILABLE. */
+export async function openSqliteIndex(path: string, options: { lockWaitMs?: number } = {}): Promise<IndexStore> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const writerDb = new DatabaseSync(path);
+  // At start-up nothing else runs yet: the migration may wait in SQLite's busy handler.
   writerDb.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
   const writer = new Kysely<Database>({ dialect: new SqliteDialect({ database: kyselyDatabase(writerDb) }) });
   await migrate(writer, "sqlite", SQLITE_MIGRATIONS);
+  writerDb.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS};`);
   let reader: Kysely<Database> | null = null;
   if (path !== ":memory:") {
     const readerDb = new DatabaseSync(path, { readOnly: true });
     readerDb.exec("PRAGMA busy_timeout = 5000;");
     reader = new Kysely<Database>({ dialect: new SqliteDialect({ database: kyselyDatabase(readerDb) }) });
   }
-  return new SqliteIndexStore(writer, reader);
+  return new SqliteIndexStore(writer, reader, options.lockWaitMs ?? 5000);
 }
 
 export interface PostgresOptions {
