@@ -68,13 +68,18 @@ export interface CaptureRepository {
   claimable(): Promise<boolean>;
   /** Extends `owner`'s leases on these captures; returns the ids it still holds. */
   renewLeases(ids: string[], owner: string, leaseMs: number): Promise<string[]>;
-  /** Hands captures `owner` holds back to the queue (a clean stop), to be claimed at once; all of them without `ids`. */
-  release(ids: string[] | "all", owner: string): Promise<number>;
+  /** Hands captures `owner` holds back to the queue (a clean stop), to be claimed at once; the run is not counted. */
+  release(ids: string[], owner: string): Promise<number>;
+  /**
+   * Ends the leases of every capture `owner` holds, which its last process died holding (an owner that is
+   * one process at a time): claimable at once, each run counted.
+   */
+  endLeases(owner: string): Promise<number>;
   /** Ends a capture `owner` still holds; false if its lease was lost (another instance runs it now). */
   finish(id: string, owner: string, outcome: CaptureOutcome): Promise<boolean>;
   /** Ends a running capture as failed, whoever holds it. */
   fail(id: string, reason: string, at: string): Promise<void>;
-  /** Fails the captures whose lease expired after `maxAttempts` runs: each run killed its instance. */
+  /** Fails the captures whose lease expired after `maxAttempts` runs: each run ended without a result (its instance died). */
   failExhausted(maxAttempts: number, reason: string, at: string): Promise<number>;
   countByStatus(): Promise<Record<CaptureStatus, number>>;
 }

@@ -2,7 +2,8 @@
  * Runs captures from the persisted queue, at most `concurrency` browsers at once, each claimed under a
  * lease that is renewed while it runs. Several instances share the queue: a capture is run again only
  * when its lease expired (its instance died), after at most `maxAttempts` runs (a page that kills the
- * instance every time ends failed). A clean stop hands the captures in flight back to the queue at once.
+ * instance every time ends failed). A clean stop hands the captures in flight back to the queue at once,
+ * and that run is not counted.
  * A capture that throws ends failed: run again, it would fail again.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -19,7 +20,7 @@ export interface CaptureWorkerOptions {
   maxAttempts: number;
   /**
    * `owner` is this process's alone across restarts (the embedded SQLite index: one process at a time):
-   * captures it held when it last stopped are run again at once, not after their lease.
+   * captures it held when it last died are run again at once, not after their lease (each such run counts).
    */
   ownerSurvivesRestarts?: boolean;
   pollMs?: number;
@@ -41,8 +42,8 @@ export function startCaptureWorker(deps: CaptureDeps, options: CaptureWorkerOpti
 
   const done = (async () => {
     if (options.ownerSurvivesRestarts) {
-      const resumed = await captures.release("all", options.owner).catch(() => 0);
-      if (resumed) options.log.info({ resumed }, "captures cut short by the last stop are queued again");
+      const resumed = await captures.endLeases(options.owner).catch(() => 0);
+      if (resumed) options.log.info({ resumed }, "captures the last process died running are run again (or end failed after the last run)");
     }
     while (!options.signal.aborted) {
       const free = options.concurrency - inFlight.size;
@@ -50,7 +51,7 @@ export function startCaptureWorker(deps: CaptureDeps, options: CaptureWorkerOpti
         if (free > 0 && (await captures.claimable())) {
           const exhausted = await captures.failExhausted(
             options.maxAttempts,
-            `the capture was cut short ${options.maxAttempts} times (its instance stopped each time)`,
+            `the capture was cut short ${options.maxAttempts} times (its instance died each time)`,
             new Date().toISOString(),
           );
           if (exhausted) options.log.warn({ captures: exhausted }, "captures cut short too often end failed");

@@ -318,10 +318,20 @@ export function describeIndexStore(
         });
       });
 
+      it("ends the leases an owner's dead process held: claimable at once, each run counted", async () => {
+        await queue("cap_1");
+        await index.captures.claim(1, "embedded", 60_000);
+        expect(await index.captures.endLeases("inst_b")).to.equal(0);
+        expect(await index.captures.claim(1, "inst_b", 60_000)).to.deep.equal([]);
+        expect(await index.captures.endLeases("embedded")).to.equal(1);
+        expect((await index.captures.claim(1, "embedded", 60_000)).map((c) => [c.id, c.attempts])).to.deep.equal([["cap_1", 2]]);
+      });
+
       it("hands captures back on a clean stop, fails those cut short too often, and counts them", async () => {
         await queue("cap_1", "cap_2");
         await index.captures.claim(2, "inst_a", 100);
         await index.captures.release(["cap_1"], "inst_a");
+        expect(await index.captures.get("acc_a", "cap_1")).to.deep.include({ status: "queued", attempts: 0 }); // not counted
         await sleep(200);
         expect(await index.captures.failExhausted(1, "cut short", T0)).to.equal(1); // cap_2: lease expired after 1 run
         expect(await index.captures.get("acc_a", "cap_2")).to.deep.include({ status: "failed", failureReason: "cut short" });

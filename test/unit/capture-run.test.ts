@@ -191,6 +191,33 @@ describe("the capture worker", () => {
       return cancelled;
     });
     expect(ended.status).to.equal("queued");
-    expect(ended.attempts).to.equal(1);
+    expect(ended.attempts).to.equal(0); // the run the stop cut short is not counted
+  });
+
+  it("on the embedded index, runs again at start what the last process died running, and fails it after the third such run", async () => {
+    const started: number[] = [];
+    const { index, deps } = await setup({ capture: async () => page() }, store(), { claim: false });
+    // Three processes each died running it (a page that kills the process, say): claimed, never ended.
+    for (let died = 1; died <= 3; died++) {
+      await index.captures.endLeases(OWNER); // what a start does
+      expect((await index.captures.claim(1, OWNER, 60_000)).map((c) => c.attempts)).to.deep.equal([died]);
+    }
+    const stop = new AbortController();
+    const worker = startCaptureWorker(
+      { ...deps, capturer: { capture: async () => (started.push(Date.now()), page()) } },
+      { concurrency: 1, owner: OWNER, leaseMs: 60_000, maxAttempts: 3, ownerSurvivesRestarts: true, pollMs: 5, signal: stop.signal, log },
+    );
+    let ended = (await index.captures.get("acc_1", "cap_1"))!;
+    while (ended.status === "running") {
+      await new Promise((r) => setTimeout(r, 5));
+      ended = (await index.captures.get("acc_1", "cap_1"))!;
+    }
+    stop.abort();
+    await worker.done;
+    expect([ended.status, ended.failureReason, started.length]).to.deep.equal([
+      "failed",
+      "the capture was cut short 3 times (its instance died each time)",
+      0,
+    ]);
   });
 });

@@ -137,15 +137,26 @@ export class SqlCaptureRepository implements CaptureRepository {
     return rows.map((r) => r.id);
   }
 
-  async release(ids: string[] | "all", owner: string): Promise<number> {
+  async release(ids: string[], owner: string): Promise<number> {
     if (ids.length === 0) return 0;
-    let q = this.#db
+    const released = await this.#db
       .updateTable("captures")
-      .set({ status: "queued", lease_owner: null, lease_expires_at: null })
+      .set((eb) => ({ status: "queued", lease_owner: null, lease_expires_at: null, attempts: eb("attempts", "-", 1) }))
       .where("status", "=", "running")
-      .where("lease_owner", "=", owner);
-    if (ids !== "all") q = q.where("id", "in", ids);
-    return Number((await q.executeTakeFirst()).numUpdatedRows);
+      .where("lease_owner", "=", owner)
+      .where("id", "in", ids)
+      .executeTakeFirst();
+    return Number(released.numUpdatedRows);
+  }
+
+  async endLeases(owner: string): Promise<number> {
+    const ended = await this.#db
+      .updateTable("captures")
+      .set({ lease_expires_at: null })
+      .where("status", "=", "running")
+      .where("lease_owner", "=", owner)
+      .executeTakeFirst();
+    return Number(ended.numUpdatedRows);
   }
 
   async finish(id: string, owner: string, outcome: CaptureOutcome): Promise<boolean> {
