@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps): Express {
     }),
     reportRoutes({ cases: deps.cases, index: deps.index, idempotency }),
     noticesPageRoutes(),
-    ...(deps.webhookEgress ? [webhookRoutes({ index: deps.index, egress: deps.webhookEgress })] : []),
+    ...(deps.webhookEgress ? [webhookRoutes({ index: deps.index, egress: deps.webhookEgress, idempotency })] : []),
   ];
   routers.push(apiDocsRoutes(() => routers.flatMap((r) => r.operations)));
   for (const routes of routers) app.use(routes.mount, routes.router);

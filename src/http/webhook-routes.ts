@@ -7,13 +7,21 @@ import { OUTBOX_EVENT_TYPES } from "../ports/outbox.ts";
 import type { Delivery, DeliveryAttempt, Webhook } from "../ports/webhook-repository.ts";
 import { deleteWebhook, redeliver, registerWebhook, webhookOf, type WebhookDeps } from "../use-cases/webhooks.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
+import { IDEMPOTENCY_PROBLEMS, idempotency, IdempotencyHeaderSchema, type IdempotencySettings } from "./idempotency.ts";
 import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
 import { parseInput } from "./validation.ts";
 import { DeliveryListSchema, WebhookCreatedSchema, WebhookListSchema, type WebhookSchema } from "./webhook-schemas.ts";
 
 export interface WebhookRouteDeps extends WebhookDeps {
   index: Pick<IndexStore, "webhooks" | "accounts">;
+  idempotency: IdempotencySettings;
 }
+
+/** The signing secret is shown once: the answer kept for an Idempotency-Key leaves it out. */
+const withoutSecret = (body: unknown) => {
+  const { secret: _shownOnce, ...rest } = body as Record<string, unknown>;
+  return rest;
+};
 
 const WebhookRequestSchema = z
   .strictObject({
@@ -43,17 +51,22 @@ export function webhookRoutes(deps: WebhookRouteDeps): DocumentedRouter {
       method: "post",
       path: "/",
       summary: "Register a webhook: events of this account are POSTed to it, signed (Standard Webhooks)",
-      request: { body: { content: { "application/json": { schema: WebhookRequestSchema } } } },
+      request: { headers: IdempotencyHeaderSchema, body: { content: { "application/json": { schema: WebhookRequestSchema } } } },
       responses: {
-        201: jsonResponse("Registered; the signing secret is shown this once", WebhookCreatedSchema),
+        201: jsonResponse(
+          "Registered; the signing secret is shown this once (a replay for an Idempotency-Key: the same, without `secret`)",
+          WebhookCreatedSchema,
+        ),
         ...problems({
-          400: "Not an http(s) URL, or one with credentials (WEBHOOK_URL_INVALID); a malformed field",
+          400: "Not an http(s) URL, or one with credentials (WEBHOOK_URL_INVALID); a malformed field; a malformed Idempotency-Key",
           401: "No valid API key",
           415: "Not JSON",
-          422: "The host resolves to a non-public address (WEBHOOK_URL_FORBIDDEN); an unknown event (WEBHOOK_EVENT_UNKNOWN)",
+          ...IDEMPOTENCY_PROBLEMS,
+          422: `The host resolves to a non-public address (WEBHOOK_URL_FORBIDDEN); an unknown event (WEBHOOK_EVENT_UNKNOWN); ${IDEMPOTENCY_PROBLEMS[422]}`,
         }),
       },
     },
+    idempotency(deps.idempotency, { keep: withoutSecret }),
     async (req: Request, res: Response) => {
       if (!req.is("application/json")) throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json" });
       const input = parseInput(WebhookRequestSchema, req.body ?? {});

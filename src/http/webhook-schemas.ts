@@ -20,8 +20,10 @@ export const WebhookCreatedSchema = WebhookSchema.extend({
   secret: z
     .string()
     .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/)
+    .optional()
     .meta({
-      description: "Standard Webhooks signing secret (whsec_ and base64): verify each delivery's webhook-signature with it. Shown once.",
+      description:
+        "Standard Webhooks signing secret (whsec_ and base64): verify each delivery's webhook-signature with it. Shown once: absent when replayed for an Idempotency-Key.",
     }),
 }).meta({ id: "WebhookCreated" });
 

@@ -193,6 +193,25 @@ describe("webhooks", function () {
       expect((await owner.delete(`/v1/webhooks/${webhook.id}`)).status).to.equal(204);
       expect(((await (await owner.get("/v1/webhooks")).json()) as Json).items).to.deep.equal([]);
     });
+
+    it("registers one webhook for a registration retried with its Idempotency-Key, the replay without the secret", async () => {
+      const account = (await (await client(service.url).postJson("/v1/accounts", { name: "Platform G" })).json()) as Json;
+      const register = () =>
+        fetch(`${service.url}/v1/webhooks`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${account.apiKey}`, "content-type": "application/json", "idempotency-key": "hook-1" },
+          body: JSON.stringify({ url: ok.url, events: ["capture.finished"] }),
+        });
+      const first = await register();
+      const created = (await first.json()) as Json;
+      expect(first.status).to.equal(201);
+      expect(created.secret).to.match(/^whsec_/);
+      const retry = await register();
+      const { secret: _shownOnce, ...rest } = created;
+      expect([retry.status, retry.headers.get("idempotent-replayed"), await retry.json()]).to.deep.equal([201, "true", rest]);
+      const listed = ((await (await client(service.url, account.apiKey).get("/v1/webhooks")).json()) as Json).items;
+      expect(listed.map((w: Json) => w.id)).to.deep.equal([created.id]);
+    });
   });
 
   it("delivers an event through a receiver outage and a service restart", async () => {
