@@ -129,7 +129,7 @@ describe("certificate and bundle", function () {
       `Block number: ${receipt.anchor.blockNumber}`,
       receipt.anchor.blockHash,
       `Block time: ${time}`,
-      `Block time bound (not a proof on this chain): ${new Date(receipt.anchor.timestamp * 1000 + 999).toISOString().replace("T", " ").replace("Z", " UTC")} (block times are whole seconds)`,
+      `Block time bound (not a proof on this chain): ${new Date(receipt.anchor.timestamp * 1000 + 1999).toISOString().replace("T", " ").replace("Z", " UTC")} (block times are whole seconds, and on local development chain (anvil) a block's time may precede its transactions by less than 2 s`,
       `Time-stamp 1: authority: ${tsa.url}`,
       `genTime (the authority's time): ${stamp.genTime}`,
       `Serial number: ${stamp.serialNumber}`,

@@ -63,7 +63,7 @@ describe("POST /v1/verify", function () {
       detail: "local development chain (anvil): development chain — proves nothing to a third party",
     });
     expect(body.summary).to.equal(
-      `VERIFIED ON A DEVELOPMENT CHAIN ONLY — development chain — proves nothing to a third party: anyone can run chain 31337 with any history and any clock. The anchor says this file existed no later than ${new Date(receipt.anchor.timestamp * 1000 + 999).toISOString()} (block ${receipt.anchor.blockNumber} of local development chain (anvil) (chain id 31337), block time ${new Date(receipt.anchor.timestamp * 1000).toISOString().replace(".000Z", "Z")}; block times are whole seconds).`,
+      `VERIFIED ON A DEVELOPMENT CHAIN ONLY — development chain — proves nothing to a third party: anyone can run chain 31337 with any history and any clock. The anchor says this file existed no later than ${new Date(receipt.anchor.timestamp * 1000 + 1999).toISOString()} (block ${receipt.anchor.blockNumber} of local development chain (anvil) (chain id 31337), block time ${new Date(receipt.anchor.timestamp * 1000).toISOString().replace(".000Z", "Z")}; block times are whole seconds, and on local development chain (anvil) a block's time may precede its transactions by less than 2 s; its clock is its operator's: anvil's runs up to a second behind the machine it runs on).`,
     );
     expect(response.headers.get("cache-control")).to.equal("no-store");
     expect(countBlocks()).to.equal(before);
