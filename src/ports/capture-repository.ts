@@ -75,6 +75,8 @@ export interface CaptureRepository {
    * one process at a time): claimable at once, each run counted.
    */
   endLeases(owner: string): Promise<number>;
+  /** Puts these captures, those still queued, back among routine ones (their case no longer races a removal). */
+  lowerPriority(ids: string[]): Promise<number>;
   /** Ends a capture `owner` still holds; false if its lease was lost (another instance runs it now). */
   finish(id: string, owner: string, outcome: CaptureOutcome): Promise<boolean>;
   /** Ends a running capture as failed, whoever holds it. */

@@ -71,6 +71,14 @@ async function listingCaptures(
 /** How a step's document names the captures it asked for. */
 const named = (captures: readonly ListingCapture[]) => captures.map((c) => ({ listingId: c.listingId, captureId: c.record.id }));
 
+/**
+ * A case closed without a removal races nothing: its captures still waiting go back among routine ones,
+ * so that filing a notice and withdrawing it is no way to the front of the queue.
+ */
+async function endCapturePriority(tx: Repositories, noticeId: string): Promise<void> {
+  await tx.captures.lowerPriority((await tx.notices.captures(noticeId)).map((c) => c.captureId));
+}
+
 /** Captures of `listings`, queued in the step's transaction and tied to its event. */
 async function queueCaptures(
   tx: Repositories,
@@ -220,6 +228,7 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
         listings.flatMap((l) => (l.sellerId ? [l.sellerId] : [])),
       );
       await tx.notices.cancelTimer(noticeId, "decision-due");
+      if (status === "rejected") await endCapturePriority(tx, noticeId);
       await queueCaptures(tx, captures, event, "takedown");
       // The takedown evidence is preserved once its captures have ended (at once when none was asked).
       if (taken.length > 0) await tx.notices.setTimer({ id: newId.timer(), noticeId, kind: "takedown-captures", runAt: at.toISOString() });
@@ -343,6 +352,7 @@ export async function respondToNotice(deps: CaseDeps, actor: Actor, noticeId: st
         await tx.notices.update(noticeId, { status: "withdrawn", closedAt: at });
         await tx.notices.cancelTimer(noticeId, "restoration-due");
         await tx.notices.cancelTimer(noticeId, "decision-due");
+        await endCapturePriority(tx, noticeId);
         return;
       }
       // The action is about the counter-notices open now: no restoration falls due for their listings.

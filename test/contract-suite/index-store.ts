@@ -318,6 +318,25 @@ export function describeIndexStore(
         });
       });
 
+      it("puts queued captures back among routine ones, and leaves those already running", async () => {
+        const take = (id: string) =>
+          index.captures.create({
+            id,
+            accountId: "acc_a",
+            url: `https://m.example/${id}`,
+            requestedAt: T0,
+            priority: CAPTURE_PRIORITY.reported,
+          });
+        await take("cap_running");
+        await index.captures.claim(1, "inst_a", 60_000);
+        await take("cap_queued");
+        expect(await index.captures.lowerPriority(["cap_running", "cap_queued"])).to.equal(1);
+        expect((await index.captures.list("acc_a", 10)).map((c) => [c.id, c.priority])).to.deep.equal([
+          ["cap_queued", 0],
+          ["cap_running", 1],
+        ]);
+      });
+
       it("ends the leases an owner's dead process held: claimable at once, each run counted", async () => {
         await queue("cap_1");
         await index.captures.claim(1, "embedded", 60_000);

@@ -69,16 +69,27 @@ describe("the SQLite index on a file", () => {
       await waiting;
       expect((await index.evidence.get("acc_1", "ev_1"))!.id).to.equal("ev_1");
 
-      // Held past the wait: refused as INDEX_UNAVAILABLE, nothing written, and the next write works.
+      // Held past the wait: refused as INDEX_UNAVAILABLE, each write at the end of its own wait (one queued
+      // behind another waits no longer), nothing written, and the next write works.
       other.exec("BEGIN IMMEDIATE");
-      const started = Date.now();
-      const refused = await index.evidence.insert([evidence("ev_2", "acc_1")]).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect([(refused as { code?: string })?.code, Date.now() - started >= 1500]).to.deep.equal(["INDEX_UNAVAILABLE", true]);
+      const refusedAfter = async (id: string) => {
+        const started = Date.now();
+        const error = await index.evidence.insert([evidence(id, "acc_1")]).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        return { code: (error as { code?: string })?.code, waitedMs: Date.now() - started };
+      };
+      const first = refusedAfter("ev_2");
+      await new Promise((r) => setTimeout(r, 600));
+      const [a, b] = await Promise.all([first, refusedAfter("ev_4")]);
       other.exec("ROLLBACK");
+      for (const waited of [a, b]) {
+        expect(waited.code).to.equal("INDEX_UNAVAILABLE");
+        expect(waited.waitedMs, "waited (ms)").to.be.within(1500, 2100);
+      }
       expect(await index.evidence.get("acc_1", "ev_2")).to.equal(null);
+      expect(await index.evidence.get("acc_1", "ev_4")).to.equal(null);
       await index.evidence.insert([evidence("ev_3", "acc_1")]);
       expect((await index.evidence.get("acc_1", "ev_3"))!.id).to.equal("ev_3");
     } finally {

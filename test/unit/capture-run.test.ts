@@ -6,11 +6,11 @@
 import { expect } from "chai";
 import { pino } from "pino";
 import { openSqliteIndex } from "../../src/adapters/index/sql-index-store.ts";
-import { fileFacts } from "../../src/domain/content-id.ts";
 import type { ContentStore } from "../../src/ports/content-store.ts";
 import type { PageCapture, PageCapturer } from "../../src/ports/page-capturer.ts";
 import { runCapture, type CaptureDeps } from "../../src/use-cases/capture-listing.ts";
 import { startCaptureWorker } from "../../src/workers/capture-worker.ts";
+import { memoryStore } from "../helpers/memory-store.ts";
 
 function page(overrides: Partial<PageCapture> = {}): PageCapture {
   const url = "https://shop.example/item/1";
@@ -55,21 +55,7 @@ function page(overrides: Partial<PageCapture> = {}): PageCapture {
   };
 }
 
-/** A content store in memory that refuses the bytes `fails` picks. */
-function store(fails: (bytes: Uint8Array) => boolean = () => false): ContentStore & { held: Map<string, Uint8Array> } {
-  const held = new Map<string, Uint8Array>();
-  const addBytes = async (bytes: Uint8Array) => {
-    if (fails(bytes)) throw new Error("no space left on device");
-    const { cid } = await fileFacts(
-      (async function* () {
-        yield bytes;
-      })(),
-    );
-    held.set(cid, bytes);
-    return cid;
-  };
-  return { addBytes, held } as Pick<ContentStore, "addBytes"> as ContentStore & { held: Map<string, Uint8Array> };
-}
+const store = memoryStore;
 
 const OWNER = "inst_test";
 

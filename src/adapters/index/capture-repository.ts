@@ -149,6 +149,17 @@ export class SqlCaptureRepository implements CaptureRepository {
     return Number(released.numUpdatedRows);
   }
 
+  async lowerPriority(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const lowered = await this.#db
+      .updateTable("captures")
+      .set({ priority: CAPTURE_PRIORITY.routine })
+      .where("status", "=", "queued")
+      .where("id", "in", ids)
+      .executeTakeFirst();
+    return Number(lowered.numUpdatedRows);
+  }
+
   async endLeases(owner: string): Promise<number> {
     const ended = await this.#db
       .updateTable("captures")

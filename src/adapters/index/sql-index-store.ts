@@ -173,6 +173,8 @@ interface QueuedWork {
   work: (tx: Repositories) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** Date.now() when it was queued: its wait for a lock ends lockWaitMs after, whatever was ahead of it. */
+  queuedAt: number;
 }
 
 class SqliteIndexStore implements IndexStore {
@@ -213,7 +215,7 @@ class SqliteIndexStore implements IndexStore {
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new AppError(Errors.INDEX_UNAVAILABLE, { reason: "the index is closed" }));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject, queuedAt: Date.now() });
       if (!this.#flushing) {
         this.#flushing = true;
         setImmediate(() => void this.#flush());
@@ -229,7 +231,7 @@ class SqliteIndexStore implements IndexStore {
         this.#queue = [];
         const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
         try {
-          await this.#begin();
+          await this.#begin(Math.min(...group.map((entry) => entry.queuedAt)) + this.#lockWaitMs);
           for (const entry of group) {
             await sql`SAVEPOINT unit`.execute(this.#writer);
             try {
@@ -259,9 +261,8 @@ class SqliteIndexStore implements IndexStore {
     }
   }
 
-  /** BEGIN IMMEDIATE, retried while another program holds the write lock, up to the lock wait. */
-  async #begin(): Promise<void> {
-    const deadline = Date.now() + this.#lockWaitMs;
+  /** BEGIN IMMEDIATE, retried while another program holds the write lock, until `deadline` (Date.now()). */
+  async #begin(deadline: number): Promise<void> {
     for (;;) {
       try {
         await sql`BEGIN IMMEDIATE`.execute(this.#writer);
