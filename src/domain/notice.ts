@@ -60,6 +60,10 @@ export interface NoticeListing {
 /** A listing removed or restricted, counter-noticed, with no final decision yet. */
 export const awaitingFinalDecision = (l: NoticeListing) => l.counterNoticedAt !== undefined && l.outcome === undefined;
 
+/** Its restoration is still to fall due: counter-noticed, undecided, not yet fallen due, no action filed. */
+export const restorationPending = (l: NoticeListing): l is NoticeListing & { restorationDueAt: string } =>
+  awaitingFinalDecision(l) && !l.restorationFallenDue && !l.actionFiled && l.restorationDueAt !== undefined;
+
 /**
  * A decided case's status, from its listings: counter-notices still open come first (restoration due,
  * then counter-noticed, then an action filed on all of them); then, once every listing removed or

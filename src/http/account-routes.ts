@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { IndexStore } from "../ports/index-store.ts";
 import { createAccount, createApiKey, listApiKeys, revokeApiKey } from "../use-cases/accounts.ts";
 import { accountOf, requireAdmin, requireApiKey } from "./auth.ts";
-import { IDEMPOTENCY_PROBLEMS, idempotency, IdempotencyHeaderSchema, type IdempotencySettings } from "./idempotency.ts";
+import { IDEMPOTENCY_PROBLEMS, idempotency, IdempotencyHeaderSchema, type IdempotencySettings, withoutShownOnce } from "./idempotency.ts";
 import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
 import { ACCOUNT_ROLES, type PlatformSettings } from "../ports/account-repository.ts";
 import { AccountSchema, ApiKeyListSchema, PlatformSettingsSchema, CreatedAccountSchema, CreatedApiKeySchema } from "./schemas.ts";
@@ -35,19 +35,13 @@ const common = { tags: ["Accounts"], security: BEARER };
 const unauthenticated = { 401: "No key, an unknown key or a revoked key (UNAUTHENTICATED)" };
 const notFound = { 404: "No such account for this key (ACCOUNT_NOT_FOUND), or no such key (API_KEY_NOT_FOUND)" };
 
-/** A new API key is shown once: the answer kept for an Idempotency-Key leaves it out (issue another key). */
-const withoutSecret = (body: unknown) => {
-  const { apiKey: _shownOnce, ...rest } = body as Record<string, unknown>;
-  return rest;
-};
-
 export function accountRoutes(
   index: Pick<IndexStore, "transaction" | "accounts">,
   settings: IdempotencySettings,
   platformDefaults: PlatformSettings,
 ): DocumentedRouter {
   const accounts = index.accounts;
-  const idempotent = idempotency(settings, { keep: withoutSecret });
+  const idempotent = idempotency(settings, { keep: withoutShownOnce("apiKey") }); // issue another key if it was lost;
   const routes = new DocumentedRouter("/v1");
   routes.router.use(["/account", "/accounts"], requireApiKey(accounts), json({ limit: "16kb" }));
 

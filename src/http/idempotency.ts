@@ -86,6 +86,14 @@ export interface IdempotencyOptions {
   keep?: (body: unknown) => unknown;
 }
 
+/** A `keep` for an answer that shows a secret once (a new API key, a webhook's signing secret): kept without it. */
+export function withoutShownOnce(field: string): (body: unknown) => unknown {
+  return (body) => {
+    const { [field]: _shownOnce, ...rest } = body as Record<string, unknown>;
+    return rest;
+  };
+}
+
 /** Middleware, after the body is parsed and before the route creates anything. */
 export function idempotency(settings: IdempotencySettings, options: IdempotencyOptions = {}): RequestHandler {
   const now = () => settings.now?.() ?? new Date();

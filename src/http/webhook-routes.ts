@@ -7,7 +7,7 @@ import { OUTBOX_EVENT_TYPES } from "../ports/outbox.ts";
 import type { Delivery, DeliveryAttempt, Webhook } from "../ports/webhook-repository.ts";
 import { deleteWebhook, redeliver, registerWebhook, webhookOf, type WebhookDeps } from "../use-cases/webhooks.ts";
 import { accountOf, requireApiKey } from "./auth.ts";
-import { IDEMPOTENCY_PROBLEMS, idempotency, IdempotencyHeaderSchema, type IdempotencySettings } from "./idempotency.ts";
+import { IDEMPOTENCY_PROBLEMS, idempotency, IdempotencyHeaderSchema, type IdempotencySettings, withoutShownOnce } from "./idempotency.ts";
 import { BEARER, DocumentedRouter, jsonResponse, problems } from "./documented-router.ts";
 import { parseInput } from "./validation.ts";
 import { DeliveryListSchema, WebhookCreatedSchema, WebhookListSchema, type WebhookSchema } from "./webhook-schemas.ts";
@@ -16,12 +16,6 @@ export interface WebhookRouteDeps extends WebhookDeps {
   index: Pick<IndexStore, "webhooks" | "accounts">;
   idempotency: IdempotencySettings;
 }
-
-/** The signing secret is shown once: the answer kept for an Idempotency-Key leaves it out. */
-const withoutSecret = (body: unknown) => {
-  const { secret: _shownOnce, ...rest } = body as Record<string, unknown>;
-  return rest;
-};
 
 const WebhookRequestSchema = z
   .strictObject({
@@ -66,7 +60,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): DocumentedRouter {
         }),
       },
     },
-    idempotency(deps.idempotency, { keep: withoutSecret }),
+    idempotency(deps.idempotency, { keep: withoutShownOnce("secret") }),
     async (req: Request, res: Response) => {
       if (!req.is("application/json")) throw new AppError(Errors.UNSUPPORTED_MEDIA_TYPE, { expected: "application/json" });
       const input = parseInput(WebhookRequestSchema, req.body ?? {});

@@ -5,7 +5,7 @@
  * a step of the case (case-steps.ts), taken by the service.
  */
 import { AppError, isAppError, Errors } from "../errors.ts";
-import { awaitingFinalDecision, type NoticeListing } from "../domain/notice.ts";
+import { restorationPending, type NoticeListing } from "../domain/notice.ts";
 import type { CaseTimer } from "../ports/notice-repository.ts";
 import { type CaseDeps, recordStep } from "./case-steps.ts";
 import { settle } from "./notices.ts";
@@ -52,12 +52,7 @@ async function fire(deps: CaseDeps, timer: CaseTimer): Promise<boolean> {
       case "restoration-due": {
         // The listings whose restoration delay has passed, with no action filed and no final decision.
         const now = deps.now().toISOString();
-        const fallingDue = (l: NoticeListing) =>
-          awaitingFinalDecision(l) &&
-          !l.restorationFallenDue &&
-          !l.actionFiled &&
-          l.restorationDueAt !== undefined &&
-          l.restorationDueAt <= now;
+        const fallingDue = (l: NoticeListing) => restorationPending(l) && l.restorationDueAt <= now;
         const due = notice.listings.filter(fallingDue);
         if (due.length === 0) return true;
         const body = {

@@ -10,6 +10,7 @@ import {
   awaitingFinalDecision,
   CLOSED_STATUSES,
   decidedStatus,
+  restorationPending,
   type CounterNoticeInput,
   type DecisionInput,
   type FinalDecisionInput,
@@ -236,11 +237,21 @@ export async function decideNotice(deps: CaseDeps, actor: Actor, noticeId: strin
   });
 }
 
+/**
+ * Under the case's lock: each listing a step names is still open to it (another step, taken meanwhile on
+ * another instance, may have closed it since the step was checked).
+ */
+function requireStillOpen(locked: NoticeRecord, named: ReadonlySet<string>, open: (l: NoticeListing) => boolean, step: string): void {
+  if (locked.listings.some((l) => named.has(l.listingId) && !open(l))) {
+    throw new AppError(Errors.NOTICE_STATE_CONFLICT, { id: locked.id, status: locked.status, step });
+  }
+}
+
 /** The case's restoration timer, at the earliest restoration still to fall due (none: cancelled). */
 export async function armRestoration(tx: Repositories, noticeId: string, listings: readonly NoticeListing[]): Promise<void> {
   const next = listings
-    .filter((l) => awaitingFinalDecision(l) && !l.restorationFallenDue && !l.actionFiled && l.restorationDueAt)
-    .map((l) => l.restorationDueAt!)
+    .filter(restorationPending)
+    .map((l) => l.restorationDueAt)
     .sort()[0];
   if (next) await tx.notices.setTimer({ id: newId.timer(), noticeId, kind: "restoration-due", runAt: next });
   else await tx.notices.cancelTimer(noticeId, "restoration-due");
@@ -304,13 +315,7 @@ export async function fileCounterNotice(
     body: { counterNotice: input, restorationDueAt },
     announce: { listings: input.listings, restorationDueAt },
     apply: async (tx, locked) => {
-      if (locked.listings.some((l) => named.has(l.listingId) && !countered(l))) {
-        throw new AppError(Errors.NOTICE_STATE_CONFLICT, {
-          id: noticeId,
-          status: locked.status,
-          step: "a second counter-notice on a listing",
-        });
-      }
+      requireStillOpen(locked, named, countered, "a second counter-notice on a listing");
       const listings = locked.listings.map((l) =>
         named.has(l.listingId) ? { ...l, counterNoticedAt: at.toISOString(), restorationDueAt } : l,
       );
@@ -390,13 +395,7 @@ export async function finalDecision(deps: CaseDeps, actor: Actor, noticeId: stri
     body: { finalDecision: { ...input, listings: [...decided] } },
     announce: { outcome: input.outcome, listings: [...decided] },
     apply: async (tx, locked) => {
-      if (locked.listings.some((l) => decided.has(l.listingId) && !awaitingFinalDecision(l))) {
-        throw new AppError(Errors.NOTICE_STATE_CONFLICT, {
-          id: noticeId,
-          status: locked.status,
-          step: "a second final decision on a listing",
-        });
-      }
+      requireStillOpen(locked, decided, awaitingFinalDecision, "a second final decision on a listing");
       const listings = locked.listings.map((l) =>
         decided.has(l.listingId)
           ? { ...l, outcome: restore ? ("restored" as const) : ("upheld" as const), ...(restore ? { restored: true } : {}) }
